@@ -1,0 +1,274 @@
+import { perPending } from "../workloads/footprint.js";
+import { DELIVERY_WINDOW_MS } from "../workloads/precision.js";
+import { CONNECTIONS_PER_ORIGIN, DELIVERY_CONCURRENCY } from "./paths.js";
+import { markdownTable, mb, ms, num, pct, ratio } from "./report.js";
+import { type BenchResults, CEILING, HOURGLASS, PEERS, type ProfileRun } from "./results.js";
+import { type TargetCheck, checkTargets } from "./targets.js";
+
+const ORIENTATION = "Ratios are Hourglass ÷ peer, oriented so that > 1 means Hourglass is better.";
+
+/** Section 1: ingest. */
+export function renderIngest(r: BenchResults): string {
+  const ceiling = r.ingest.find((x) => x.system === CEILING);
+  const hg = r.ingest.find((x) => x.system === HOURGLASS);
+  const { concurrency, durationMs } = r.config.ingest;
+  const rows = r.ingest.map((x) => [
+    x.system,
+    num(x.acceptedPerSec),
+    ms(x.ackP50Ms),
+    ms(x.ackP99Ms),
+    num(x.refused + x.errors),
+    ceiling ? pct(x.acceptedPerSec / ceiling.acceptedPerSec) : "–",
+    x.system.startsWith(HOURGLASS) || x.system === CEILING ? "" : ratio(hg?.acceptedPerSec, x.acceptedPerSec),
+  ]);
+  return [
+    `## 1. Ingest — closed loop, concurrency ${concurrency}, 1 KB bodies due in an hour, ${durationMs / 1000} s`,
+    "",
+    markdownTable(["system", "accepted/s", "ack p50 ms", "ack p99 ms", "refused+errors", "of ceiling", "Hourglass ÷ this"], rows),
+    "",
+    "Accepted = 2xx after the store acknowledged. The ceiling is Hono reading the body and answering JSON, storing nothing.",
+  ].join("\n");
+}
+
+/** Section 2: fire burst. */
+export function renderBurst(r: BenchResults): string {
+  const hg = r.burst.find((x) => x.system === HOURGLASS);
+  const rows = r.burst.map((x) => [
+    x.system,
+    num(x.scheduled),
+    num(x.deliveriesPerSec),
+    ms(x.latenessP50Ms),
+    ms(x.latenessP99Ms),
+    ms(x.latenessMaxMs),
+    num(x.lost),
+    num(x.duplicated),
+    x.system === HOURGLASS ? "" : ratio(hg?.deliveriesPerSec, x.deliveriesPerSec),
+  ]);
+  const notes = r.burst.filter((x) => x.note !== null).map((x) => `- ${x.system}: ${x.note}`);
+  return [
+    `## 2. Fire burst — ${num(r.config.burst.count)} triggers due at one instant`,
+    "",
+    markdownTable(["system", "scheduled", "deliveries/s", "late p50 ms", "late p99 ms", "late max ms", "lost", "duplicated", "Hourglass ÷ this (rate)"], rows),
+    "",
+    "Deliveries/s: unique ids over the time from the due instant to the last first arrival. Lateness: first arrival at the sink minus the due instant.",
+    ...notes,
+  ].join("\n");
+}
+
+/** Section 3: precision. */
+export function renderPrecision(r: BenchResults): string {
+  const { probes, warmupProbes, intervalMs, leadMs } = r.config.precision;
+  const rows = r.precision.map((x) => {
+    const hg = r.precision.find((h) => h.system === HOURGLASS && h.pending === x.pending);
+    return [
+      x.system,
+      num(x.pending),
+      ms(x.firstProbeMs),
+      ms(x.latenessP50Ms),
+      ms(x.latenessP99Ms),
+      ms(x.latenessMaxMs),
+      num(x.early),
+      num(x.undelivered),
+      num(x.refused),
+      num(x.duplicated),
+      x.system === HOURGLASS ? "" : ratio(x.latenessP99Ms, hg?.latenessP99Ms),
+    ];
+  });
+  return [
+    `## 3. Precision — ${probes} probes due every ${intervalMs} ms, each posted ${leadMs} ms ahead, after ${warmupProbes} warm-up probes`,
+    "",
+    markdownTable(
+      ["system", "pending", "first probe ms", "late p50 ms", "late p99 ms", "late max ms", "early", "undelivered", "post failed", "duplicated", "Hourglass ÷ this (p99)"],
+      rows,
+    ),
+    "",
+    "First probe: lateness of the first warm-up probe after the process started (cold code paths and connections); the other columns count the probes after the warm-up. " +
+      `Lateness includes the delivery's own loopback round trip to the sink; it is computed over delivered probes. Undelivered: not at the sink ${DELIVERY_WINDOW_MS / 1000} s after the last due instant. ` +
+      `Post failed: /schedule did not answer 200 within ${DELIVERY_WINDOW_MS / 1000} s. Pending triggers are due 7–37 days later.`,
+  ].join("\n");
+}
+
+/** Section 4: footprint. */
+export function renderFootprint(r: BenchResults): string {
+  const rows = r.footprint.map((x) => {
+    const empty = r.footprint.find((e) => e.system === x.system && e.pending === 0);
+    const f = x.footprint;
+    return [
+      x.system,
+      num(x.pending),
+      mb(f.processRssBytes),
+      mb(f.storeMemoryBytes),
+      mb(f.diskBytes),
+      num(perPending(x, empty, (g) => g.diskBytes)),
+      num(perPending(x, empty, (g) => (g.processRssBytes ?? 0) + (g.storeMemoryBytes ?? 0))),
+    ];
+  });
+  return [
+    "## 4. Footprint — memory and disk per pending trigger (1 KB bodies)",
+    "",
+    markdownTable(["system", "pending", "process RSS", "store server memory", "on disk", "disk B/pending", "memory B/pending"], rows),
+    "",
+    "Process RSS: the process serving /schedule and firing. Store server memory: Redis `used_memory` growth for this run " +
+      "(PostgreSQL's shared buffers are fixed and not attributed). On disk: SQLite file + WAL; Redis AOF after a rewrite; " +
+      "pg-boss tables with indexes and TOAST (WAL not counted). Per-pending figures are growth over the empty store.",
+  ].join("\n");
+}
+
+/** Section 5: recovery. */
+export function renderRecovery(r: BenchResults): string {
+  const hg = r.recovery.find((x) => x.system === HOURGLASS);
+  const rows = r.recovery.map((x) => [
+    x.system,
+    num(x.scheduled),
+    num(x.deliveredBeforeKill),
+    ms(x.restartToReadyMs),
+    ms(x.restartToFirstDeliveryMs),
+    ms(x.restartToAllDeliveredMs),
+    num(x.lost),
+    num(x.duplicated),
+    x.system === HOURGLASS ? "" : ratio(x.restartToFirstDeliveryMs, hg?.restartToFirstDeliveryMs),
+  ]);
+  const { count, leaseMs, killAfterFraction } = r.config.recovery;
+  return [
+    `## 5. Recovery — ${num(count)} triggers due at one instant, kill -9 after ${killAfterFraction * 100}% delivered, restart at once`,
+    "",
+    markdownTable(
+      ["system", "scheduled", "delivered before kill", "restart→ready ms", "restart→first delivery ms", "restart→all delivered ms", "lost", "duplicated", "Hourglass ÷ this (first)"],
+      rows,
+    ),
+    "",
+    `Every system runs with a ${leaseMs / 1000} s lease for this workload (Hourglass: attempt timeout + lease margin; BullMQ: lockDuration; ` +
+      "pg-boss: expireIn, maintenance every second). Duplicates are deliveries in flight at the kill, sent again after their lease: at-least-once.",
+  ].join("\n");
+}
+
+/** Hourglass ÷ each peer for every headline figure. */
+export function renderRatios(r: BenchResults): string {
+  const peers = PEERS.filter((p) => !r.skipped.some((s) => s.system === p));
+  const top = r.config.pendingLevels[r.config.pendingLevels.length - 1] ?? 0;
+  const find = <T extends { system: string }>(list: T[], system: string, extra: (x: T) => boolean = () => true): T | undefined =>
+    list.find((x) => x.system === system && extra(x));
+  const memoryAtTop = (system: string): number | null => {
+    const x = find(r.footprint, system, (f) => f.pending === top);
+    return x ? (x.footprint.processRssBytes ?? 0) + (x.footprint.storeMemoryBytes ?? 0) : null;
+  };
+  const diskPer = (system: string): number | null => {
+    const at = find(r.footprint, system, (f) => f.pending === top);
+    const empty = find(r.footprint, system, (f) => f.pending === 0);
+    return at ? perPending(at, empty, (f) => f.diskBytes) : null;
+  };
+  const figures: [string, (peer: string) => string][] = [
+    ["ingest accepted/s", (p) => ratio(find(r.ingest, HOURGLASS)?.acceptedPerSec, find(r.ingest, p)?.acceptedPerSec)],
+    ["ingest ack p99", (p) => ratio(find(r.ingest, p)?.ackP99Ms, find(r.ingest, HOURGLASS)?.ackP99Ms)],
+    ["burst deliveries/s", (p) => ratio(find(r.burst, HOURGLASS)?.deliveriesPerSec, find(r.burst, p)?.deliveriesPerSec)],
+    ["burst lateness p99", (p) => ratio(find(r.burst, p)?.latenessP99Ms, find(r.burst, HOURGLASS)?.latenessP99Ms)],
+    ...r.config.pendingLevels
+      .filter((level) => r.precision.some((x) => x.pending === level))
+      .map((level): [string, (peer: string) => string] => [
+        `precision p99, ${num(level)} pending`,
+        (p) => ratio(find(r.precision, p, (x) => x.pending === level)?.latenessP99Ms, find(r.precision, HOURGLASS, (x) => x.pending === level)?.latenessP99Ms),
+      ]),
+    [`memory at ${num(top)} pending`, (p) => ratio(memoryAtTop(p), memoryAtTop(HOURGLASS))],
+    ["disk bytes per pending", (p) => ratio(diskPer(p), diskPer(HOURGLASS))],
+    ["restart → first delivery", (p) => ratio(find(r.recovery, p)?.restartToFirstDeliveryMs, find(r.recovery, HOURGLASS)?.restartToFirstDeliveryMs)],
+  ];
+  return [
+    "## Ratios — Hourglass ÷ peer",
+    "",
+    markdownTable(["figure", ...peers], figures.map(([name, f]) => [name, ...peers.map(f)])),
+    "",
+    ORIENTATION + " Memory for pg-boss counts only its Node process (PostgreSQL's memory is not attributed), which flatters it.",
+  ].join("\n");
+}
+
+/** The targets of issue 3 with met / missed. */
+export function renderTargets(checks: TargetCheck[]): string {
+  const mark = (met: boolean | null): string => (met === null ? "not measured" : met ? "met" : "**missed**");
+  return ["## Targets (issue 3)", "", markdownTable(["target", "measured", "result"], checks.map((c) => [c.target, c.measured, mark(c.met)]))].join("\n");
+}
+
+/** Where Hourglass's CPU time went in each profiled workload. */
+export function renderProfiles(profiles: ProfileRun[]): string {
+  if (profiles.length === 0) return "";
+  const parts = ["## Profiles — where Hourglass's time goes", ""];
+  for (const p of profiles) {
+    parts.push(
+      `### ${p.workload} (missed: ${p.missed.join("; ")})`,
+      "",
+      `\`node --cpu-prof dist/main.js\` during the same workload: ${num(p.summary.busyMs)} ms busy, ${num(p.summary.idleMs)} ms idle. Profile: \`${p.file}\` (open in Chrome DevTools or speedscope for a flame graph).`,
+      "",
+      markdownTable(["area (self time)", "ms", "share of busy"], p.summary.areas.slice(0, 12).map((a) => [a.name, num(a.selfMs), pct(a.share)])),
+      "",
+      markdownTable(["function (self time)", "ms", "share of busy"], p.summary.functions.slice(0, 15).map((f) => [f.name, num(f.selfMs), pct(f.share)])),
+      "",
+      markdownTable(
+        ["innermost Hourglass function on the stack (time incl. libraries)", "ms", "share of busy"],
+        p.summary.owners.slice(0, 15).map((f) => [f.name, num(f.selfMs), pct(f.share)]),
+      ),
+      "",
+    );
+  }
+  return parts.join("\n");
+}
+
+/** The whole results document. */
+export function renderDocument(r: BenchResults, command: string): string {
+  const m = r.machine;
+  const header = [
+    `# Hourglass benchmark — ${r.startedAt.toISOString().slice(0, 10)}${r.config.quick ? " (quick mode: small counts, not the issue-3 figures)" : ""}`,
+    "",
+    `Produced by \`${command}\` in ${num(r.elapsedMs / 1000)} s. Every number below was measured by that run.`,
+    "",
+    "## Machine and versions",
+    "",
+    markdownTable(
+      ["", ""],
+      [
+        ["CPU", m.cpuModel],
+        ["cores", String(m.cores)],
+        ["memory", `${m.memoryGiB} GiB`],
+        ["kernel", m.kernel],
+        ["node", m.node],
+        ["hourglass commit", m.commit],
+        ["pinning", m.pinning],
+        ["load average at start (1/5/15 min)", m.loadAtStart],
+        ...Object.entries(r.versions).map(([k, v]) => [k, v]),
+      ],
+    ),
+    "",
+    "## Fairness",
+    "",
+    ...r.durability.map((d) => `- ${d.system}: ${d.text}.`),
+    "- Every run starts on an empty store (new SQLite file, new Redis queue keys, pg-boss schema dropped and recreated).",
+    `- Same outbound client everywhere: an undici \`Agent\` with ${CONNECTIONS_PER_ORIGIN} connections per origin; the peers replay the stored method, headers and body. ` +
+      `Hourglass's dispatcher, BullMQ's Worker and pg-boss's batches all run ${DELIVERY_CONCURRENCY} deliveries at a time.`,
+    "- pg-boss 10.x is pinned (`^10.4.2`): pg-boss 12 needs Node ≥ 22.12, this machine runs Node 20. Its polling is at its minimum, 0.5 s.",
+    "- Load generation stays on 127.0.0.1 with bounded request counts and time limits.",
+    ...r.skipped.map((s) => `- **${s.system} skipped**: ${s.reason}.`),
+  ];
+  const failures =
+    r.failures.length === 0
+      ? []
+      : ["## Failures", "", ...r.failures.map((f) => `- ${f.workload} / ${f.system}: ${f.message.split("\n")[0]}`)];
+  return [
+    ...header,
+    "",
+    renderIngest(r),
+    "",
+    renderBurst(r),
+    "",
+    renderPrecision(r),
+    "",
+    renderFootprint(r),
+    "",
+    renderRecovery(r),
+    "",
+    renderRatios(r),
+    "",
+    renderTargets(checkTargets(r)),
+    "",
+    renderProfiles(r.profiles),
+    ...failures,
+    "",
+  ].join("\n");
+}

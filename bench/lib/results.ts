@@ -1,0 +1,66 @@
+import type { BenchConfig } from "./bench-config.js";
+import type { ProfileSummary } from "./cpuprofile.js";
+import type { MachineDescription } from "./machine.js";
+import type { BurstResult } from "../workloads/burst.js";
+import type { FootprintResult } from "../workloads/footprint.js";
+import type { IngestResult } from "../workloads/ingest.js";
+import type { PrecisionResult } from "../workloads/precision.js";
+import type { RecoveryResult } from "../workloads/recovery.js";
+
+/** The workloads, in the order they run. */
+export const WORKLOADS = ["ingest", "burst", "precision", "footprint", "recovery"] as const;
+/** One workload of issue 3. */
+export type Workload = (typeof WORKLOADS)[number];
+
+/** A CPU profile of Hourglass taken because a target was missed. */
+export interface ProfileRun {
+  workload: string;
+  missed: string[];
+  file: string;
+  summary: ProfileSummary;
+}
+
+/** Everything one bench run measured, plus what it ran on. */
+export interface BenchResults {
+  startedAt: Date;
+  elapsedMs: number;
+  config: BenchConfig;
+  machine: MachineDescription;
+  versions: Record<string, string>;
+  durability: { system: string; text: string }[];
+  skipped: { system: string; reason: string }[];
+  failures: { workload: string; system: string; message: string }[];
+  ingest: IngestResult[];
+  burst: BurstResult[];
+  precision: PrecisionResult[];
+  footprint: FootprintResult[];
+  recovery: RecoveryResult[];
+  profiles: ProfileRun[];
+}
+
+/** The systems compared with Hourglass, by the names their adapters report. */
+export const PEERS = ["BullMQ", "pg-boss"] as const;
+/** The name of Hourglass's default configuration. */
+export const HOURGLASS = "Hourglass";
+/** The HTTP-stack ceiling. */
+export const CEILING = "bare Hono";
+
+/** A fresh, empty result set. */
+export function emptyResults(config: BenchConfig, machine: MachineDescription, startedAt: Date): BenchResults {
+  return {
+    startedAt,
+    elapsedMs: 0,
+    config,
+    machine,
+    versions: {},
+    durability: [],
+    skipped: [],
+    failures: [],
+    ingest: [],
+    burst: [],
+    precision: [],
+    footprint: [],
+    recovery: [],
+    profiles: [],
+  };
+}

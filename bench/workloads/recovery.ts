@@ -1,0 +1,75 @@
+import type { Adapter } from "../adapters/adapter.js";
+import type { BenchConfig } from "../lib/bench-config.js";
+import { type ScheduleCall, kilobyteBody, sendAll } from "../lib/load.js";
+import type { Sink } from "../lib/sink.js";
+import { lossAndDuplicates } from "../lib/stats.js";
+import { leadTimeMs } from "./burst.js";
+
+/** Workload 5: `kill -9` in the middle of a burst, then a restart on the same store. */
+export interface RecoveryResult {
+  system: string;
+  scheduled: number;
+  /** Unique ids delivered before the kill. */
+  deliveredBeforeKill: number;
+  /** From spawning the new process to its first delivery at the sink. */
+  restartToFirstDeliveryMs: number | null;
+  /** From spawning the new process to it answering on its port. */
+  restartToReadyMs: number;
+  /** From spawning the new process to the last id's first delivery. */
+  restartToAllDeliveredMs: number | null;
+  lost: number;
+  duplicated: number;
+  leaseMs: number;
+}
+
+/**
+ * Schedules `count` triggers for one instant with a short lease (the same for every system),
+ * kills the serving process with SIGKILL once a quarter of them have arrived, restarts it at
+ * once, and waits for every id. Duplicates are expected from at-least-once delivery (deliveries
+ * in flight at the kill are sent again once their lease expires); lost ones never are.
+ */
+export async function runRecovery(adapter: Adapter, config: BenchConfig, sink: Sink, ingestPerSec: number | undefined): Promise<RecoveryResult> {
+  const { count, leaseMs, killAfterFraction, timeoutMs } = config.recovery;
+  const session = await adapter.start({ pending: 0, leaseMs });
+  try {
+    sink.reset();
+    const body = kilobyteBody();
+    const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
+    const scheduledAt = new Date(dueAt).toISOString();
+    const calls: ScheduleCall[] = Array.from({ length: count }, (_, i) => ({ id: `recovery-${i}`, targetUrl: sink.url, scheduledAt, body }));
+    const load = await sendAll(session.baseUrl, calls, config.burst.concurrency);
+    const killAt = Math.ceil(load.accepted * killAfterFraction);
+    const reached = await sink.waitUntil(() => sink.counts.size >= killAt, Math.max(0, dueAt - Date.now()) + timeoutMs);
+    await session.kill9();
+    const deliveredBeforeKill = sink.counts.size;
+    if (!reached) throw new Error(`${adapter.name}: only ${deliveredBeforeKill} of ${killAt} deliveries before the kill deadline`);
+
+    const restartedAt = Date.now();
+    const arrivalsBefore = sink.arrivals.length;
+    await session.restart();
+    const restartToReadyMs = Date.now() - restartedAt;
+    await sink.waitUntil(() => sink.counts.size >= load.accepted, timeoutMs);
+    await new Promise((r) => setTimeout(r, Math.min(2_000, leaseMs)));
+
+    const after = sink.arrivals.slice(arrivalsBefore);
+    const firstArrival = new Map<string, number>();
+    for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);
+    const { lost, duplicated } = lossAndDuplicates(
+      calls.map((c) => c.id),
+      sink.counts,
+    );
+    return {
+      system: adapter.name,
+      scheduled: load.accepted,
+      deliveredBeforeKill,
+      restartToFirstDeliveryMs: after.length === 0 ? null : Math.min(...after.map((a) => a.at)) - restartedAt,
+      restartToReadyMs,
+      restartToAllDeliveredMs: lost > 0 || firstArrival.size === 0 ? null : Math.max(...firstArrival.values()) - restartedAt,
+      lost,
+      duplicated,
+      leaseMs,
+    };
+  } finally {
+    await session.stop();
+  }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * `hourglass` / `npm run cli --`: the admin operations as a thin HTTP client of a running
+ * server's admin API (it never opens the database, which the server holds locked), plus
+ * `hourglass serve`, which runs the server itself. See `hourglass help`.
+ */
+import { runCli } from "./cli/run.js";
+
+const code = await runCli(process.argv.slice(2), {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  // What `npm start` runs: main.js starts the server when imported.
+  serve: async () => {
+    await import("./main.js");
+  },
+});
+if (code !== "serving") process.exitCode = code;

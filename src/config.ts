@@ -1,0 +1,169 @@
+import type { Failpoint } from "./dispatch/dispatcher.js";
+import { createEgressPolicy } from "./egress/address-policy.js";
+import { MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_TIMEOUT_MS, MIN_DURATION_MS } from "./schedule/ttr-headers.js";
+import type { SqliteSynchronous } from "./store/sqlite.js";
+
+/** Everything Hourglass reads from its environment, validated. Built once, frozen. */
+export interface Config {
+  port: number;
+  host: string;
+  database: { kind: "sqlite"; path: string; synchronous: SqliteSynchronous };
+  /** Keys from HOURGLASS_API_KEYS; each is ensured at start-up as its own project. */
+  apiKeys: string[];
+  /** HOURGLASS_ALLOWED_TARGETS: hosts, *.suffixes, IPs and CIDRs the egress policy lets through anyway. */
+  allowedTargets: string[];
+  /** HOURGLASS_ADMIN_TOKEN: turns the admin API on; null keeps it off. */
+  adminToken: string | null;
+  limits: {
+    maxBodyBytes: number;
+    maxHeaderCount: number;
+    maxHeaderBytes: number;
+  };
+  /** Delivery policy when a trigger's `ttr-` headers say nothing; also how callbacks are delivered. */
+  delivery: { retries: number; retryDelayMs: number; timeoutMs: number };
+  dispatch: {
+    /** Deliveries in flight at once. */
+    concurrency: number;
+    /** Triggers claimed per database round trip. */
+    batchSize: number;
+    /** A claim is owned for the trigger's timeout plus this margin before another claim may take it over. */
+    leaseMarginMs: number;
+    /** Open connections per target origin. */
+    connectionsPerOrigin: number;
+    /** The longest the dispatcher sleeps without looking at the database. */
+    maxIdleMs: number;
+    /** On SIGTERM, how long in-flight deliveries may run before the process exits anyway. */
+    shutdownGraceMs: number;
+    /** Test-only: crash at this point (HOURGLASS_FAILPOINT). */
+    failpoint: Failpoint | null;
+  };
+  /** Executions and finished triggers older than this many days are pruned. */
+  historyDays: number;
+  runMissedCap: number;
+  missedGraceMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DEFAULT_DATABASE_PATH = "./data/hourglass.db";
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads and validates configuration from `env`; throws {@link ConfigError} listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const config: Config = {
+    port: int("PORT", 8080, 0, 65_535),
+    host: env.HOST?.trim() || "0.0.0.0",
+    database: {
+      kind: "sqlite",
+      path: parseDatabaseUrl(env.DATABASE_URL, problems),
+      synchronous: parseSynchronous(env.HOURGLASS_SQLITE_SYNCHRONOUS, problems),
+    },
+    apiKeys: parseApiKeys(env.HOURGLASS_API_KEYS, problems),
+    allowedTargets: parseAllowedTargets(env.HOURGLASS_ALLOWED_TARGETS, problems),
+    adminToken: parseAdminToken(env.HOURGLASS_ADMIN_TOKEN, problems),
+    limits: {
+      maxBodyBytes: int("HOURGLASS_MAX_BODY_BYTES", 1024 * 1024, 0, 64 * 1024 * 1024),
+      maxHeaderCount: int("HOURGLASS_MAX_HEADER_COUNT", 100, 1, 1000),
+      maxHeaderBytes: int("HOURGLASS_MAX_HEADER_BYTES", 16 * 1024, 256, 1024 * 1024),
+    },
+    delivery: {
+      retries: int("HOURGLASS_DEFAULT_RETRIES", 3, 0, MAX_RETRIES),
+      retryDelayMs: int("HOURGLASS_DEFAULT_RETRY_DELAY_MS", 10_000, MIN_DURATION_MS, MAX_RETRY_DELAY_MS),
+      timeoutMs: int("HOURGLASS_DEFAULT_TIMEOUT_MS", 30_000, MIN_DURATION_MS, MAX_TIMEOUT_MS),
+    },
+    dispatch: {
+      concurrency: int("HOURGLASS_DISPATCH_CONCURRENCY", 256, 1, 10_000),
+      batchSize: int("HOURGLASS_DISPATCH_BATCH", 256, 1, 10_000),
+      leaseMarginMs: int("HOURGLASS_LEASE_MARGIN_MS", 30_000, 1_000, 3_600_000),
+      connectionsPerOrigin: int("HOURGLASS_CONNECTIONS_PER_ORIGIN", 64, 1, 10_000),
+      maxIdleMs: int("HOURGLASS_MAX_IDLE_MS", 60_000, 10, 3_600_000),
+      shutdownGraceMs: int("HOURGLASS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+      failpoint: parseFailpoint(env.HOURGLASS_FAILPOINT, problems),
+    },
+    historyDays: int("HOURGLASS_HISTORY_DAYS", 30, 1, 36_500),
+    runMissedCap: int("HOURGLASS_RUN_MISSED_CAP", 100, 1, 100_000),
+    missedGraceMs: int("HOURGLASS_MISSED_GRACE_MS", 60_000, 1_000, 86_400_000),
+    logLevel: env.LOG_LEVEL?.trim() || "info",
+  };
+  if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function parseDatabaseUrl(raw: string | undefined, problems: string[]): string {
+  const value = raw?.trim();
+  if (!value) return DEFAULT_DATABASE_PATH;
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    problems.push("DATABASE_URL: PostgreSQL is not supported by this version yet; use an SQLite path or sqlite:<path>");
+    return DEFAULT_DATABASE_PATH;
+  }
+  const path = value.replace(/^(sqlite|file):(\/\/)?/i, "");
+  if (path === "") problems.push("DATABASE_URL names no SQLite file");
+  return path;
+}
+
+function parseAdminToken(raw: string | undefined, problems: string[]): string | null {
+  const token = raw?.trim();
+  if (!token) return null;
+  if (token.length < 24) problems.push("HOURGLASS_ADMIN_TOKEN must be at least 24 characters (use a long random string)");
+  return token;
+}
+
+function parseAllowedTargets(raw: string | undefined, problems: string[]): string[] {
+  const entries = (raw ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  try {
+    createEgressPolicy(entries);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  return entries;
+}
+
+function parseFailpoint(raw: string | undefined, problems: string[]): Failpoint | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (value === "after-claim" || value === "after-send") return value;
+  problems.push(`HOURGLASS_FAILPOINT (fault tests only) must be after-claim or after-send (got "${raw}")`);
+  return null;
+}
+
+function parseSynchronous(raw: string | undefined, problems: string[]): SqliteSynchronous {
+  const value = raw?.trim().toUpperCase() || "NORMAL";
+  if (value === "NORMAL" || value === "FULL") return value;
+  problems.push(`HOURGLASS_SQLITE_SYNCHRONOUS must be NORMAL or FULL (got "${raw}")`);
+  return "NORMAL";
+}
+
+function parseApiKeys(raw: string | undefined, problems: string[]): string[] {
+  const keys = (raw ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+  for (const key of keys) {
+    if (key.length < 16 || key.length > 256 || !/^[\x21-\x7e]+$/.test(key)) {
+      problems.push(`HOURGLASS_API_KEYS: every key must be 16-256 printable ASCII characters without spaces (one is ${key.length} long)`);
+    }
+  }
+  return [...new Set(keys)];
+}

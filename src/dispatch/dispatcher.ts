@@ -1,0 +1,263 @@
+import { EventEmitter } from "node:events";
+import type { Clock } from "../clock.js";
+import type { Store } from "../store/store.js";
+import type { AttemptResult, ClaimedTrigger, DeliveryPolicy, RequestTemplate } from "../store/types.js";
+import { callbacksFor } from "./callback-payload.js";
+import type { DeliveryOutcome } from "./deliver.js";
+import { nextRetryAt, parseRetryAfter } from "./retry-policy.js";
+import { signatureHeaders, webhookIdOf } from "./webhook-signature.js";
+
+/** Test-only crash points (HOURGLASS_FAILPOINT): after the claim commits, or after the target answered. */
+export type Failpoint = "after-claim" | "after-send";
+
+export interface DispatcherOptions {
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  /** Most triggers claimed per round trip. */
+  batchSize: number;
+  /** A claim is owned for the trigger's timeout plus this margin, so a slow target never causes a second claim. */
+  leaseMarginMs: number;
+  /** Longest sleep without looking at the store (a safety net; wake-ups normally come from `notify`). */
+  maxIdleMs: number;
+  /** How outcome callbacks are themselves delivered. */
+  callbackPolicy: DeliveryPolicy;
+  /** How long a project's signing secrets are cached. */
+  signingSecretsTtlMs: number;
+  /** Backoff jitter source, uniform in [0, 1). */
+  random?: () => number;
+  /** Crash deliberately at this point (fault tests only). */
+  failpoint?: { at: Failpoint; crash: () => void } | undefined;
+}
+
+/** Sends one request; never rejects on HTTP or network failure (outcomes are values). */
+export type DeliverFn = (request: RequestTemplate, options: { timeoutMs: number }) => Promise<DeliveryOutcome>;
+
+export interface DispatcherLog {
+  error(details: object, message: string): void;
+  debug(details: object, message: string): void;
+}
+
+/** Emitted after each attempt's outcome is committed. */
+export interface AttemptEvent {
+  claim: ClaimedTrigger;
+  result: AttemptResult;
+}
+
+const ERROR_BACKOFF_MS = 1000;
+
+/**
+ * The claim loop. It keeps no per-trigger timers: one timer is armed for the earliest due time
+ * in the store and moved earlier by {@link notify} when a sooner trigger is committed, so a
+ * million pending triggers cost disk, not memory. When it wakes it claims due triggers in
+ * batches under a lease, up to `concurrency` in flight, and records every attempt.
+ *
+ * Events: `attempt` ({@link AttemptEvent}) after an outcome is committed; `error` is never
+ * emitted (failures are logged and retried), so an unhandled-error crash cannot happen here.
+ */
+export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
+  private started = false;
+  private stopping = false;
+  private ticking = false;
+  private rerun = false;
+  private armedAt: number | null = null;
+  private disarm: (() => void) | null = null;
+  /** Earliest time announced by `notify` while a tick was running (it may predate its read). */
+  private notifiedDuringTick: number | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly secrets = new Map<string, { secrets: string[]; expiresAt: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly deliver: DeliverFn,
+    private readonly options: DispatcherOptions,
+    private readonly log: DispatcherLog,
+  ) {
+    super();
+  }
+
+  /** Starts claiming: due triggers (and leases expired by a previous crash) are claimed at once. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.tick();
+  }
+
+  /** A trigger due at `dueAt` was committed: wake up by then. Cheap; called on every /schedule. */
+  notify(dueAt: number): void {
+    if (!this.started || this.stopping) return;
+    if (this.ticking) {
+      this.notifiedDuringTick = Math.min(this.notifiedDuringTick ?? dueAt, dueAt);
+      return;
+    }
+    if (this.armedAt === null || dueAt < this.armedAt) this.arm(dueAt);
+  }
+
+  /** Deliveries currently in flight. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops claiming, lets in-flight deliveries finish for up to `graceMs`, then gives the leases
+   * of those still running back to the store (they are due again, delivered at least once).
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.disarm?.();
+    this.armedAt = null;
+    let expire: (() => void) | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      expire = this.clock.setTimer(this.clock.now() + graceMs, resolve);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), graceOver]);
+    expire?.();
+    const unfinished = [...this.inFlight.keys()];
+    if (unfinished.length > 0) {
+      this.log.error({ triggers: unfinished.length }, "shutdown grace over: releasing leases of unfinished deliveries");
+      await this.store.releaseClaims(unfinished, this.clock.now());
+    }
+  }
+
+  private arm(at: number): void {
+    this.disarm?.();
+    this.armedAt = at;
+    this.disarm = this.clock.setTimer(at, () => {
+      this.armedAt = null;
+      this.disarm = null;
+      void this.tick();
+    });
+  }
+
+  /** The claimed request, with Standard Webhooks headers when the project has signing secrets. */
+  private async signed(claim: ClaimedTrigger): Promise<RequestTemplate> {
+    const secrets = await this.secretsOf(claim.projectId);
+    if (secrets.length === 0) return claim;
+    const signature = signatureHeaders({
+      webhookId: webhookIdOf(claim.id),
+      timestampSeconds: Math.floor(this.clock.now() / 1000),
+      body: claim.body,
+      secrets,
+    });
+    return { ...claim, headers: [...claim.headers, ...signature] };
+  }
+
+  private async secretsOf(projectId: string): Promise<string[]> {
+    const now = this.clock.now();
+    const cached = this.secrets.get(projectId);
+    if (cached && cached.expiresAt > now) return cached.secrets;
+    const secrets = await this.store.getSigningSecrets(projectId);
+    this.secrets.set(projectId, { secrets, expiresAt: now + this.options.signingSecretsTtlMs });
+    return secrets;
+  }
+
+  /** What the attempt came to: succeeded, failed for good (with callbacks), or failed with a retry due. */
+  private resultOf(claim: ClaimedTrigger, outcome: DeliveryOutcome): AttemptResult {
+    const retryAfter = outcome.responseHeaders.find(([name]) => name === "retry-after")?.[1];
+    const retryAt = outcome.ok
+      ? null
+      : nextRetryAt({
+          facts: {
+            httpStatus: outcome.httpStatus,
+            blocked: outcome.error?.startsWith("blocked") ?? false,
+            retryAfterMs: parseRetryAfter(retryAfter, outcome.finishedAt),
+          },
+          retriesLeft: claim.retriesLeft,
+          retryNumber: claim.delivery.retries - claim.retriesLeft + 1,
+          firstDelayMs: claim.delivery.retryDelayMs,
+          now: outcome.finishedAt,
+          random: (this.options.random ?? Math.random)(),
+        });
+    const attempt = {
+      triggerId: claim.id,
+      projectId: claim.projectId,
+      attempt: claim.attempt,
+      startedAt: outcome.startedAt,
+      finishedAt: outcome.finishedAt,
+      outcome: outcome.ok ? ("succeeded" as const) : ("failed" as const),
+      httpStatus: outcome.httpStatus,
+      error: outcome.error,
+      responseHeaders: outcome.responseHeaders,
+      responseExcerpt: outcome.responseExcerpt,
+    };
+    const callbacks = retryAt === null ? callbacksFor(claim, attempt, this.options.callbackPolicy) : [];
+    return { ...attempt, retryAt, callbacks };
+  }
+
+  private saturated(): boolean {
+    return this.inFlight.size >= this.options.concurrency;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.rerun = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.rerun = false;
+        await this.claimAndSend();
+        // Saturated: the next delivery to finish ticks again; no timer needed meanwhile.
+        if (!this.saturated()) await this.armForNextDue();
+      } while (this.rerun && !this.stopping);
+    } catch (error) {
+      this.log.error({ err: error }, "dispatcher tick failed; retrying shortly");
+      if (!this.stopping) this.arm(this.clock.now() + ERROR_BACKOFF_MS);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async claimAndSend(): Promise<void> {
+    while (!this.stopping && !this.saturated()) {
+      const limit = Math.min(this.options.batchSize, this.options.concurrency - this.inFlight.size);
+      const claimed = await this.store.claimDue(this.clock.now(), limit, this.options.leaseMarginMs);
+      if (claimed.length > 0 && this.options.failpoint?.at === "after-claim") this.options.failpoint.crash();
+      for (const claim of claimed) this.send(claim);
+      if (claimed.length < limit) return;
+    }
+  }
+
+  private async armForNextDue(): Promise<void> {
+    this.notifiedDuringTick = null;
+    const nextDue = await this.store.nextDueAt();
+    const ceiling = this.clock.now() + this.options.maxIdleMs;
+    let at = nextDue === null ? ceiling : Math.min(nextDue, ceiling);
+    if (this.notifiedDuringTick !== null) at = Math.min(at, this.notifiedDuringTick);
+    if (!this.stopping) this.arm(at);
+  }
+
+  private send(claim: ClaimedTrigger): void {
+    const delivery = this.deliverAndRecord(claim).finally(() => {
+      const wasSaturated = this.saturated();
+      this.inFlight.delete(claim.id);
+      if (wasSaturated && !this.stopping) void this.tick();
+    });
+    this.inFlight.set(claim.id, delivery);
+  }
+
+  // MUST settle: every claimed trigger either gets its outcome recorded here, or keeps its lease
+  // and is claimed again when the lease expires. Nothing here may throw past the catch.
+  private async deliverAndRecord(claim: ClaimedTrigger): Promise<void> {
+    try {
+      const request = await this.signed(claim);
+      const outcome = await this.deliver(request, { timeoutMs: claim.delivery.timeoutMs });
+      if (this.options.failpoint?.at === "after-send") this.options.failpoint.crash();
+      const result = this.resultOf(claim, outcome);
+      await this.store.finishAttempt(result);
+      // The timer is armed for this claim's lease expiry; a retry or a callback is due sooner.
+      if (result.retryAt !== null) this.notify(result.retryAt);
+      if (result.callbacks.length > 0) this.notify(result.finishedAt);
+      this.log.debug(
+        { triggerId: claim.id, attempt: claim.attempt, status: outcome.httpStatus, lateMs: outcome.startedAt - claim.scheduledAt },
+        "attempt recorded",
+      );
+      this.emit("attempt", { claim, result });
+    } catch (error) {
+      this.log.error({ err: error, triggerId: claim.id }, "could not record an attempt; the lease will expire and it will be retried");
+    }
+  }
+}

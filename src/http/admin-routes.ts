@@ -1,0 +1,141 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import { InvalidInputError, NotFoundError, UnauthorizedError } from "../errors.js";
+import type { ProjectRecord } from "../store/types.js";
+import { apiKeyPrefix, generateApiKey, hashApiKey } from "./api-key.js";
+import type { AppDeps, AppEnv } from "./context.js";
+import { jsonBody } from "./manage-routes.js";
+import { normalizeId } from "./request-parts.js";
+import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
+
+const MAX_QUOTA = 1_000_000_000_000;
+const MAX_RATE_LIMIT = 1_000_000;
+
+/**
+ * The operator's API, behind `Authorization: Bearer $HOURGLASS_ADMIN_TOKEN` (off when the
+ * token is not set): projects, their keys (shown once), signing secrets, quotas, rate limits.
+ */
+export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const now = () => deps.clock.now();
+
+  app.use("/admin/*", async (c, next) => {
+    if (deps.adminToken === null) {
+      return c.json({ error: "admin_disabled", message: "The admin API is off; set HOURGLASS_ADMIN_TOKEN to turn it on." }, 404);
+    }
+    const given = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+    if (given === undefined || !sameSecret(given, deps.adminToken)) {
+      throw new UnauthorizedError("invalid_admin_token", "Send the admin token as Authorization: Bearer <HOURGLASS_ADMIN_TOKEN>.");
+    }
+    await next();
+  });
+
+  app.get("/admin/projects", async (c) => c.json({ projects: (await deps.store.listProjects(now())).map(projectView) }));
+
+  app.post("/admin/projects", async (c) => {
+    const body = await jsonBody(c.req.raw);
+    const name = requireName(body.name);
+    const project = await deps.store.createProject(name, now());
+    const apiKey = await issueKey(deps, project.id);
+    return c.json({ project: projectView(project), apiKey }, 201);
+  });
+
+  app.patch("/admin/projects/:id", async (c) => {
+    const id = requireId(c.req.param("id"));
+    const body = await jsonBody(c.req.raw);
+    const unknown = Object.keys(body).filter((k) => !["name", "monthQuota", "rateLimit"].includes(k));
+    if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field ${unknown.join(", ")}; send name, monthQuota or rateLimit.`);
+    const changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null } = {};
+    if ("name" in body) changes.name = requireName(body.name);
+    if ("monthQuota" in body) changes.monthQuota = limitOrNull(body.monthQuota, "monthQuota", 0, MAX_QUOTA);
+    if ("rateLimit" in body) changes.rateLimit = limitOrNull(body.rateLimit, "rateLimit", 1, MAX_RATE_LIMIT);
+    const project = await deps.store.updateProject(id, changes, now());
+    deps.auth.forget();
+    return c.json(projectView(project));
+  });
+
+  app.get("/admin/projects/:id/keys", async (c) => {
+    const keys = await deps.store.listApiKeys(requireId(c.req.param("id")));
+    return c.json({
+      keys: keys.map((k) => ({
+        id: k.id,
+        prefix: k.prefix,
+        createdAt: new Date(k.createdAt).toISOString(),
+        revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+      })),
+    });
+  });
+
+  app.post("/admin/projects/:id/keys", async (c) => c.json(await issueKey(deps, requireId(c.req.param("id"))), 201));
+
+  app.delete("/admin/keys/:id", async (c) => {
+    await deps.store.revokeApiKey(requireId(c.req.param("id")), now());
+    deps.auth.forget();
+    return c.body(null, 204);
+  });
+
+  app.post("/admin/projects/:id/signing-secret", async (c) => {
+    const id = await requireProject(deps, c.req.param("id"));
+    return c.json(await rotateSigningSecret(deps.store, id));
+  });
+
+  app.delete("/admin/projects/:id/signing-secret/previous", async (c) => {
+    await dropPreviousSecret(deps.store, await requireProject(deps, c.req.param("id")));
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+/** A new key for the project: returned once, stored only as its digest. */
+async function issueKey(deps: AppDeps, projectId: string): Promise<{ id: string; prefix: string; key: string }> {
+  const key = generateApiKey();
+  const record = await deps.store.createApiKey(projectId, hashApiKey(key), apiKeyPrefix(key), deps.clock.now());
+  return { id: record.id, prefix: record.prefix, key };
+}
+
+function projectView(project: ProjectRecord) {
+  return {
+    id: project.id,
+    name: project.name,
+    createdAt: new Date(project.createdAt).toISOString(),
+    monthQuota: project.monthQuota,
+    usedThisMonth: project.usedThisMonth,
+    rateLimit: project.rateLimit,
+  };
+}
+
+async function requireProject(deps: AppDeps, raw: string): Promise<string> {
+  const id = requireId(raw);
+  if (!(await deps.store.listProjects(deps.clock.now())).some((p) => p.id === id)) {
+    throw new NotFoundError("project_not_found", `No project ${raw}.`);
+  }
+  return id;
+}
+
+function requireId(raw: string): string {
+  const id = normalizeId(raw);
+  if (id === null) throw new NotFoundError("not_found", `No such id: ${raw}.`);
+  return id;
+}
+
+function requireName(value: unknown): string {
+  if (typeof value !== "string" || value.trim().length === 0 || value.length > 100) {
+    throw new InvalidInputError("invalid_body", "name must be a string of 1 to 100 characters.");
+  }
+  return value.trim();
+}
+
+function limitOrNull(value: unknown, name: string, min: number, max: number): number | null {
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInputError("invalid_body", `${name} must be null or an integer from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/** Constant-time comparison of two secrets of any length (their digests are compared). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage } from "node:http";
+import type { Context } from "hono";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { EgressPolicy } from "../egress/address-policy.js";
+import type { Metrics } from "../metrics.js";
+import type { Store } from "../store/store.js";
+import type { Authenticator } from "./authenticate.js";
+import type { RateLimiter } from "./rate-limiter.js";
+
+/** What the HTTP layer needs from the rest of Hourglass. */
+export interface AppDeps {
+  store: Store;
+  clock: Clock;
+  limits: Config["limits"];
+  deliveryDefaults: Config["delivery"];
+  /** Checked at schedule time for the target and callback URLs (and on the socket at fire time). */
+  egress: EgressPolicy;
+  auth: Authenticator;
+  rateLimiter: RateLimiter;
+  /** HOURGLASS_ADMIN_TOKEN; null: the admin API is off. */
+  adminToken: string | null;
+  /** Told about every committed trigger time, so the dispatcher can wake earlier. */
+  onScheduled: (dueAt: number) => void;
+  metrics: Metrics;
+  /** Receives unexpected errors (500s) for the log. */
+  logError: (error: unknown) => void;
+}
+
+/** Hono environment: the Node request is there when served by @hono/node-server. */
+export type AppEnv = { Bindings: { incoming?: IncomingMessage } };
+
+/** The raw header list in arrival order with duplicates and original case (Node's `rawHeaders`). */
+export function rawHeadersOf(c: Context<AppEnv>): string[] {
+  const incoming = c.env?.incoming;
+  if (incoming) return incoming.rawHeaders;
+  // In-process requests (app.request in tests) have only the folded Fetch headers.
+  const flat: string[] = [];
+  c.req.raw.headers.forEach((value, name) => flat.push(name, value));
+  return flat;
+}

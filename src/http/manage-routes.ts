@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import { InvalidInputError, NotFoundError } from "../errors.js";
+import type { AppDeps, AppEnv } from "./context.js";
+import { bearerOrTtrKey, normalizeId } from "./request-parts.js";
+import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
+import { generatorView } from "./views.js";
+
+/** Acting on triggers and generators: replay, pause/resume, run now; the project's signing secret. */
+export function manageRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const projectOf = async (header: (name: string) => string | undefined) =>
+    (await deps.auth.authenticate(bearerOrTtrKey(header))).projectId;
+
+  app.post("/triggers/:id/replay", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const id = requireId(c.req.param("id"), "trigger");
+    const { scheduledAt } = await deps.store.replay(projectId, id, deps.clock.now());
+    deps.onScheduled(scheduledAt);
+    return c.json({ triggerId: id, scheduledAt: new Date(scheduledAt).toISOString() });
+  });
+
+  app.patch("/generators/:id", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const id = requireId(c.req.param("id"), "generator");
+    const body = await jsonBody(c.req.raw);
+    if (typeof body.paused !== "boolean" || Object.keys(body).some((k) => k !== "paused")) {
+      throw new InvalidInputError("invalid_body", 'The body must be {"paused": true} or {"paused": false}.');
+    }
+    await deps.store.setGeneratorPaused(projectId, id, body.paused, deps.clock.now());
+    const generator = await deps.store.getGenerator(projectId, id);
+    if (!generator) throw new NotFoundError("generator_not_found", `No generator ${id} in this project.`);
+    if (generator.nextAt !== null) deps.onScheduled(generator.nextAt);
+    return c.json(generatorView(generator));
+  });
+
+  app.post("/generators/:id/run", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const id = requireId(c.req.param("id"), "generator");
+    const run = await deps.store.runGeneratorNow(projectId, id, deps.clock.now());
+    deps.onScheduled(run.scheduledAt);
+    return c.json({ triggerId: run.triggerId, scheduledAt: new Date(run.scheduledAt).toISOString() });
+  });
+
+  app.post("/signing-secret", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    return c.json(await rotateSigningSecret(deps.store, projectId));
+  });
+
+  app.delete("/signing-secret/previous", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    await dropPreviousSecret(deps.store, projectId);
+    return c.body(null, 204);
+  });
+
+  app.delete("/signing-secret", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    await deps.store.setSigningSecrets(projectId, []);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+function requireId(raw: string, what: string): string {
+  const id = normalizeId(raw);
+  if (id === null) throw new NotFoundError(`${what}_not_found`, `No ${what} ${raw} in this project.`);
+  return id;
+}
+
+/** The request body as a JSON object (at most 4 KiB), or a 400. */
+export async function jsonBody(request: Request): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  if (text.length > 4096) throw new InvalidInputError("invalid_body", "The JSON body is too large.");
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidInputError("invalid_body", "The body must be a JSON object.");
+}

@@ -1,0 +1,104 @@
+import { Hono } from "hono";
+import { InvalidInputError, NotFoundError } from "../errors.js";
+import type { PageRequest, TriggerFilter, TriggerStatus } from "../store/types.js";
+import { TRIGGER_STATUS } from "../store/types.js";
+import type { AppDeps, AppEnv } from "./context.js";
+import { bearerOrTtrKey, normalizeId } from "./request-parts.js";
+import { executionView, generatorView, triggerView } from "./views.js";
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+const MAX_EXECUTIONS_PER_TRIGGER = 1000;
+
+/** JSON read endpoints: triggers, generators, executions (DESIGN §2). */
+export function readRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  const projectOf = async (header: (name: string) => string | undefined) =>
+    (await deps.auth.authenticate(bearerOrTtrKey(header))).projectId;
+
+  app.get("/triggers", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const filter = triggerFilter((n) => c.req.query(n));
+    const page = await deps.store.listTriggers(projectId, filter, pageRequest((n) => c.req.query(n)));
+    return c.json({ triggers: page.items.map((t) => triggerView(t)), nextCursor: page.nextCursor });
+  });
+
+  app.get("/triggers/:id", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const id = normalizeId(c.req.param("id"));
+    const trigger = id === null ? null : await deps.store.getTrigger(projectId, id);
+    if (!trigger) throw new NotFoundError("trigger_not_found", `No trigger ${c.req.param("id")} in this project.`);
+    const executions = await deps.store.listExecutions(
+      projectId,
+      { triggerId: trigger.id },
+      { limit: MAX_EXECUTIONS_PER_TRIGGER },
+    );
+    return c.json({ ...triggerView(trigger, true), executions: executions.items.reverse().map(executionView) });
+  });
+
+  app.get("/generators", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const page = await deps.store.listGenerators(projectId, pageRequest((n) => c.req.query(n)));
+    return c.json({ generators: page.items.map((g) => generatorView(g)), nextCursor: page.nextCursor });
+  });
+
+  app.get("/generators/:id", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const id = normalizeId(c.req.param("id"));
+    const generator = id === null ? null : await deps.store.getGenerator(projectId, id);
+    if (!generator) throw new NotFoundError("generator_not_found", `No generator ${c.req.param("id")} in this project.`);
+    return c.json(generatorView(generator, true));
+  });
+
+  app.get("/executions", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    const triggerId = c.req.query("triggerId");
+    const filter = triggerId === undefined ? {} : { triggerId: requireId(triggerId, "triggerId") };
+    const page = await deps.store.listExecutions(projectId, filter, pageRequest((n) => c.req.query(n)));
+    return c.json({ executions: page.items.map(executionView), nextCursor: page.nextCursor });
+  });
+
+  return app;
+}
+
+function triggerFilter(query: (name: string) => string | undefined): TriggerFilter {
+  const filter: TriggerFilter = {};
+  const status = query("status");
+  if (status !== undefined) {
+    if (!(status in TRIGGER_STATUS)) {
+      throw new InvalidInputError("invalid_query", `status must be one of ${Object.keys(TRIGGER_STATUS).join(", ")}.`);
+    }
+    filter.status = status as TriggerStatus;
+  }
+  const kind = query("kind");
+  if (kind !== undefined) {
+    if (kind !== "job" && kind !== "generator" && kind !== "callback") {
+      throw new InvalidInputError("invalid_query", "kind must be job, generator or callback.");
+    }
+    filter.kind = kind;
+  }
+  const generatorId = query("generatorId");
+  if (generatorId !== undefined) filter.generatorId = requireId(generatorId, "generatorId");
+  const customKey = query("customKey");
+  if (customKey !== undefined) filter.customKey = customKey;
+  const tag = query("tag");
+  if (tag !== undefined) filter.tag = tag;
+  return filter;
+}
+
+function pageRequest(query: (name: string) => string | undefined): PageRequest {
+  const rawLimit = query("limit");
+  const limit = rawLimit === undefined ? DEFAULT_PAGE_SIZE : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new InvalidInputError("invalid_query", `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`);
+  }
+  const cursor = query("cursor");
+  return cursor === undefined ? { limit } : { limit, cursor: requireId(cursor, "cursor") };
+}
+
+function requireId(raw: string, name: string): string {
+  const id = normalizeId(raw);
+  if (id === null) throw new InvalidInputError("invalid_query", `${name} must be an id as returned by this API.`);
+  return id;
+}

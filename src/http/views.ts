@@ -1,0 +1,87 @@
+import type { ExecutionRecord, GeneratorRecord, TriggerListKind, TriggerOrigin, TriggerRecord } from "../store/types.js";
+
+const KIND_BY_ORIGIN: Record<TriggerOrigin, TriggerListKind> = { job: "job", tick: "generator", run: "generator", callback: "callback" };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+const base64 = (body: Uint8Array | null): string | null => (body === null ? null : Buffer.from(body).toString("base64"));
+
+/** A trigger as the read API shows it; `withBody` adds the stored body as base64. */
+export function triggerView(trigger: TriggerRecord, withBody = false) {
+  return {
+    id: trigger.id,
+    kind: KIND_BY_ORIGIN[trigger.origin],
+    origin: trigger.origin,
+    generatorId: trigger.generatorId,
+    parentTriggerId: trigger.parentTriggerId,
+    customKey: trigger.customKey,
+    status: trigger.status,
+    scheduledAt: iso(trigger.scheduledAt),
+    method: trigger.method,
+    url: trigger.url,
+    headers: trigger.headers,
+    bodySize: trigger.body?.byteLength ?? 0,
+    ...(withBody ? { bodyBase64: base64(trigger.body) } : {}),
+    title: trigger.title,
+    tags: trigger.tags,
+    attempts: trigger.attempts,
+    retries: trigger.delivery.retries,
+    retriesLeft: trigger.retriesLeft,
+    retryDelayMs: trigger.delivery.retryDelayMs,
+    timeoutMs: trigger.delivery.timeoutMs,
+    callbackUrl: trigger.delivery.callbackUrl,
+    failureUrl: trigger.delivery.failureUrl,
+    createdAt: iso(trigger.createdAt),
+    updatedAt: iso(trigger.updatedAt),
+    finishedAt: isoOrNull(trigger.finishedAt),
+    cancelReason: trigger.cancelReason,
+  };
+}
+
+/** A generator as the read API shows it; `nextAt` is its pending instance's time. */
+export function generatorView(generator: GeneratorRecord, withBody = false) {
+  return {
+    id: generator.id,
+    customKey: generator.customKey,
+    status: generator.status,
+    cron: generator.cronExpr,
+    timezone: generator.cronTz,
+    runMissed: generator.runMissed,
+    overlap: generator.overlap,
+    nextAt: isoOrNull(generator.nextAt),
+    note: generator.note,
+    pendingTriggerId: generator.pendingTriggerId,
+    method: generator.method,
+    url: generator.url,
+    headers: generator.headers,
+    bodySize: generator.body?.byteLength ?? 0,
+    ...(withBody ? { bodyBase64: base64(generator.body) } : {}),
+    title: generator.title,
+    tags: generator.tags,
+    retries: generator.delivery.retries,
+    retryDelayMs: generator.delivery.retryDelayMs,
+    timeoutMs: generator.delivery.timeoutMs,
+    callbackUrl: generator.delivery.callbackUrl,
+    failureUrl: generator.delivery.failureUrl,
+    createdAt: iso(generator.createdAt),
+    updatedAt: iso(generator.updatedAt),
+  };
+}
+
+/** One delivery attempt. */
+export function executionView(execution: ExecutionRecord) {
+  return {
+    id: execution.id,
+    triggerId: execution.triggerId,
+    attempt: execution.attempt,
+    startedAt: iso(execution.startedAt),
+    finishedAt: iso(execution.finishedAt),
+    durationMs: execution.durationMs,
+    outcome: execution.outcome,
+    httpStatus: execution.httpStatus,
+    error: execution.error,
+    responseHeaders: execution.responseHeaders,
+    responseExcerpt: execution.responseExcerpt,
+    retryAt: isoOrNull(execution.retryAt),
+  };
+}

@@ -1,0 +1,49 @@
+/** What to do with generator ticks that passed while Hourglass was not running. */
+export const RUN_MISSED = {
+  /** Missed ticks do not run; the schedule resumes at the next future tick. */
+  skip: "skip",
+  /** All missed ticks together run once, as soon as possible; then the schedule resumes. */
+  once: "once",
+  /** Every missed tick runs, oldest first (bounded by the configured cap). */
+  all: "all",
+} as const;
+export type RunMissedPolicy = (typeof RUN_MISSED)[keyof typeof RUN_MISSED];
+
+/** Overlap control of a generator: may a tick fire while an earlier instance is still in flight? */
+export type OverlapPolicy = "allow" | "skip";
+
+/** How a trigger is delivered (`ttr-retries`, `ttr-retry-delay`, `ttr-timeout`, callbacks). */
+export interface DeliveryPolicy {
+  /** Retries after a failed attempt (0–20). */
+  retries: number;
+  /** Delay before the first retry; doubled (with jitter) for each further one, capped at 1 h. */
+  retryDelayMs: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** POSTed every final outcome. */
+  callbackUrl: string | null;
+  /** POSTed final failures only. */
+  failureUrl: string | null;
+}
+
+/** A parsed `ttr-scheduled-at`. */
+export type When =
+  /** A one-shot trigger due at `at` (epoch ms; may be in the past: fires immediately). */
+  | { kind: "once"; at: number }
+  /** A generator: `expr` as given (validated), evaluated in IANA zone `tz`. */
+  | { kind: "cron"; expr: string; tz: string };
+
+/** Everything the `ttr-` headers of one `/schedule` request say, validated. */
+export interface ScheduleSpec {
+  when: When;
+  /** Absolute http(s) URL to call. */
+  url: string;
+  customKey: string | null;
+  /** `ttr-trigger-id`: edit this trigger or generator. */
+  triggerId: string | null;
+  title: string | null;
+  tags: string[];
+  runMissed: RunMissedPolicy;
+  overlap: OverlapPolicy;
+  delivery: DeliveryPolicy;
+}

@@ -1,0 +1,114 @@
+import type { Hono } from "hono";
+import type { Logger } from "pino";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { createDeliverer } from "./dispatch/deliver.js";
+import { Dispatcher } from "./dispatch/dispatcher.js";
+import { HistoryPruner } from "./dispatch/history-pruner.js";
+import { createEgressPolicy } from "./egress/address-policy.js";
+import type { HostResolver } from "./egress/guarded-lookup.js";
+import { apiKeyPrefix, generateApiKey, hashApiKey } from "./http/api-key.js";
+import { createApp } from "./http/app.js";
+import { createAuthenticator } from "./http/authenticate.js";
+import { createRateLimiter } from "./http/rate-limiter.js";
+import type { AppEnv } from "./http/context.js";
+import { type Metrics, createMetrics } from "./metrics.js";
+import type { Store } from "./store/store.js";
+
+const DAY_MS = 24 * 60 * 60_000;
+const SIGNING_SECRETS_TTL_MS = 5_000;
+
+export interface Service {
+  app: Hono<AppEnv>;
+  store: Store;
+  dispatcher: Dispatcher;
+  metrics: Metrics;
+  /** Ensures the configured API keys; returns a newly generated key when the store had none. */
+  bootstrapKeys(): Promise<string | null>;
+  /** Starts the dispatcher and the history pruner. */
+  start(): void;
+  /** Stops claiming, drains in-flight deliveries (bounded), closes the store. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Test-only: how a failpoint crashes the process. */
+  crash?: () => void;
+  /** Test-only: the DNS the egress-checked deliverer resolves with. */
+  resolveHost?: HostResolver;
+  /** Backoff jitter source (tests make it fixed). */
+  random?: () => number;
+}
+
+/** Wires a store, the HTTP app, the dispatcher and the pruner together. Opens no socket. */
+export function createService(config: Config, store: Store, clock: Clock, log: Logger, options: ServiceOptions = {}): Service {
+  const egress = createEgressPolicy(config.allowedTargets);
+  const deliverer = createDeliverer({
+    now: () => clock.now(),
+    connectionsPerOrigin: config.dispatch.connectionsPerOrigin,
+    egress,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+  });
+  const failpoint = config.dispatch.failpoint;
+  const dispatcher = new Dispatcher(
+    store,
+    clock,
+    (request, opts) => deliverer.deliver(request, opts),
+    {
+      ...config.dispatch,
+      callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null },
+      signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
+      random: options.random,
+      failpoint: failpoint === null ? undefined : { at: failpoint, crash: options.crash ?? (() => process.kill(process.pid, "SIGKILL")) },
+    },
+    {
+      error: (details, message) => log.error(details, message),
+      debug: (details, message) => log.debug(details, message),
+    },
+  );
+  const pruner = new HistoryPruner(
+    store,
+    clock,
+    { retentionMs: config.historyDays * DAY_MS, intervalMs: 10 * 60_000, batchSize: 500 },
+    (error) => log.error({ err: error }, "history pruning failed; will try again"),
+  );
+  const metrics = createMetrics(dispatcher);
+  const app = createApp({
+    store,
+    clock,
+    limits: config.limits,
+    deliveryDefaults: config.delivery,
+    egress,
+    auth: createAuthenticator(store, () => clock.now()),
+    rateLimiter: createRateLimiter(() => clock.now()),
+    adminToken: config.adminToken,
+    onScheduled: (dueAt) => dispatcher.notify(dueAt),
+    metrics,
+    logError: (error) => log.error({ err: error }, "unhandled error in request"),
+  });
+
+  return {
+    app,
+    store,
+    dispatcher,
+    metrics,
+    async bootstrapKeys() {
+      for (const key of config.apiKeys) await store.ensureApiKey(hashApiKey(key), apiKeyPrefix(key), clock.now());
+      if ((await store.countApiKeys()) > 0) return null;
+      const key = generateApiKey();
+      await store.ensureApiKey(hashApiKey(key), apiKeyPrefix(key), clock.now());
+      return key;
+    },
+    start() {
+      dispatcher.start();
+      pruner.start();
+    },
+    async stop() {
+      await pruner.stop();
+      await dispatcher.stop(config.dispatch.shutdownGraceMs);
+      // Whatever is still in flight after the grace period has had its lease released: cut it.
+      await deliverer.destroy();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,1151 @@
+import { type Kysely, type Transaction, sql } from "kysely";
+import { ConflictError, GoneError, InvalidInputError, NotFoundError, QuotaExceededError } from "../errors.js";
+import { CronSchedule } from "../schedule/cron.js";
+import { planNextInstance } from "../schedule/run-missed.js";
+import {
+  type Database,
+  type GeneratorRow,
+  type TriggerRow,
+  decodeBody,
+  decodeHeaders,
+  decodeTags,
+  deliveryColumns,
+  encodeHeaders,
+  encodeTags,
+  tagPattern,
+  toDeliveryPolicy,
+  toExecutionRecord,
+  toGeneratorRecord,
+  toTriggerRecord,
+} from "./rows.js";
+import { GroupCommitter } from "./group-commit.js";
+import { createIdGenerator } from "./ids.js";
+import type { Store } from "./store.js";
+import type {
+  ApiKeyRecord,
+  AttemptResult,
+  CallbackRequest,
+  CancelInput,
+  ClaimedTrigger,
+  ExecutionFilter,
+  ExecutionRecord,
+  GeneratorRecord,
+  KeyOwner,
+  Page,
+  PageRequest,
+  ProjectRecord,
+  RequestTemplate,
+  TriggerListKind,
+  TriggerOrigin,
+  ScheduleGeneratorInput,
+  ScheduleJobInput,
+  ScheduleResult,
+  TriggerFilter,
+  TriggerRecord,
+  TriggerStatus,
+} from "./types.js";
+
+/** What differs between database engines, as flags rather than `if (sqlite)` branches. */
+export interface DialectCapabilities {
+  /** `SELECT … FOR UPDATE SKIP LOCKED` lets several dispatchers claim without blocking each other. */
+  skipLocked: boolean;
+}
+
+export interface StoreOptions {
+  /** `ttr-run-missed: all`: the most catch-up runs after one downtime. */
+  runMissedCap: number;
+  /** A generator tick claimed later than this after its time counts as missed. */
+  missedGraceMs: number;
+}
+
+type Trx = Transaction<Database>;
+
+/** Thrown inside a transaction when a concurrent one took a custom key first: the transaction is run again. */
+class CustomKeyRace extends Error {}
+
+const MAX_TRANSACTION_RETRIES = 5;
+const GROUP_COMMIT_MAX_BATCH = 256;
+const LIVE_STATUSES: TriggerStatus[] = ["registered", "running"];
+const ORIGINS_BY_KIND: Record<TriggerListKind, TriggerOrigin[]> = {
+  job: ["job"],
+  generator: ["tick", "run"],
+  callback: ["callback"],
+};
+const CRON_CACHE_SIZE = 1000;
+
+/** The one Store implementation: all SQL lives here, engine differences are {@link DialectCapabilities}. */
+export class KyselyStore implements Store {
+  private readonly newId = createIdGenerator();
+  private readonly cronCache = new Map<string, CronSchedule>();
+  private readonly committer: GroupCommitter<Database>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: DialectCapabilities,
+    private readonly options: StoreOptions,
+    /** Runs after Kysely is destroyed: releases what the driver may not own (a file handle, a lock). */
+    private readonly release: () => void = () => {},
+  ) {
+    this.committer = new GroupCommitter(db, GROUP_COMMIT_MAX_BATCH, (error) => error instanceof CustomKeyRace, MAX_TRANSACTION_RETRIES);
+  }
+
+  async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {
+    return this.transaction(async (trx) => {
+      const existing = await trx
+        .selectFrom("api_keys")
+        .select("project_id")
+        .where("key_hash", "=", keyHash)
+        .executeTakeFirst();
+      if (existing) return existing.project_id;
+      const projectId = this.newId();
+      await trx.insertInto("projects").values({ id: projectId, name: `project ${keyPrefix}`, created_at: now }).execute();
+      await trx
+        .insertInto("api_keys")
+        .values({ id: this.newId(), project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
+        .execute();
+      return projectId;
+    });
+  }
+
+  async findApiKey(keyHash: string): Promise<KeyOwner | null> {
+    const row = await this.db
+      .selectFrom("api_keys")
+      .innerJoin("projects", "projects.id", "api_keys.project_id")
+      .select(["api_keys.project_id", "api_keys.key_hash", "projects.rate_limit"])
+      .where("api_keys.key_hash", "=", keyHash)
+      .where("api_keys.revoked_at", "is", null)
+      .executeTakeFirst();
+    if (!row) return null;
+    return { projectId: row.project_id, keyHash: row.key_hash, rateLimit: row.rate_limit === null ? null : Number(row.rate_limit) };
+  }
+
+  async createProject(name: string, now: number): Promise<ProjectRecord> {
+    const id = this.newId();
+    await this.db.insertInto("projects").values({ id, name, created_at: now }).execute();
+    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0 };
+  }
+
+  async listProjects(now: number): Promise<ProjectRecord[]> {
+    const rows = await this.db
+      .selectFrom("projects")
+      .leftJoin("project_usage", (join) =>
+        join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", monthOf(now)),
+      )
+      .select(["projects.id", "projects.name", "projects.created_at", "projects.month_quota", "projects.rate_limit", "project_usage.created"])
+      .orderBy("projects.id")
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      createdAt: Number(row.created_at),
+      monthQuota: row.month_quota === null ? null : Number(row.month_quota),
+      rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
+      usedThisMonth: Number(row.created ?? 0),
+    }));
+  }
+
+  async updateProject(
+    projectId: string,
+    changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null },
+    now: number,
+  ): Promise<ProjectRecord> {
+    const set: { name?: string; month_quota?: number | null; rate_limit?: number | null } = {};
+    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.monthQuota !== undefined) set.month_quota = changes.monthQuota;
+    if (changes.rateLimit !== undefined) set.rate_limit = changes.rateLimit;
+    if (Object.keys(set).length > 0) await this.db.updateTable("projects").set(set).where("id", "=", projectId).execute();
+    const project = (await this.listProjects(now)).find((p) => p.id === projectId);
+    if (!project) throw new NotFoundError("project_not_found", `No project ${projectId}.`);
+    return project;
+  }
+
+  async createApiKey(projectId: string, keyHash: string, keyPrefix: string, now: number): Promise<ApiKeyRecord> {
+    const project = await this.db.selectFrom("projects").select("id").where("id", "=", projectId).executeTakeFirst();
+    if (!project) throw new NotFoundError("project_not_found", `No project ${projectId}.`);
+    const id = this.newId();
+    await this.db
+      .insertInto("api_keys")
+      .values({ id, project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
+      .execute();
+    return { id, projectId, prefix: keyPrefix, createdAt: now, revokedAt: null };
+  }
+
+  async listApiKeys(projectId: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.db.selectFrom("api_keys").selectAll().where("project_id", "=", projectId).orderBy("id").execute();
+    return rows.map((row) => ({
+      id: row.id,
+      projectId: row.project_id,
+      prefix: row.key_prefix,
+      createdAt: Number(row.created_at),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    }));
+  }
+
+  async revokeApiKey(keyId: string, now: number): Promise<void> {
+    const row = await this.db.selectFrom("api_keys").select(["id", "revoked_at"]).where("id", "=", keyId).executeTakeFirst();
+    if (!row) throw new NotFoundError("key_not_found", `No API key ${keyId}.`);
+    if (row.revoked_at !== null) throw new GoneError("key_revoked", `API key ${keyId} is already revoked.`);
+    await this.db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", keyId).execute();
+  }
+
+  async countApiKeys(): Promise<number> {
+    const row = await this.db
+      .selectFrom("api_keys")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("revoked_at", "is", null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult> {
+    return this.transaction(async (trx) => {
+      if (input.triggerId !== null) {
+        const row = await this.findEditableJob(trx, input.projectId, input.triggerId, input.customKey);
+        return this.updateJob(trx, row.id, input);
+      }
+      if (input.customKey !== null) {
+        const owner = await this.findKeyOwner(trx, input.projectId, input.customKey);
+        if (owner?.owner_kind === "job") return this.updateJob(trx, owner.owner_id, input);
+        if (owner?.owner_kind === "generator") {
+          await this.cancelGeneratorRow(trx, owner.owner_id, input.now, "replaced by a one-shot trigger with the same custom key");
+        }
+      }
+      return this.insertJob(trx, input);
+    });
+  }
+
+  async scheduleGenerator(input: ScheduleGeneratorInput): Promise<ScheduleResult> {
+    const cron = this.cron(input.cronExpr, input.cronTz);
+    const firstAt = cron.nextAfter(input.now);
+    if (firstAt === null) {
+      throw new InvalidInputError("cron_never_fires", `cron(${input.cronExpr}) never fires after now.`);
+    }
+    return this.transaction(async (trx) => {
+      if (input.triggerId !== null) {
+        const generator = await this.findEditableGenerator(trx, input.projectId, input.triggerId, input.customKey);
+        return this.updateGenerator(trx, generator.id, input, firstAt);
+      }
+      if (input.customKey !== null) {
+        const owner = await this.findKeyOwner(trx, input.projectId, input.customKey);
+        if (owner?.owner_kind === "generator") return this.updateGenerator(trx, owner.owner_id, input, firstAt);
+        if (owner?.owner_kind === "job") {
+          await this.cancelWaitingTrigger(trx, owner.owner_id, input.now, "replaced by a generator with the same custom key");
+        }
+      }
+      return this.insertGenerator(trx, input, firstAt);
+    });
+  }
+
+  async cancel(input: CancelInput): Promise<void> {
+    await this.transaction(async (trx) => {
+      if (input.triggerId !== null) return this.cancelById(trx, input.projectId, input.triggerId, input.now);
+      if (input.customKey !== null) return this.cancelByKey(trx, input.projectId, input.customKey, input.now);
+      throw new InvalidInputError("missing_identifier", "Give exactly one of ttr-trigger-id or ttr-custom-key.");
+    });
+  }
+
+  async claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]> {
+    return this.transaction(async (trx) => {
+      const rows = await this.selectDueFairly(trx, now, limit);
+      if (rows.length === 0) return [];
+
+      // The lease outlives the attempt's own timeout, so a slow target never causes a second claim.
+      await trx
+        .updateTable("triggers")
+        .set((eb) => ({
+          status: "running",
+          due_at: eb("timeout_ms", "+", now + leaseMarginMs),
+          attempts: eb("attempts", "+", 1),
+          updated_at: now,
+        }))
+        .where("id", "in", rows.map((r) => r.id))
+        .execute();
+
+      // Only the first claim of a tick advances its generator; retries, replays and claims that
+      // take over an expired lease do not.
+      const firstTicks = rows.filter((r) => r.status === "registered" && r.origin === "tick" && Number(r.attempts) === 0);
+      const skipped = await this.advanceGenerators(trx, firstTicks, now);
+
+      return rows.filter((r) => !skipped.has(r.id)).map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+    });
+  }
+
+  /**
+   * Due triggers in due order — but when several projects have some due, each gets an equal
+   * share of the batch first, so one project's backlog cannot starve another's triggers.
+   */
+  private async selectDueFairly(trx: Trx, now: number, limit: number): Promise<TriggerRow[]> {
+    const due = (projectId: string | null, take: number, except: string[]) => {
+      let query = trx
+        .selectFrom("triggers")
+        .selectAll()
+        .where("status", "in", LIVE_STATUSES)
+        .where("due_at", "<=", now)
+        .orderBy("due_at")
+        .limit(take);
+      if (projectId !== null) query = query.where("project_id", "=", projectId);
+      if (except.length > 0) query = query.where("id", "not in", except);
+      if (this.capabilities.skipLocked) query = query.forUpdate().skipLocked();
+      return query.execute();
+    };
+    const projects = await trx
+      .selectFrom("projects")
+      .select("id")
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom("triggers")
+            .select("triggers.id")
+            .whereRef("triggers.project_id", "=", "projects.id")
+            .where("triggers.status", "in", LIVE_STATUSES)
+            .where("triggers.due_at", "<=", now),
+        ),
+      )
+      .execute();
+    if (projects.length <= 1) return due(null, limit, []);
+    const share = Math.max(1, Math.floor(limit / projects.length));
+    const picked: TriggerRow[] = [];
+    for (const { id } of projects) {
+      if (picked.length >= limit) break;
+      picked.push(...(await due(id, Math.min(share, limit - picked.length), [])));
+    }
+    if (picked.length < limit) picked.push(...(await due(null, limit - picked.length, picked.map((r) => r.id))));
+    return picked.sort((a, b) => Number(a.due_at) - Number(b.due_at));
+  }
+
+  async finishAttempt(result: AttemptResult): Promise<void> {
+    await this.transaction(async (trx) => {
+      await trx
+        .insertInto("executions")
+        .values({
+          id: this.newId(),
+          trigger_id: result.triggerId,
+          project_id: result.projectId,
+          attempt: result.attempt,
+          started_at: result.startedAt,
+          finished_at: result.finishedAt,
+          duration_ms: Math.max(0, result.finishedAt - result.startedAt),
+          outcome: result.outcome,
+          http_status: result.httpStatus,
+          error: result.error,
+          response_headers: result.responseHeaders.length === 0 ? null : encodeHeaders(result.responseHeaders),
+          response_excerpt: result.responseExcerpt,
+          retry_at: result.retryAt,
+        })
+        .execute();
+      // Fenced by the attempt number: if this attempt's lease expired and another claim took the
+      // trigger over, the execution is still recorded but the newer attempt owns the state.
+      const fenced = trx
+        .updateTable("triggers")
+        .where("id", "=", result.triggerId)
+        .where("status", "=", "running")
+        .where("attempts", "=", result.attempt);
+      if (result.retryAt !== null) {
+        await fenced
+          .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
+          .execute();
+        return;
+      }
+      const moved = await fenced
+        .set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt })
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) return;
+      await this.releaseKey(trx, result.triggerId);
+      for (const callback of result.callbacks) {
+        await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
+      }
+    });
+  }
+
+  async replay(projectId: string, triggerId: string, now: number): Promise<{ scheduledAt: number }> {
+    return this.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom("triggers")
+        .select(["id", "status"])
+        .where("project_id", "=", projectId)
+        .where("id", "=", triggerId)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError("trigger_not_found", `No trigger ${triggerId} in this project.`);
+      if (row.status !== "succeeded" && row.status !== "failed") {
+        throw new ConflictError(
+          "trigger_not_executed",
+          `Trigger ${triggerId} is ${row.status}; only an executed (succeeded or failed) trigger can be replayed.`,
+        );
+      }
+      await trx
+        .updateTable("triggers")
+        .set((eb) => ({ status: "registered", due_at: now, retries_left: eb.ref("retries"), finished_at: null, updated_at: now }))
+        .where("id", "=", triggerId)
+        .execute();
+      return { scheduledAt: now };
+    });
+  }
+
+  async setGeneratorPaused(projectId: string, generatorId: string, paused: boolean, now: number): Promise<void> {
+    await this.transaction(async (trx) => {
+      const generator = await this.findLiveGenerator(trx, projectId, generatorId);
+      if (paused && generator.status === "active") {
+        const pending = await this.pendingInstances(trx, [generator.id]);
+        await trx
+          .updateTable("generators")
+          .set({ status: "paused", resume_at: pending.get(generator.id)?.scheduled_at ?? null, updated_at: now })
+          .where("id", "=", generator.id)
+          .execute();
+        await this.cancelPendingTick(trx, generator.id, now, "generator paused");
+      }
+      if (!paused && generator.status === "paused") {
+        // The tick that was pending comes back; if its time passed during the pause, the claim
+        // treats it (and the ticks after it) as missed, per ttr-run-missed.
+        const resumeAt = generator.resume_at ?? this.cron(generator.cron_expr, generator.cron_tz).nextAfter(now);
+        await trx
+          .updateTable("generators")
+          .set({ status: "active", resume_at: null, catchup_left: null, updated_at: now })
+          .where("id", "=", generator.id)
+          .execute();
+        if (resumeAt === null) return this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+        await this.insertInstance(trx, generator, Number(resumeAt), now, "tick");
+      }
+    });
+  }
+
+  async runGeneratorNow(projectId: string, generatorId: string, now: number): Promise<{ triggerId: string; scheduledAt: number }> {
+    return this.transaction(async (trx) => {
+      const generator = await this.findLiveGenerator(trx, projectId, generatorId);
+      await this.consumeQuota(trx, projectId, now);
+      const triggerId = await this.insertInstance(trx, generator, now, now, "run");
+      return { triggerId, scheduledAt: now };
+    });
+  }
+
+  async getSigningSecrets(projectId: string): Promise<string[]> {
+    const row = await this.db.selectFrom("projects").select("signing_secrets").where("id", "=", projectId).executeTakeFirst();
+    return row ? (JSON.parse(row.signing_secrets) as string[]) : [];
+  }
+
+  async setSigningSecrets(projectId: string, secrets: string[]): Promise<void> {
+    await this.db.updateTable("projects").set({ signing_secrets: JSON.stringify(secrets) }).where("id", "=", projectId).execute();
+  }
+
+  async pruneHistory(before: number, limit: number): Promise<number> {
+    return this.transaction(async (trx) => {
+      const executions = await trx
+        .deleteFrom("executions")
+        .where("id", "in", (eb) => eb.selectFrom("executions").select("id").where("finished_at", "<", before).limit(limit))
+        .executeTakeFirst();
+      const removed = Number(executions.numDeletedRows);
+      if (removed >= limit) return removed;
+      // A finished trigger goes once nothing refers to it any more: no execution, no callback
+      // trigger still waiting, no callback of its own left.
+      const triggers = await trx
+        .deleteFrom("triggers")
+        .where("id", "in", (eb) =>
+          eb
+            .selectFrom("triggers as t")
+            .select("t.id")
+            .where("t.status", "in", ["succeeded", "failed", "cancelled"])
+            .where("t.finished_at", "<", before)
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom("executions as e").select("e.id").whereRef("e.trigger_id", "=", "t.id"))),
+            )
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom("triggers as c").select("c.id").whereRef("c.parent_trigger_id", "=", "t.id"))),
+            )
+            .limit(limit - removed),
+        )
+        .executeTakeFirst();
+      return removed + Number(triggers.numDeletedRows);
+    });
+  }
+
+  async releaseClaims(triggerIds: string[], now: number): Promise<void> {
+    if (triggerIds.length === 0) return;
+    await this.db
+      .updateTable("triggers")
+      .set((eb) => ({ due_at: now, attempts: eb("attempts", "-", 1), updated_at: now }))
+      .where("id", "in", triggerIds)
+      .where("status", "=", "running")
+      .execute();
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom("triggers")
+      .select((eb) => eb.fn.min("due_at").as("due"))
+      .where("status", "in", LIVE_STATUSES)
+      .executeTakeFirst();
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  }
+
+  async getTrigger(projectId: string, id: string): Promise<TriggerRecord | null> {
+    const row = await this.db
+      .selectFrom("triggers")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? toTriggerRecord(row) : null;
+  }
+
+  async listTriggers(projectId: string, filter: TriggerFilter, page: PageRequest): Promise<Page<TriggerRecord>> {
+    let query = this.db.selectFrom("triggers").selectAll().where("project_id", "=", projectId);
+    if (filter.status) query = query.where("status", "=", filter.status);
+    if (filter.kind) query = query.where("origin", "in", ORIGINS_BY_KIND[filter.kind]);
+    if (filter.generatorId) query = query.where("generator_id", "=", filter.generatorId);
+    if (filter.customKey) query = query.where("custom_key", "=", filter.customKey);
+    if (filter.tag) query = query.where(sql<boolean>`tags LIKE ${tagPattern(filter.tag)} ESCAPE '\\'`);
+    if (page.cursor) query = query.where("id", "<", page.cursor);
+    const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
+    return paginate(rows, page.limit, toTriggerRecord);
+  }
+
+  async getGenerator(projectId: string, id: string): Promise<GeneratorRecord | null> {
+    const row = await this.db
+      .selectFrom("generators")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) return null;
+    const pending = await this.pendingInstances(this.db, [row.id]);
+    return toGeneratorRecord(row, pending.get(row.id));
+  }
+
+  async listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>> {
+    let query = this.db.selectFrom("generators").selectAll().where("project_id", "=", projectId);
+    if (page.cursor) query = query.where("id", "<", page.cursor);
+    const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
+    const pending = await this.pendingInstances(this.db, rows.map((r) => r.id));
+    return paginate(rows, page.limit, (row) => toGeneratorRecord(row, pending.get(row.id)));
+  }
+
+  async listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>> {
+    let query = this.db.selectFrom("executions").selectAll().where("project_id", "=", projectId);
+    if (filter.triggerId) query = query.where("trigger_id", "=", filter.triggerId);
+    if (page.cursor) query = query.where("id", "<", page.cursor);
+    const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
+    return paginate(rows, page.limit, toExecutionRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    this.release();
+  }
+
+  // ---- one-shot triggers -------------------------------------------------------------------
+
+  private async insertJob(trx: Trx, input: ScheduleJobInput): Promise<ScheduleResult> {
+    const monthQuotaRemaining = await this.consumeQuota(trx, input.projectId, input.now);
+    const id = this.newId();
+    if (input.customKey !== null) await this.claimKey(trx, input.projectId, input.customKey, "job", id);
+    await trx
+      .insertInto("triggers")
+      .values({
+        id,
+        project_id: input.projectId,
+        generator_id: null,
+        origin: "job",
+        parent_trigger_id: null,
+        custom_key: input.customKey,
+        ...jobColumns(input),
+        status: "registered",
+        created_at: input.now,
+        updated_at: input.now,
+        finished_at: null,
+        cancel_reason: null,
+      })
+      .execute();
+    return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
+  }
+
+  private async updateJob(trx: Trx, id: string, input: ScheduleJobInput): Promise<ScheduleResult> {
+    const result = await trx
+      .updateTable("triggers")
+      .set({ ...jobColumns(input), updated_at: input.now })
+      .where("id", "=", id)
+      .where("status", "=", "registered")
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) {
+      const row = await trx.selectFrom("triggers").select(["id", "status"]).where("id", "=", id).executeTakeFirstOrThrow();
+      assertStillWaiting(row);
+    }
+    const monthQuotaRemaining = await this.quotaRemaining(trx, input.projectId, input.now);
+    return { operation: "reschedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
+  }
+
+  private async findEditableJob(trx: Trx, projectId: string, id: string, customKey: string | null): Promise<TriggerRow> {
+    const row = await trx
+      .selectFrom("triggers")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) {
+      if (await this.generatorExists(trx, projectId, id)) {
+        throw new InvalidInputError(
+          "kind_mismatch",
+          `${id} is a recurring generator; a one-shot ttr-scheduled-at cannot replace it by id. Cancel it, or use a ttr-custom-key to switch kinds.`,
+        );
+      }
+      throw new NotFoundError("trigger_not_found", `No trigger ${id} in this project.`);
+    }
+    if (row.generator_id !== null) {
+      throw new InvalidInputError(
+        "generator_instance",
+        `Trigger ${id} is an instance of generator ${row.generator_id}; edit the generator instead.`,
+      );
+    }
+    assertStillWaiting(row);
+    assertSameKey(id, row.custom_key, customKey);
+    return row;
+  }
+
+  /** Cancels a waiting trigger and frees its key; one in flight (409) or finished (410) is refused. */
+  private async cancelWaitingTrigger(trx: Trx, id: string, now: number, reason: string): Promise<void> {
+    const result = await trx
+      .updateTable("triggers")
+      .set(cancelledColumns(now, reason))
+      .where("id", "=", id)
+      .where("status", "=", "registered")
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) {
+      assertStillWaiting(await trx.selectFrom("triggers").select(["id", "status"]).where("id", "=", id).executeTakeFirstOrThrow());
+    }
+    await this.releaseKey(trx, id);
+  }
+
+  // ---- generators --------------------------------------------------------------------------
+
+  private async insertGenerator(trx: Trx, input: ScheduleGeneratorInput, firstAt: number): Promise<ScheduleResult> {
+    const monthQuotaRemaining = await this.consumeQuota(trx, input.projectId, input.now);
+    const id = this.newId();
+    if (input.customKey !== null) await this.claimKey(trx, input.projectId, input.customKey, "generator", id);
+    await trx
+      .insertInto("generators")
+      .values({
+        id,
+        project_id: input.projectId,
+        custom_key: input.customKey,
+        ...generatorColumns(input),
+        status: "active",
+        created_at: input.now,
+        updated_at: input.now,
+      })
+      .execute();
+    const generator = await trx.selectFrom("generators").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    await this.insertInstance(trx, generator, firstAt, input.now, "tick");
+    return { operation: "schedule", kind: "generator", id, scheduledAt: firstAt, monthQuotaRemaining };
+  }
+
+  private async updateGenerator(
+    trx: Trx,
+    id: string,
+    input: ScheduleGeneratorInput,
+    firstAt: number,
+  ): Promise<ScheduleResult> {
+    await trx
+      .updateTable("generators")
+      .set({ ...generatorColumns(input), updated_at: input.now })
+      .where("id", "=", id)
+      .execute();
+    const generator = await trx.selectFrom("generators").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    const monthQuotaRemaining = await this.quotaRemaining(trx, input.projectId, input.now);
+    const result: ScheduleResult = { operation: "reschedule", kind: "generator", id, scheduledAt: firstAt, monthQuotaRemaining };
+    // A paused generator stays paused; on resume it starts from the edited schedule.
+    if (generator.status === "paused") return result;
+    await this.cancelPendingTick(trx, id, input.now, "replaced by an edit of its generator");
+    await this.insertInstance(trx, generator, firstAt, input.now, "tick");
+    return result;
+  }
+
+  private async findEditableGenerator(
+    trx: Trx,
+    projectId: string,
+    id: string,
+    customKey: string | null,
+  ): Promise<GeneratorRow> {
+    const row = await trx
+      .selectFrom("generators")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) {
+      const trigger = await trx
+        .selectFrom("triggers")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (trigger) {
+        throw new InvalidInputError(
+          "kind_mismatch",
+          `${id} is a one-shot trigger; a cron() schedule cannot replace it by id. Cancel it, or use a ttr-custom-key to switch kinds.`,
+        );
+      }
+      throw new NotFoundError("generator_not_found", `No trigger or generator ${id} in this project.`);
+    }
+    if (row.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has been cancelled.`);
+    assertSameKey(id, row.custom_key, customKey);
+    return row;
+  }
+
+  /** An instance (the pending tick, or an extra run): a snapshot of the generator's request and policy. */
+  private async insertInstance(
+    trx: Trx,
+    generator: GeneratorRow,
+    scheduledAt: number,
+    now: number,
+    origin: "tick" | "run",
+  ): Promise<string> {
+    const id = this.newId();
+    await trx
+      .insertInto("triggers")
+      .values({
+        id,
+        project_id: generator.project_id,
+        generator_id: generator.id,
+        origin,
+        parent_trigger_id: null,
+        custom_key: null,
+        method: generator.method,
+        url: generator.url,
+        headers: generator.headers,
+        body: generator.body,
+        title: generator.title,
+        tags: generator.tags,
+        retries: generator.retries,
+        retries_left: generator.retries,
+        retry_delay_ms: generator.retry_delay_ms,
+        timeout_ms: generator.timeout_ms,
+        callback_url: generator.callback_url,
+        failure_url: generator.failure_url,
+        scheduled_at: scheduledAt,
+        due_at: scheduledAt,
+        status: "registered",
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+        cancel_reason: null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** The outcome report of `parentId`, as a trigger of its own, due now. */
+  private async insertCallback(trx: Trx, parentId: string, projectId: string, callback: CallbackRequest, now: number): Promise<void> {
+    await trx
+      .insertInto("triggers")
+      .values({
+        id: this.newId(),
+        project_id: projectId,
+        generator_id: null,
+        origin: "callback",
+        parent_trigger_id: parentId,
+        custom_key: null,
+        method: "POST",
+        url: callback.url,
+        headers: encodeHeaders([["Content-Type", "application/json"]]),
+        body: Buffer.from(callback.body.buffer, callback.body.byteOffset, callback.body.byteLength),
+        title: null,
+        tags: "",
+        ...deliveryColumns(callback.delivery),
+        retries_left: callback.delivery.retries,
+        scheduled_at: now,
+        due_at: now,
+        status: "registered",
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+        cancel_reason: null,
+      })
+      .execute();
+  }
+
+  /** Cancels a generator and everything of it still waiting (its pending tick, runs and retries). */
+  private async cancelGeneratorRow(trx: Trx, id: string, now: number, reason: string): Promise<void> {
+    await trx.updateTable("generators").set({ status: "cancelled", resume_at: null, updated_at: now }).where("id", "=", id).execute();
+    await trx
+      .updateTable("triggers")
+      .set(cancelledColumns(now, reason))
+      .where("generator_id", "=", id)
+      .where("status", "=", "registered")
+      .execute();
+    await this.releaseKey(trx, id);
+  }
+
+  private async cancelPendingTick(trx: Trx, generatorId: string, now: number, reason: string): Promise<void> {
+    await trx
+      .updateTable("triggers")
+      .set(cancelledColumns(now, reason))
+      .where("generator_id", "=", generatorId)
+      .where("status", "=", "registered")
+      .where("origin", "=", "tick")
+      .where("attempts", "=", 0)
+      .execute();
+  }
+
+  private async findLiveGenerator(trx: Trx, projectId: string, id: string): Promise<GeneratorRow> {
+    const row = await trx
+      .selectFrom("generators")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError("generator_not_found", `No generator ${id} in this project.`);
+    if (row.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has been cancelled.`);
+    return row;
+  }
+
+  /**
+   * Materializes the next instance of each generator whose instance was just claimed, from the
+   * claimed instance's nominal time (no drift). Returns the claimed instances that must not fire
+   * (`ttr-run-missed: skip`), which are recorded as cancelled.
+   */
+  private async advanceGenerators(trx: Trx, claimed: TriggerRow[], now: number): Promise<Set<string>> {
+    const skipped = new Set<string>();
+    if (claimed.length === 0) return skipped;
+    const generators = await trx
+      .selectFrom("generators")
+      .selectAll()
+      .where("id", "in", claimed.map((r) => r.generator_id as string))
+      .where("status", "=", "active")
+      .execute();
+    const byId = new Map(generators.map((g) => [g.id, g]));
+    for (const instance of claimed) {
+      const generator = byId.get(instance.generator_id as string);
+      if (!generator) continue;
+      const cron = this.cron(generator.cron_expr, generator.cron_tz);
+      const plan = planNextInstance({
+        policy: generator.run_missed,
+        nominalAt: Number(instance.scheduled_at),
+        now,
+        next: (after) => cron.nextAfter(after),
+        missedGraceMs: this.options.missedGraceMs,
+        catchupLeft: generator.catchup_left,
+        catchupCap: this.options.runMissedCap,
+      });
+      if (plan.nextAt === null) {
+        await this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+      } else {
+        await this.materializeTick(trx, generator, plan.nextAt, now, plan.catchupLeft);
+      }
+      let skipReason: string | null = plan.fireClaimed ? null : "missed while Hourglass was down (ttr-run-missed: skip)";
+      if (skipReason === null && generator.overlap === "skip" && (await this.hasRunInFlight(trx, generator.id, instance.id))) {
+        skipReason = "skipped: the previous run was still in flight (ttr-overlap: skip)";
+      }
+      if (skipReason !== null) {
+        skipped.add(instance.id);
+        await trx
+          .updateTable("triggers")
+          .set(cancelledColumns(now, skipReason))
+          .where("id", "=", instance.id)
+          .execute();
+      }
+    }
+    return skipped;
+  }
+
+  /**
+   * Creates a generator's next tick, counted against the monthly quota. Past the quota the tick
+   * moves to the generator's first tick of next month (the skipped ticks never materialize) and
+   * the generator records why; it resumes by itself when that tick comes.
+   */
+  private async materializeTick(trx: Trx, generator: GeneratorRow, at: number, now: number, catchupLeft: number | null): Promise<void> {
+    const { quota, used } = await this.quotaState(trx, generator.project_id, monthOf(now));
+    let tickAt = at;
+    let note: string | null = null;
+    if (quota !== null && used >= quota) {
+      const resumeFrom = startOfNextMonth(now);
+      const deferred = at >= resumeFrom ? at : this.cron(generator.cron_expr, generator.cron_tz).nextAfter(resumeFrom - 1);
+      if (deferred === null) return this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+      tickAt = deferred;
+      note = `monthly quota of ${quota} trigger instances reached in ${monthOf(now)}; ticks resume on ${new Date(tickAt).toISOString()}`;
+    }
+    await this.countInstance(trx, generator.project_id, monthOf(Math.max(now, tickAt)));
+    await this.insertInstance(trx, generator, tickAt, now, "tick");
+    await trx.updateTable("generators").set({ catchup_left: catchupLeft, note }).where("id", "=", generator.id).execute();
+  }
+
+  // ---- monthly quota -----------------------------------------------------------------------
+
+  private async quotaState(trx: Trx, projectId: string, month: string): Promise<{ quota: number | null; used: number }> {
+    const row = await trx
+      .selectFrom("projects")
+      .leftJoin("project_usage", (join) =>
+        join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", month),
+      )
+      .select(["projects.month_quota", "project_usage.created"])
+      .where("projects.id", "=", projectId)
+      .executeTakeFirst();
+    return { quota: row?.month_quota == null ? null : Number(row.month_quota), used: Number(row?.created ?? 0) };
+  }
+
+  private async countInstance(trx: Trx, projectId: string, month: string): Promise<void> {
+    await trx
+      .insertInto("project_usage")
+      .values({ project_id: projectId, month, created: 1 })
+      .onConflict((oc) => oc.columns(["project_id", "month"]).doUpdateSet((eb) => ({ created: eb(eb.ref("project_usage.created"), "+", 1) })))
+      .execute();
+  }
+
+  /** Counts one new instance for this month, or refuses it (402) when the quota is used up; returns what is left. */
+  private async consumeQuota(trx: Trx, projectId: string, now: number): Promise<number | null> {
+    const month = monthOf(now);
+    const { quota, used } = await this.quotaState(trx, projectId, month);
+    if (quota !== null && used >= quota) {
+      throw new QuotaExceededError(
+        "quota_exceeded",
+        `This project's monthly quota of ${quota} trigger instances is used up; it resets on ${new Date(startOfNextMonth(now)).toISOString().slice(0, 10)}.`,
+      );
+    }
+    await this.countInstance(trx, projectId, month);
+    return quota === null ? null : quota - used - 1;
+  }
+
+  private async quotaRemaining(trx: Trx, projectId: string, now: number): Promise<number | null> {
+    const { quota, used } = await this.quotaState(trx, projectId, monthOf(now));
+    return quota === null ? null : Math.max(0, quota - used);
+  }
+
+  /** Is another instance of the generator running, or waiting for a retry? */
+  private async hasRunInFlight(trx: Trx, generatorId: string, exceptId: string): Promise<boolean> {
+    const row = await trx
+      .selectFrom("triggers")
+      .select("id")
+      .where("generator_id", "=", generatorId)
+      .where("id", "!=", exceptId)
+      .where((eb) => eb.or([eb("status", "=", "running"), eb.and([eb("status", "=", "registered"), eb("attempts", ">", 0)])]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  private async pendingInstances(
+    db: Kysely<Database>,
+    generatorIds: string[],
+  ): Promise<Map<string, { id: string; scheduled_at: number }>> {
+    if (generatorIds.length === 0) return new Map();
+    const rows = await db
+      .selectFrom("triggers")
+      .select(["id", "generator_id", "scheduled_at"])
+      .where("generator_id", "in", generatorIds)
+      .where("status", "=", "registered")
+      .execute();
+    return new Map(rows.map((r) => [r.generator_id as string, { id: r.id, scheduled_at: Number(r.scheduled_at) }]));
+  }
+
+  private async generatorExists(trx: Trx, projectId: string, id: string): Promise<boolean> {
+    const row = await trx
+      .selectFrom("generators")
+      .select("id")
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // ---- cancel ------------------------------------------------------------------------------
+
+  private async cancelById(trx: Trx, projectId: string, id: string, now: number): Promise<void> {
+    const generator = await trx
+      .selectFrom("generators")
+      .select(["id", "status"])
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (generator) {
+      if (generator.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has already been cancelled.`);
+      return this.cancelGeneratorRow(trx, id, now, "cancelled");
+    }
+    const trigger = await trx
+      .selectFrom("triggers")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!trigger) throw new NotFoundError("trigger_not_found", `No trigger or generator ${id} in this project.`);
+    await this.cancelWaitingTrigger(trx, id, now, "cancelled");
+    const wasPendingTick = trigger.origin === "tick" && Number(trigger.attempts) === 0;
+    if (trigger.generator_id === null || !wasPendingTick) return;
+    // Cancelling the pending tick skips that occurrence; the generator keeps its one pending instance.
+    const generatorRow = await trx
+      .selectFrom("generators")
+      .selectAll()
+      .where("id", "=", trigger.generator_id)
+      .where("status", "=", "active")
+      .executeTakeFirst();
+    if (!generatorRow) return;
+    const nextAt = this.cron(generatorRow.cron_expr, generatorRow.cron_tz).nextAfter(Math.max(Number(trigger.scheduled_at), now));
+    if (nextAt === null) return this.cancelGeneratorRow(trx, generatorRow.id, now, "its cron expression fires no more");
+    await this.insertInstance(trx, generatorRow, nextAt, now, "tick");
+  }
+
+  private async cancelByKey(trx: Trx, projectId: string, customKey: string, now: number): Promise<void> {
+    const owner = await this.findKeyOwner(trx, projectId, customKey);
+    if (owner?.owner_kind === "generator") return this.cancelGeneratorRow(trx, owner.owner_id, now, "cancelled");
+    if (owner?.owner_kind === "job") return this.cancelWaitingTrigger(trx, owner.owner_id, now, "cancelled");
+    const pastTrigger = await trx
+      .selectFrom("triggers")
+      .select("id")
+      .where("project_id", "=", projectId)
+      .where("custom_key", "=", customKey)
+      .executeTakeFirst();
+    const pastGenerator = await trx
+      .selectFrom("generators")
+      .select("id")
+      .where("project_id", "=", projectId)
+      .where("custom_key", "=", customKey)
+      .executeTakeFirst();
+    if (pastTrigger || pastGenerator) {
+      throw new GoneError("custom_key_not_live", `Nothing waiting has custom key "${customKey}": its trigger already executed or was cancelled.`);
+    }
+    throw new NotFoundError("custom_key_not_found", `No trigger or generator with custom key "${customKey}" in this project.`);
+  }
+
+  // ---- custom keys -------------------------------------------------------------------------
+
+  private async findKeyOwner(trx: Trx, projectId: string, customKey: string) {
+    return trx
+      .selectFrom("custom_keys")
+      .select(["owner_kind", "owner_id"])
+      .where("project_id", "=", projectId)
+      .where("custom_key", "=", customKey)
+      .executeTakeFirst();
+  }
+
+  private async claimKey(trx: Trx, projectId: string, customKey: string, kind: "job" | "generator", ownerId: string) {
+    const result = await trx
+      .insertInto("custom_keys")
+      .values({ project_id: projectId, custom_key: customKey, owner_kind: kind, owner_id: ownerId })
+      .onConflict((oc) => oc.columns(["project_id", "custom_key"]).doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) !== 1) throw new CustomKeyRace();
+  }
+
+  private async releaseKey(trx: Trx, ownerId: string): Promise<void> {
+    await trx.deleteFrom("custom_keys").where("owner_id", "=", ownerId).execute();
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private cron(expr: string, tz: string): CronSchedule {
+    const cacheKey = `${tz}\u0000${expr}`;
+    let cron = this.cronCache.get(cacheKey);
+    if (!cron) {
+      if (this.cronCache.size >= CRON_CACHE_SIZE) this.cronCache.clear();
+      cron = CronSchedule.parse(expr, tz);
+      this.cronCache.set(cacheKey, cron);
+    }
+    return cron;
+  }
+
+  /**
+   * Runs `fn` in a short transaction — shared with whatever other work arrived meanwhile (group
+   * commit), in a savepoint of its own — and again from its savepoint when it lost a custom-key
+   * race. Resolves once the transaction is committed.
+   */
+  private transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.committer.run(fn);
+  }
+}
+
+/** "2026-11": the calendar month (UTC) quotas are counted in. */
+function monthOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+function startOfNextMonth(ms: number): number {
+  const date = new Date(ms);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+function toClaimedTrigger(row: TriggerRow, leaseUntil: number): ClaimedTrigger {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    origin: row.origin,
+    generatorId: row.generator_id,
+    customKey: row.custom_key,
+    title: row.title,
+    tags: decodeTags(row.tags),
+    method: row.method,
+    url: row.url,
+    headers: decodeHeaders(row.headers),
+    body: decodeBody(row.body),
+    scheduledAt: Number(row.scheduled_at),
+    attempt: Number(row.attempts) + 1,
+    retriesLeft: Number(row.retries_left),
+    delivery: toDeliveryPolicy(row),
+    leaseUntil,
+  };
+}
+
+/** What a /schedule of a one-shot sets, on create and on edit alike. */
+function jobColumns(input: ScheduleJobInput) {
+  return {
+    ...requestColumns(input.request),
+    title: input.title,
+    tags: encodeTags(input.tags),
+    ...deliveryColumns(input.delivery),
+    retries_left: input.delivery.retries,
+    scheduled_at: input.scheduledAt,
+    due_at: input.scheduledAt,
+  };
+}
+
+/** What a /schedule of a generator sets, on create and on edit alike (an edit restarts its catch-up state). */
+function generatorColumns(input: ScheduleGeneratorInput) {
+  return {
+    cron_expr: input.cronExpr,
+    cron_tz: input.cronTz,
+    run_missed: input.runMissed,
+    catchup_left: null,
+    overlap: input.overlap,
+    resume_at: null,
+    note: null,
+    ...requestColumns(input.request),
+    title: input.title,
+    tags: encodeTags(input.tags),
+    ...deliveryColumns(input.delivery),
+  };
+}
+
+/** The columns of a trigger moving to cancelled. */
+function cancelledColumns(now: number, reason: string) {
+  return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason };
+}
+
+function requestColumns(request: RequestTemplate) {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: encodeHeaders(request.headers),
+    body: request.body === null ? null : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
+  };
+}
+
+function assertStillWaiting(row: Pick<TriggerRow, "id" | "status">): void {
+  switch (row.status) {
+    case "registered":
+      return;
+    case "running":
+      throw new ConflictError("trigger_running", `Trigger ${row.id} is being delivered right now; try again once the attempt is over.`);
+    case "cancelled":
+      throw new GoneError("already_cancelled", `Trigger ${row.id} has already been cancelled.`);
+    default:
+      throw new GoneError("already_executed", `Trigger ${row.id} has already executed (${row.status}).`);
+  }
+}
+
+function assertSameKey(id: string, current: string | null, given: string | null): void {
+  if (given !== null && given !== current) {
+    throw new InvalidInputError(
+      "conflicting_identifiers",
+      `ttr-custom-key "${given}" does not belong to ${id}; send one identifier, or the key it already has.`,
+    );
+  }
+}
+
+function paginate<R extends { id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+  const hasMore = rows.length > limit;
+  const items = hasMore ? rows.slice(0, limit) : rows;
+  return { items: items.map(map), nextCursor: hasMore ? (items[items.length - 1]?.id ?? null) : null };
+}

@@ -1,0 +1,230 @@
+import type { ColumnType, Selectable } from "kysely";
+import type { RunMissedPolicy } from "../schedule/types.js";
+import type {
+  ExecutionOutcome,
+  ExecutionRecord,
+  GeneratorRecord,
+  GeneratorStatus,
+  DeliveryPolicy,
+  HeaderPair,
+  OverlapPolicy,
+  TriggerKind,
+  TriggerOrigin,
+  TriggerRecord,
+  TriggerStatus,
+} from "./types.js";
+
+/** Table shapes as Kysely sees them (mirrors schema.sql). */
+export interface Database {
+  projects: {
+    id: string;
+    name: string;
+    created_at: number;
+    signing_secrets: ColumnType<string, string | undefined, string>;
+    month_quota: ColumnType<number | null, number | null | undefined, number | null>;
+    rate_limit: ColumnType<number | null, number | null | undefined, number | null>;
+  };
+  project_usage: { project_id: string; month: string; created: number };
+  api_keys: {
+    id: string;
+    project_id: string;
+    key_hash: string;
+    key_prefix: string;
+    created_at: number;
+    revoked_at: number | null;
+  };
+  generators: {
+    id: string;
+    project_id: string;
+    custom_key: string | null;
+    cron_expr: string;
+    cron_tz: string;
+    run_missed: RunMissedPolicy;
+    catchup_left: number | null;
+    overlap: OverlapPolicy;
+    resume_at: number | null;
+    note: ColumnType<string | null, string | null | undefined, string | null>;
+    method: string;
+    url: string;
+    headers: string;
+    body: Uint8Array | null;
+    title: string | null;
+    tags: string;
+    retries: number;
+    retry_delay_ms: number;
+    timeout_ms: number;
+    callback_url: string | null;
+    failure_url: string | null;
+    status: GeneratorStatus;
+    created_at: number;
+    updated_at: number;
+  };
+  triggers: {
+    id: string;
+    project_id: string;
+    generator_id: string | null;
+    origin: TriggerOrigin;
+    parent_trigger_id: string | null;
+    custom_key: string | null;
+    method: string;
+    url: string;
+    headers: string;
+    body: Uint8Array | null;
+    title: string | null;
+    tags: string;
+    retries: number;
+    retries_left: number;
+    retry_delay_ms: number;
+    timeout_ms: number;
+    callback_url: string | null;
+    failure_url: string | null;
+    scheduled_at: number;
+    due_at: number;
+    status: TriggerStatus;
+    attempts: ColumnType<number, number | undefined, number>;
+    created_at: number;
+    updated_at: number;
+    finished_at: number | null;
+    cancel_reason: string | null;
+  };
+  custom_keys: { project_id: string; custom_key: string; owner_kind: TriggerKind; owner_id: string };
+  executions: {
+    id: string;
+    trigger_id: string;
+    project_id: string;
+    attempt: number;
+    started_at: number;
+    finished_at: number;
+    duration_ms: number;
+    outcome: ExecutionOutcome;
+    http_status: number | null;
+    error: string | null;
+    response_headers: string | null;
+    response_excerpt: string | null;
+    retry_at: number | null;
+  };
+}
+
+export type TriggerRow = Selectable<Database["triggers"]>;
+export type GeneratorRow = Selectable<Database["generators"]>;
+export type ExecutionRow = Selectable<Database["executions"]>;
+
+/** Tags are stored as ",a,b," so that one LIKE finds a whole tag on every engine. */
+export function encodeTags(tags: string[]): string {
+  return tags.length === 0 ? "" : `,${tags.join(",")},`;
+}
+
+export function decodeTags(stored: string): string[] {
+  return stored.split(",").filter((t) => t.length > 0);
+}
+
+/** A LIKE pattern matching rows whose encoded tags contain exactly `tag`. */
+export function tagPattern(tag: string): string {
+  return `%,${tag.replace(/[\\%_]/g, (c) => `\\${c}`)},%`;
+}
+
+export function encodeHeaders(headers: HeaderPair[]): string {
+  return JSON.stringify(headers);
+}
+
+export function decodeHeaders(stored: string): HeaderPair[] {
+  return JSON.parse(stored) as HeaderPair[];
+}
+
+/** Engines hand back Buffers (a Uint8Array subclass) or plain Uint8Arrays; callers see Uint8Array. */
+export function decodeBody(stored: Uint8Array | null): Uint8Array | null {
+  return stored === null ? null : new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
+}
+
+/** The delivery-policy columns shared by triggers and generators. */
+export function deliveryColumns(policy: DeliveryPolicy) {
+  return {
+    retries: policy.retries,
+    retry_delay_ms: policy.retryDelayMs,
+    timeout_ms: policy.timeoutMs,
+    callback_url: policy.callbackUrl,
+    failure_url: policy.failureUrl,
+  };
+}
+
+export function toDeliveryPolicy(row: TriggerRow | GeneratorRow): DeliveryPolicy {
+  return {
+    retries: Number(row.retries),
+    retryDelayMs: Number(row.retry_delay_ms),
+    timeoutMs: Number(row.timeout_ms),
+    callbackUrl: row.callback_url,
+    failureUrl: row.failure_url,
+  };
+}
+
+export function toTriggerRecord(row: TriggerRow): TriggerRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    origin: row.origin,
+    generatorId: row.generator_id,
+    parentTriggerId: row.parent_trigger_id,
+    delivery: toDeliveryPolicy(row),
+    retriesLeft: Number(row.retries_left),
+    customKey: row.custom_key,
+    method: row.method,
+    url: row.url,
+    headers: decodeHeaders(row.headers),
+    body: decodeBody(row.body),
+    title: row.title,
+    tags: decodeTags(row.tags),
+    scheduledAt: Number(row.scheduled_at),
+    status: row.status,
+    attempts: Number(row.attempts),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    cancelReason: row.cancel_reason,
+  };
+}
+
+export function toGeneratorRecord(
+  row: GeneratorRow,
+  pending: { id: string; scheduled_at: number } | undefined,
+): GeneratorRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    customKey: row.custom_key,
+    cronExpr: row.cron_expr,
+    cronTz: row.cron_tz,
+    runMissed: row.run_missed,
+    overlap: row.overlap,
+    delivery: toDeliveryPolicy(row),
+    method: row.method,
+    url: row.url,
+    headers: decodeHeaders(row.headers),
+    body: decodeBody(row.body),
+    title: row.title,
+    tags: decodeTags(row.tags),
+    status: row.status,
+    note: row.note,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    pendingTriggerId: pending?.id ?? null,
+    nextAt: pending ? Number(pending.scheduled_at) : null,
+  };
+}
+
+export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
+  return {
+    id: row.id,
+    triggerId: row.trigger_id,
+    projectId: row.project_id,
+    attempt: Number(row.attempt),
+    startedAt: Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    durationMs: Number(row.duration_ms),
+    outcome: row.outcome,
+    httpStatus: row.http_status === null ? null : Number(row.http_status),
+    error: row.error,
+    responseHeaders: row.response_headers === null ? [] : decodeHeaders(row.response_headers),
+    responseExcerpt: row.response_excerpt,
+    retryAt: row.retry_at === null ? null : Number(row.retry_at),
+  };
+}

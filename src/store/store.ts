@@ -1,0 +1,102 @@
+import type {
+  ApiKeyRecord,
+  AttemptResult,
+  CancelInput,
+  ClaimedTrigger,
+  ExecutionFilter,
+  ExecutionRecord,
+  GeneratorRecord,
+  KeyOwner,
+  Page,
+  PageRequest,
+  ProjectRecord,
+  ScheduleGeneratorInput,
+  ScheduleJobInput,
+  ScheduleResult,
+  TriggerFilter,
+  TriggerRecord,
+} from "./types.js";
+
+/**
+ * Everything Hourglass keeps, behind one interface. `http/` and `dispatch/` see only this;
+ * only `main.ts` knows which database implements it. Every method that changes state commits
+ * before its promise resolves: a resolved promise is a durable fact.
+ */
+export interface Store {
+  /** Creates the project owning `keyHash` if no key has that digest; returns the project id. */
+  ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string>;
+  /** The live (unrevoked) key with this SHA-256 hex digest and its project's rate limit, or null. */
+  findApiKey(keyHash: string): Promise<KeyOwner | null>;
+  /** Number of live API keys in the store. */
+  countApiKeys(): Promise<number>;
+
+  createProject(name: string, now: number): Promise<ProjectRecord>;
+  listProjects(now: number): Promise<ProjectRecord[]>;
+  /** Sets the monthly quota and/or the rate limit (null removes it); NotFound for an unknown project. */
+  updateProject(
+    projectId: string,
+    changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null },
+    now: number,
+  ): Promise<ProjectRecord>;
+  /** Adds a key (by digest) to a project; NotFound for an unknown project. */
+  createApiKey(projectId: string, keyHash: string, keyPrefix: string, now: number): Promise<ApiKeyRecord>;
+  listApiKeys(projectId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes a key; NotFound when unknown, Gone when already revoked. */
+  revokeApiKey(keyId: string, now: number): Promise<void>;
+
+  /**
+   * Creates or edits a one-shot trigger. By `triggerId`: edits it (NotFound / Gone / Invalid
+   * when it is a generator instance or a generator). By `customKey`: edits the live owner, or
+   * creates one — replacing a generator that owned the key.
+   */
+  scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult>;
+  /**
+   * Creates or edits a generator and materializes its first pending instance, all in one
+   * transaction. A one-shot that owned the custom key is cancelled.
+   */
+  scheduleGenerator(input: ScheduleGeneratorInput): Promise<ScheduleResult>;
+  /** Cancels a generator (and its pending instance) or a registered trigger. */
+  cancel(input: CancelInput): Promise<void>;
+
+  /**
+   * Claims up to `limit` triggers whose due time is ≤ `now` — registered ones, and running ones
+   * whose lease expired — under a lease until `now + timeout + leaseMarginMs` (per trigger). For each generator instance
+   * claimed from `registered`, the generator's next instance is materialized in the same
+   * transaction.
+   */
+  claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]>;
+  /**
+   * Records an attempt: inserts the execution and, when the trigger is still running under this
+   * attempt (its lease was not taken over), moves it on: back to registered at `retryAt` for a
+   * retry, or to succeeded/failed — freeing its custom key and queueing its callbacks in the
+   * same transaction.
+   */
+  finishAttempt(result: AttemptResult): Promise<void>;
+  /** Fires an executed (succeeded/failed) trigger again now, as a new round of attempts. */
+  replay(projectId: string, triggerId: string, now: number): Promise<{ scheduledAt: number }>;
+  /** Pauses (drops the pending instance) or resumes (restores it, per `ttr-run-missed`) a generator. */
+  setGeneratorPaused(projectId: string, generatorId: string, paused: boolean, now: number): Promise<void>;
+  /** Adds one extra run of a generator, due now; the schedule is untouched. */
+  runGeneratorNow(projectId: string, generatorId: string, now: number): Promise<{ triggerId: string; scheduledAt: number }>;
+  /** The project's Standard Webhooks secrets, current first (empty: requests are not signed). */
+  getSigningSecrets(projectId: string): Promise<string[]>;
+  /** Replaces the project's signing secrets (current first). */
+  setSigningSecrets(projectId: string, secrets: string[]): Promise<void>;
+  /**
+   * Deletes up to `limit` executions, and finished triggers with no live dependants, older than
+   * `before`. Returns how many rows went; call again while it returns `limit`.
+   */
+  pruneHistory(before: number, limit: number): Promise<number>;
+  /** Gives back the lease of claimed-but-unsent triggers so they are due again at `now`. */
+  releaseClaims(triggerIds: string[], now: number): Promise<void>;
+  /** Earliest due time among registered triggers and running leases, or null when none. */
+  nextDueAt(): Promise<number | null>;
+
+  getTrigger(projectId: string, id: string): Promise<TriggerRecord | null>;
+  listTriggers(projectId: string, filter: TriggerFilter, page: PageRequest): Promise<Page<TriggerRecord>>;
+  getGenerator(projectId: string, id: string): Promise<GeneratorRecord | null>;
+  listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>>;
+  listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
+
+  close(): Promise<void>;
+}

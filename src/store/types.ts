@@ -1,0 +1,266 @@
+import type { DeliveryPolicy, OverlapPolicy, RunMissedPolicy } from "../schedule/types.js";
+
+export type { DeliveryPolicy, OverlapPolicy } from "../schedule/types.js";
+
+/** A header as sent: original name case, original order; duplicates are separate pairs. */
+export type HeaderPair = [name: string, value: string];
+
+/** The request Hourglass replays: exactly what the client sent to `/schedule`, minus what is not forwarded. */
+export interface RequestTemplate {
+  method: string;
+  url: string;
+  headers: HeaderPair[];
+  /** Raw body bytes (possibly empty); `null` when the method carries none (GET/HEAD/OPTIONS). */
+  body: Uint8Array | null;
+}
+
+/**
+ * Trigger states. A trigger moves registered → running → succeeded | failed, or to cancelled
+ * from registered. A running trigger whose lease expires (its process died) is claimed again.
+ */
+export const TRIGGER_STATUS = {
+  /** Waiting for its time. */
+  registered: "registered",
+  /** Claimed by a dispatcher under a lease; the request is being (or about to be) sent. */
+  running: "running",
+  /** The target answered 2xx or 3xx. */
+  succeeded: "succeeded",
+  /** The last attempt failed (network error, timeout, or a non-success status). */
+  failed: "failed",
+  /** Cancelled before it ran (by `/cancel`, by an edit that replaced it, or a generator ending). */
+  cancelled: "cancelled",
+} as const;
+export type TriggerStatus = (typeof TRIGGER_STATUS)[keyof typeof TRIGGER_STATUS];
+
+/** Generator states. Only an active generator has (exactly one) pending instance. */
+export const GENERATOR_STATUS = {
+  /** Materializes its next instance each time the current one is claimed. */
+  active: "active",
+  /** Keeps no pending instance; resuming materializes the tick that was pending, per `ttr-run-missed`. */
+  paused: "paused",
+  /** Cancelled: no pending instance, never again. */
+  cancelled: "cancelled",
+} as const;
+export type GeneratorStatus = (typeof GENERATOR_STATUS)[keyof typeof GENERATOR_STATUS];
+
+/** What `/schedule` created: a one-shot job, or a recurring generator. */
+export type TriggerKind = "job" | "generator";
+
+/**
+ * Where a trigger came from: `job` a one-shot; `tick` a generator's scheduled instance; `run` a
+ * generator's extra run (`POST /generators/:id/run`); `callback` the outcome report of another trigger.
+ */
+export type TriggerOrigin = "job" | "tick" | "run" | "callback";
+
+
+
+export interface TriggerRecord extends RequestTemplate {
+  id: string;
+  projectId: string;
+  origin: TriggerOrigin;
+  /** Set on instances materialized by a generator. */
+  generatorId: string | null;
+  /** For a callback: the trigger whose outcome it reports. */
+  parentTriggerId: string | null;
+  delivery: DeliveryPolicy;
+  /** Retries not used yet in the current round (a replay starts a new round). */
+  retriesLeft: number;
+  customKey: string | null;
+  title: string | null;
+  tags: string[];
+  /** The nominal time it is due (for a generator instance: the cron tick). */
+  scheduledAt: number;
+  status: TriggerStatus;
+  /** How many times it has been claimed (attempts started). */
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  /** When it reached succeeded/failed/cancelled. */
+  finishedAt: number | null;
+  /** Why it was cancelled, when it was. */
+  cancelReason: string | null;
+}
+
+export interface GeneratorRecord extends RequestTemplate {
+  id: string;
+  projectId: string;
+  customKey: string | null;
+  cronExpr: string;
+  cronTz: string;
+  runMissed: RunMissedPolicy;
+  overlap: OverlapPolicy;
+  delivery: DeliveryPolicy;
+  title: string | null;
+  tags: string[];
+  status: GeneratorStatus;
+  /** Why the schedule is held back, when it is (e.g. the monthly quota). */
+  note: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The pending instance, when the generator is active. */
+  pendingTriggerId: string | null;
+  /** Nominal time of the pending instance. */
+  nextAt: number | null;
+}
+
+export type ExecutionOutcome = "succeeded" | "failed";
+
+export interface ExecutionRecord {
+  id: string;
+  triggerId: string;
+  projectId: string;
+  /** 1-based attempt number of the trigger. */
+  attempt: number;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  outcome: ExecutionOutcome;
+  httpStatus: number | null;
+  error: string | null;
+  /** A subset of the target's response headers. */
+  responseHeaders: HeaderPair[];
+  /** The start of the response body, capped, decoded as UTF-8 (lossy). */
+  responseExcerpt: string | null;
+  /** When this attempt failed and another was scheduled: when it is due. */
+  retryAt: number | null;
+}
+
+/** A trigger the dispatcher now owns until `leaseUntil`. */
+export interface ClaimedTrigger extends RequestTemplate {
+  id: string;
+  projectId: string;
+  origin: TriggerOrigin;
+  generatorId: string | null;
+  customKey: string | null;
+  title: string | null;
+  tags: string[];
+  scheduledAt: number;
+  attempt: number;
+  /** Retries left if this attempt fails. */
+  retriesLeft: number;
+  delivery: DeliveryPolicy;
+  /** The claim is owned until then: always later than the attempt's timeout. */
+  leaseUntil: number;
+}
+
+/** Input of `Store.scheduleJob` / `Store.scheduleGenerator`. */
+export interface ScheduleInputBase {
+  projectId: string;
+  customKey: string | null;
+  triggerId: string | null;
+  request: RequestTemplate;
+  delivery: DeliveryPolicy;
+  title: string | null;
+  tags: string[];
+  now: number;
+}
+
+export interface ScheduleJobInput extends ScheduleInputBase {
+  scheduledAt: number;
+}
+
+export interface ScheduleGeneratorInput extends ScheduleInputBase {
+  cronExpr: string;
+  cronTz: string;
+  runMissed: RunMissedPolicy;
+  overlap: OverlapPolicy;
+}
+
+export type ScheduleOperation = "schedule" | "reschedule";
+
+export interface ScheduleResult {
+  operation: ScheduleOperation;
+  kind: TriggerKind;
+  /** The trigger id, or the generator id for a recurring trigger. */
+  id: string;
+  /** When it (or, for a generator, its pending instance) is due. */
+  scheduledAt: number;
+  /** Instances the project may still create this month; null without a quota. */
+  monthQuotaRemaining: number | null;
+}
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  /** Trigger instances per calendar month (UTC); null: no quota. */
+  monthQuota: number | null;
+  /** /schedule and /cancel requests per second; null: no limit. */
+  rateLimit: number | null;
+  /** Instances created this month. */
+  usedThisMonth: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  projectId: string;
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** What a request's API key resolves to. */
+export interface KeyOwner {
+  projectId: string;
+  keyHash: string;
+  rateLimit: number | null;
+}
+
+export interface CancelInput {
+  projectId: string;
+  triggerId: string | null;
+  customKey: string | null;
+  now: number;
+}
+
+export interface AttemptResult {
+  triggerId: string;
+  projectId: string;
+  attempt: number;
+  startedAt: number;
+  finishedAt: number;
+  outcome: ExecutionOutcome;
+  httpStatus: number | null;
+  error: string | null;
+  responseHeaders: HeaderPair[];
+  responseExcerpt: string | null;
+  /** A failed attempt that will be retried: when. `null`: this outcome is final. */
+  retryAt: number | null;
+  /** With a final outcome: the outcome reports to queue as callback triggers. */
+  callbacks: CallbackRequest[];
+}
+
+/** An outcome report to deliver as a trigger of its own (origin `callback`). */
+export interface CallbackRequest {
+  url: string;
+  /** JSON bytes. */
+  body: Uint8Array;
+  delivery: DeliveryPolicy;
+}
+
+/** Listing filter `kind`: one-shot jobs, generator instances (ticks and runs), or callbacks. */
+export type TriggerListKind = "job" | "generator" | "callback";
+
+export interface TriggerFilter {
+  status?: TriggerStatus;
+  kind?: TriggerListKind;
+  generatorId?: string;
+  customKey?: string;
+  tag?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface ExecutionFilter {
+  triggerId?: string;
+}

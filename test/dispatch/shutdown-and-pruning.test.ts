@@ -1,0 +1,85 @@
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { Dispatcher } from "../../src/dispatch/dispatcher.js";
+import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
+import { HistoryPruner } from "../../src/dispatch/history-pruner.js";
+import type { KyselyStore } from "../../src/store/kysely-store.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
+import { DELIVERY, finished, request } from "../store/store-contract.js";
+import { makeTempDir } from "../support/temp-dir.js";
+
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+const DAY = 86_400_000;
+const silent = pino({ level: "silent" });
+const log = { error: silent.error.bind(silent), debug: silent.debug.bind(silent) };
+
+describe("dispatcher shutdown and history pruning", () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let store: KyselyStore;
+  let clock: ManualClock;
+  let projectId: string;
+
+  beforeEach(async () => {
+    temp = makeTempDir();
+    store = openSqliteStore({ path: `${temp.dir}/h.db`, synchronous: "NORMAL", runMissedCap: 100, missedGraceMs: 60_000 });
+    clock = new ManualClock(T0);
+    projectId = await store.ensureApiKey("a".repeat(64), "hg_a", T0);
+  });
+  afterEach(async () => {
+    await store.close();
+    temp.remove();
+  });
+
+  const schedule = (scheduledAt: number) =>
+    store.scheduleJob({ projectId, customKey: null, triggerId: null, request: request(), delivery: DELIVERY, title: null, tags: [], now: T0, scheduledAt });
+
+  it("stops claiming, waits the grace period for in-flight deliveries, then releases their leases", async () => {
+    const { id } = await schedule(T0);
+    let delivered!: () => void;
+    const started = new Promise<void>((resolve) => {
+      delivered = resolve;
+    });
+    // A delivery that never finishes.
+    const hang = () => {
+      delivered();
+      return new Promise<DeliveryOutcome>(() => undefined);
+    };
+    const dispatcher = new Dispatcher(store, clock, hang, {
+      concurrency: 4,
+      batchSize: 4,
+      leaseMarginMs: 30_000,
+      maxIdleMs: 60_000,
+      callbackPolicy: DELIVERY,
+      signingSecretsTtlMs: 1_000,
+    }, log);
+    dispatcher.start();
+    await started;
+    expect(dispatcher.inFlightCount).toBe(1);
+
+    const stopping = dispatcher.stop(5_000);
+    const late = await schedule(T0);
+    dispatcher.notify(T0);
+    clock.advance(4_999);
+    expect((await store.getTrigger(projectId, id))?.status).toBe("running");
+    clock.advance(1);
+    await stopping;
+    // No claim after stop: the trigger scheduled meanwhile was never touched.
+    expect(await store.getTrigger(projectId, late.id)).toMatchObject({ status: "registered", attempts: 0 });
+    // Released: due again at the end of the grace period, not when its lease (60 s) would expire.
+    expect((await store.claimDue(T0 + 4_999, 10, 30_000)).map((c) => c.id)).toEqual([late.id]);
+    expect(await store.claimDue(T0 + 5_000, 10, 30_000)).toEqual([expect.objectContaining({ id, attempt: 1 })]);
+  });
+
+  it("prunes history older than the retention in small batches, then every interval", async () => {
+    for (let i = 0; i < 7; i++) await schedule(T0);
+    for (const claim of await store.claimDue(T0, 10, 30_000)) await store.finishAttempt(finished(claim, projectId, "succeeded"));
+    const recent = await schedule(T0 + 40 * DAY);
+    clock.set(T0 + 31 * DAY);
+    const pruner = new HistoryPruner(store, clock, { retentionMs: 30 * DAY, intervalMs: 60_000, batchSize: 3 }, () => undefined);
+    expect(await pruner.pruneOnce()).toBe(14);
+    expect((await store.listTriggers(projectId, {}, { limit: 50 })).items.map((t) => t.id)).toEqual([recent.id]);
+    expect((await store.listExecutions(projectId, {}, { limit: 50 })).items).toEqual([]);
+    await pruner.stop();
+  });
+});

@@ -1,0 +1,33 @@
+import { decodeTime, isValid } from "ulid";
+import { describe, expect, it } from "vitest";
+import { createIdGenerator } from "../../src/store/ids.js";
+
+describe("id generator", () => {
+  it("makes ULIDs the reference implementation accepts, carrying the time", () => {
+    const t = Date.UTC(2026, 10, 23, 12, 0, 0, 123);
+    const id = createIdGenerator(() => t)();
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(isValid(id)).toBe(true);
+    expect(decodeTime(id)).toBe(t);
+  });
+
+  it("is strictly increasing within a millisecond and when the clock steps back", () => {
+    let t = 1_700_000_000_000;
+    const next = createIdGenerator(() => t);
+    const ids: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      if (i === 2000) t -= 5;
+      if (i === 3000) t += 10;
+      ids.push(next());
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("draws fresh randomness for each new millisecond", () => {
+    let t = 1_700_000_000_000;
+    const next = createIdGenerator(() => t++);
+    const randomParts = new Set(Array.from({ length: 1000 }, () => next().slice(10)));
+    expect(randomParts.size).toBe(1000);
+  });
+});

@@ -1,0 +1,652 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GoneError, InvalidInputError, NotFoundError } from "../../src/errors.js";
+import type { Store } from "../../src/store/store.js";
+import type { AttemptResult, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
+
+/** Creates a fresh, empty store; `dispose` closes and removes it. */
+export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
+
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+/** Lease margin; with the default 30 s timeout a claim is owned for LEASE + 30 s. */
+const LEASE = 30_000;
+const TIMEOUT = 30_000;
+export const DELIVERY = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null };
+
+export function request(overrides: Partial<RequestTemplate> = {}): RequestTemplate {
+  return {
+    method: "POST",
+    url: "https://example.com/hook?a=1",
+    headers: [
+      ["Content-Type", "application/json"],
+      ["X-Dup", "1"],
+      ["x-dup", "2"],
+    ],
+    body: new Uint8Array([0x7b, 0x7d]),
+    ...overrides,
+  };
+}
+
+/** A final attempt result for `claim` (no retry, no callbacks). */
+export function finished(
+  claim: { id: string; attempt: number },
+  projectId: string,
+  outcome: "succeeded" | "failed",
+  over: Partial<AttemptResult> = {},
+): AttemptResult {
+  return {
+    triggerId: claim.id,
+    projectId,
+    attempt: claim.attempt,
+    startedAt: T0,
+    finishedAt: T0 + 5,
+    outcome,
+    httpStatus: outcome === "succeeded" ? 200 : 500,
+    error: outcome === "succeeded" ? null : "HTTP 500",
+    responseHeaders: [],
+    responseExcerpt: null,
+    retryAt: null,
+    callbacks: [],
+    ...over,
+  };
+}
+
+/**
+ * The behaviour every Store must have. Run by each implementation's test file, so SQLite and
+ * PostgreSQL are held to the same contract.
+ */
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let projectA: string;
+    let projectB: string;
+
+    const job = (over: Partial<ScheduleJobInput> = {}): ScheduleJobInput => ({
+      projectId: projectA,
+      customKey: null,
+      triggerId: null,
+      request: request(),
+      delivery: DELIVERY,
+      title: null,
+      tags: [],
+      now: T0,
+      scheduledAt: T0 + 10_000,
+      ...over,
+    });
+    const generator = (over: Partial<ScheduleGeneratorInput> = {}): ScheduleGeneratorInput => ({
+      projectId: projectA,
+      customKey: null,
+      triggerId: null,
+      request: request(),
+      delivery: DELIVERY,
+      title: null,
+      tags: [],
+      now: T0,
+      cronExpr: "*/10 * * * * *",
+      cronTz: "UTC",
+      runMissed: "once",
+      overlap: "allow",
+      ...over,
+    });
+    const pendingOf = async (generatorId: string) =>
+      (await store.listTriggers(projectA, { generatorId, status: "registered" }, { limit: 10 })).items;
+
+    beforeEach(async () => {
+      ({ store, dispose } = await factory());
+      projectA = await store.ensureApiKey("a".repeat(64), "hg_aaaa", T0);
+      projectB = await store.ensureApiKey("b".repeat(64), "hg_bbbb", T0);
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    describe("projects and keys", () => {
+      it("ensures a key once and finds its project by digest", async () => {
+        expect(await store.ensureApiKey("a".repeat(64), "hg_aaaa", T0)).toBe(projectA);
+        expect(projectA).not.toBe(projectB);
+        expect(await store.findApiKey("a".repeat(64))).toEqual({ projectId: projectA, keyHash: "a".repeat(64), rateLimit: null });
+        expect(await store.findApiKey("c".repeat(64))).toBeNull();
+        expect(await store.countApiKeys()).toBe(2);
+      });
+    });
+
+    describe("one-shot triggers", () => {
+      it("stores the request byte-exact: non-UTF-8 body, header order, duplicates and case", async () => {
+        const body = new Uint8Array([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28, 0x0a, 0x0d]);
+        const result = await store.scheduleJob(job({ request: request({ body }) }));
+        expect(result).toEqual({
+          operation: "schedule",
+          kind: "job",
+          id: expect.any(String),
+          scheduledAt: T0 + 10_000,
+          monthQuotaRemaining: null,
+        });
+        const stored = await store.getTrigger(projectA, result.id);
+        expect(stored?.body).toEqual(body);
+        expect(stored?.headers).toEqual(request().headers);
+        expect(stored?.status).toBe("registered");
+      });
+
+      it("keeps a null body apart from an empty one", async () => {
+        const none = await store.scheduleJob(job({ request: request({ method: "GET", body: null }) }));
+        const empty = await store.scheduleJob(job({ request: request({ body: new Uint8Array(0) }) }));
+        expect((await store.getTrigger(projectA, none.id))?.body).toBeNull();
+        expect((await store.getTrigger(projectA, empty.id))?.body).toEqual(new Uint8Array(0));
+      });
+
+      it("edits in place by custom key, then frees the key once the trigger has executed", async () => {
+        const first = await store.scheduleJob(job({ customKey: "order-42" }));
+        const again = await store.scheduleJob(
+          job({ customKey: "order-42", scheduledAt: T0 + 20_000, title: "moved", request: request({ method: "PUT" }) }),
+        );
+        expect(again).toMatchObject({ id: first.id, operation: "reschedule", scheduledAt: T0 + 20_000 });
+        const edited = await store.getTrigger(projectA, first.id);
+        expect(edited).toMatchObject({ method: "PUT", title: "moved", scheduledAt: T0 + 20_000 });
+
+        const [claim] = await store.claimDue(T0 + 20_000, 10, LEASE);
+        // In flight: the key still belongs to it, and it cannot be edited.
+        await expect(store.scheduleJob(job({ customKey: "order-42" }))).rejects.toMatchObject({ code: "trigger_running" });
+        await store.finishAttempt(finished(claim!, projectA, "succeeded"));
+        const fresh = await store.scheduleJob(job({ customKey: "order-42" }));
+        expect(fresh.operation).toBe("schedule");
+        expect(fresh.id).not.toBe(first.id);
+      });
+
+      it("collapses concurrent creates with one new custom key into one trigger", async () => {
+        const results = await Promise.all(
+          Array.from({ length: 25 }, () => store.scheduleJob(job({ customKey: "race" }))),
+        );
+        expect(new Set(results.map((r) => r.id)).size).toBe(1);
+        expect(results.filter((r) => r.operation === "schedule")).toHaveLength(1);
+        expect((await store.listTriggers(projectA, { customKey: "race" }, { limit: 50 })).items).toHaveLength(1);
+      });
+
+      it("edits by trigger id, and refuses unknown, foreign, executed and cancelled ids", async () => {
+        const { id } = await store.scheduleJob(job());
+        const edited = await store.scheduleJob(job({ triggerId: id, scheduledAt: T0 + 5_000 }));
+        expect(edited).toMatchObject({ id, operation: "reschedule", scheduledAt: T0 + 5_000 });
+
+        await expect(store.scheduleJob(job({ triggerId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.scheduleJob(job({ projectId: projectB, triggerId: id }))).rejects.toBeInstanceOf(NotFoundError);
+
+        await store.claimDue(T0 + 5_000, 10, LEASE);
+        await expect(store.scheduleJob(job({ triggerId: id }))).rejects.toMatchObject({ code: "trigger_running" });
+
+        const other = await store.scheduleJob(job());
+        await store.cancel({ projectId: projectA, triggerId: other.id, customKey: null, now: T0 });
+        await expect(store.scheduleJob(job({ triggerId: other.id }))).rejects.toBeInstanceOf(GoneError);
+      });
+
+      it("refuses a trigger id together with a custom key it does not have", async () => {
+        const { id } = await store.scheduleJob(job({ customKey: "k1" }));
+        await expect(store.scheduleJob(job({ triggerId: id, customKey: "k2" }))).rejects.toMatchObject({
+          code: "conflicting_identifiers",
+        });
+        await expect(store.scheduleJob(job({ triggerId: id, customKey: "k1" }))).resolves.toMatchObject({ id });
+      });
+    });
+
+    describe("claiming", () => {
+      it("never claims before the due instant, claims at it, in due order", async () => {
+        const late = await store.scheduleJob(job({ scheduledAt: T0 + 2_000 }));
+        const early = await store.scheduleJob(job({ scheduledAt: T0 + 1_000 }));
+        expect(await store.claimDue(T0 + 999, 10, LEASE)).toEqual([]);
+        expect(await store.nextDueAt()).toBe(T0 + 1_000);
+        const claimed = await store.claimDue(T0 + 2_000, 10, LEASE);
+        expect(claimed.map((c) => c.id)).toEqual([early.id, late.id]);
+        expect(claimed[0]).toMatchObject({ attempt: 1, leaseUntil: T0 + 2_000 + LEASE + TIMEOUT, method: "POST" });
+        expect(claimed[0]?.body).toEqual(request().body);
+      });
+
+      it("respects the batch limit", async () => {
+        for (let i = 0; i < 5; i++) await store.scheduleJob(job({ scheduledAt: T0 + i }));
+        expect(await store.claimDue(T0 + 10, 3, LEASE)).toHaveLength(3);
+        expect(await store.claimDue(T0 + 10, 3, LEASE)).toHaveLength(2);
+        expect(await store.claimDue(T0 + 10, 3, LEASE)).toHaveLength(0);
+      });
+
+      it("claims an expired lease again as a new attempt, and fences the stale attempt's outcome", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        const [first] = await store.claimDue(T0, 10, LEASE);
+        const leaseEnd = T0 + LEASE + TIMEOUT;
+        expect(await store.claimDue(leaseEnd - 1, 10, LEASE)).toEqual([]);
+        expect(await store.nextDueAt()).toBe(leaseEnd);
+        const [second] = await store.claimDue(leaseEnd, 10, LEASE);
+        expect(second).toMatchObject({ id, attempt: 2 });
+
+        const attempt = (n: number, outcome: "succeeded" | "failed") => ({
+          triggerId: id,
+          projectId: projectA,
+          attempt: n,
+          startedAt: T0,
+          finishedAt: T0 + 5,
+          outcome,
+          httpStatus: outcome === "succeeded" ? 200 : 500,
+          error: null,
+          responseHeaders: [],
+          responseExcerpt: "ok",
+          retryAt: null,
+          callbacks: [],
+        });
+        await store.finishAttempt(attempt(first?.attempt ?? 0, "failed"));
+        expect((await store.getTrigger(projectA, id))?.status).toBe("running");
+        await store.finishAttempt(attempt(2, "succeeded"));
+        const done = await store.getTrigger(projectA, id);
+        expect(done).toMatchObject({ status: "succeeded", finishedAt: T0 + 5, attempts: 2 });
+        const history = await store.listExecutions(projectA, { triggerId: id }, { limit: 10 });
+        expect(history.items.map((e) => [e.attempt, e.outcome, e.httpStatus, e.durationMs])).toEqual([
+          [2, "succeeded", 200, 5],
+          [1, "failed", 500, 5],
+        ]);
+        expect(await store.nextDueAt()).toBeNull();
+      });
+
+      it("releases claims so they are due again at once", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        await store.claimDue(T0, 10, LEASE);
+        await store.releaseClaims([id], T0 + 1);
+        const [again] = await store.claimDue(T0 + 1, 10, LEASE);
+        expect(again).toMatchObject({ id, attempt: 1 });
+      });
+    });
+
+    describe("generators", () => {
+      it("materializes exactly one pending instance, the next one in the claim, from the nominal time", async () => {
+        const created = await store.scheduleGenerator(generator({ now: T0 + 1 }));
+        expect(created).toMatchObject({ kind: "generator", operation: "schedule", scheduledAt: T0 + 10_000 });
+        expect(await pendingOf(created.id)).toHaveLength(1);
+
+        // Claimed 3.5 s late: the next tick still comes from the nominal time, not from now.
+        const [claimed] = await store.claimDue(T0 + 13_500, 10, LEASE);
+        expect(claimed).toMatchObject({ generatorId: created.id, scheduledAt: T0 + 10_000 });
+        const pending = await pendingOf(created.id);
+        expect(pending.map((t) => t.scheduledAt)).toEqual([T0 + 20_000]);
+        expect((await store.getGenerator(projectA, created.id))?.nextAt).toBe(T0 + 20_000);
+      });
+
+      it("keeps the invariant over many ticks", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        for (let tick = 1; tick <= 12; tick++) {
+          // A lease longer than the test: the earlier instances stay claimed, never re-claimed.
+          const claimed = await store.claimDue(T0 + tick * 10_000, 10, 3_600_000);
+          expect(claimed.filter((c) => c.generatorId === id).map((c) => c.scheduledAt)).toEqual([T0 + tick * 10_000]);
+          expect(await pendingOf(id)).toHaveLength(1);
+        }
+        const all = await store.listTriggers(projectA, { generatorId: id }, { limit: 100 });
+        expect(all.items).toHaveLength(13);
+      });
+
+      it("snapshots the generator's request into each instance", async () => {
+        const body = new Uint8Array([1, 2, 3, 255]);
+        const { id } = await store.scheduleGenerator(generator({ request: request({ body, method: "PATCH" }), tags: ["t1"] }));
+        const [instance] = await pendingOf(id);
+        expect(instance).toMatchObject({ method: "PATCH", tags: ["t1"], customKey: null });
+        expect(instance?.body).toEqual(body);
+      });
+
+      it("replaces the pending instance on edit and leaves past instances alone", async () => {
+        const { id } = await store.scheduleGenerator(generator({ customKey: "daily" }));
+        const [claimed] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        const before = await pendingOf(id);
+        const edited = await store.scheduleGenerator(
+          generator({ customKey: "daily", cronExpr: "0 0 * * *", now: T0 + 11_000, request: request({ url: "https://example.com/v2" }) }),
+        );
+        expect(edited).toMatchObject({ id, operation: "reschedule", scheduledAt: Date.UTC(2026, 5, 2) });
+        const after = await pendingOf(id);
+        expect(after).toHaveLength(1);
+        expect(after[0]?.id).not.toBe(before[0]?.id);
+        expect(after[0]?.url).toBe("https://example.com/v2");
+        expect((await store.getTrigger(projectA, before[0]?.id ?? ""))?.status).toBe("cancelled");
+        expect((await store.getTrigger(projectA, claimed?.id ?? ""))?.status).toBe("running");
+      });
+
+      it("refuses to edit one instance of a generator by id", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const [pending] = await pendingOf(id);
+        await expect(
+          store.scheduleJob(job({ triggerId: pending?.id ?? "" })),
+        ).rejects.toMatchObject({ code: "generator_instance" });
+      });
+
+      it("switches kinds through a custom key, both ways", async () => {
+        const oneShot = await store.scheduleJob(job({ customKey: "switch" }));
+        const gen = await store.scheduleGenerator(generator({ customKey: "switch" }));
+        expect(gen).toMatchObject({ operation: "schedule", kind: "generator" });
+        expect((await store.getTrigger(projectA, oneShot.id))?.status).toBe("cancelled");
+
+        const back = await store.scheduleJob(job({ customKey: "switch" }));
+        expect(back).toMatchObject({ operation: "schedule", kind: "job" });
+        expect((await store.getGenerator(projectA, gen.id))?.status).toBe("cancelled");
+        expect(await pendingOf(gen.id)).toHaveLength(0);
+      });
+
+      it("refuses to change kind by id", async () => {
+        const oneShot = await store.scheduleJob(job());
+        const gen = await store.scheduleGenerator(generator());
+        await expect(store.scheduleGenerator(generator({ triggerId: oneShot.id }))).rejects.toMatchObject({ code: "kind_mismatch" });
+        await expect(store.scheduleJob(job({ triggerId: gen.id }))).rejects.toMatchObject({ code: "kind_mismatch" });
+      });
+
+      describe("ticks missed while down (ttr-run-missed)", () => {
+        // Every 10 s from T0+10s; Hourglass comes back at T0+95s: ticks 10..90 (9) were missed.
+        const comeBack = T0 + 95_000;
+        const runAll = async (id: string, now: number) => {
+          const fired: number[] = [];
+          for (;;) {
+            const claimed = (await store.claimDue(now, 10, LEASE)).filter((c) => c.generatorId === id);
+            if (claimed.length === 0) return fired;
+            fired.push(...claimed.map((c) => c.scheduledAt));
+          }
+        };
+
+        it("once: one run for all missed ticks, then back on schedule", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "once" }));
+          expect(await runAll(id, comeBack)).toEqual([T0 + 10_000]);
+          expect((await pendingOf(id))[0]?.scheduledAt).toBe(T0 + 100_000);
+        });
+
+        it("skip: no run for missed ticks", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "skip" }));
+          expect(await runAll(id, comeBack + 60_000)).toEqual([]);
+          expect((await pendingOf(id))[0]?.scheduledAt).toBe(T0 + 160_000);
+        });
+
+        it("all: every missed tick runs, oldest first", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "all" }));
+          expect(await runAll(id, comeBack + 60_000)).toEqual(
+            Array.from({ length: 15 }, (_, i) => T0 + (i + 1) * 10_000),
+          );
+          expect((await pendingOf(id))[0]?.scheduledAt).toBe(T0 + 160_000);
+        });
+      });
+    });
+
+    describe("cancel", () => {
+      it("cancels by id and by key, then answers 410 for the same again", async () => {
+        const byId = await store.scheduleJob(job());
+        await store.cancel({ projectId: projectA, triggerId: byId.id, customKey: null, now: T0 });
+        expect(await store.getTrigger(projectA, byId.id)).toMatchObject({ status: "cancelled", cancelReason: "cancelled" });
+        await expect(store.cancel({ projectId: projectA, triggerId: byId.id, customKey: null, now: T0 })).rejects.toMatchObject({
+          code: "already_cancelled",
+        });
+
+        const byKey = await store.scheduleJob(job({ customKey: "k" }));
+        await store.cancel({ projectId: projectA, triggerId: null, customKey: "k", now: T0 });
+        expect((await store.getTrigger(projectA, byKey.id))?.status).toBe("cancelled");
+        await expect(store.cancel({ projectId: projectA, triggerId: null, customKey: "k", now: T0 })).rejects.toBeInstanceOf(GoneError);
+        await expect(store.cancel({ projectId: projectA, triggerId: null, customKey: "never", now: T0 })).rejects.toBeInstanceOf(NotFoundError);
+        // The key is free again.
+        expect((await store.scheduleJob(job({ customKey: "k" }))).operation).toBe("schedule");
+      });
+
+      it("refuses to cancel or replace by key a one-shot that is being delivered, and keeps its key", async () => {
+        const { id } = await store.scheduleJob(job({ customKey: "busy", scheduledAt: T0 }));
+        await store.claimDue(T0, 10, LEASE);
+        await expect(store.cancel({ projectId: projectA, triggerId: null, customKey: "busy", now: T0 })).rejects.toMatchObject({
+          code: "trigger_running",
+        });
+        await expect(store.scheduleGenerator(generator({ customKey: "busy" }))).rejects.toMatchObject({ code: "trigger_running" });
+        expect((await store.listGenerators(projectA, { limit: 10 })).items).toEqual([]);
+        await expect(store.scheduleJob(job({ customKey: "busy" }))).rejects.toMatchObject({ code: "trigger_running" });
+        expect((await store.getTrigger(projectA, id))?.status).toBe("running");
+      });
+
+      it("answers 410 for an executed trigger and 404 for an unknown one", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        await store.claimDue(T0, 10, LEASE);
+        await expect(store.cancel({ projectId: projectA, triggerId: id, customKey: null, now: T0 })).rejects.toMatchObject({
+          code: "trigger_running",
+        });
+        await expect(
+          store.cancel({ projectId: projectA, triggerId: "01ARZ3NDEKTSV4RRFFQ69G5FAV", customKey: null, now: T0 }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it("cancels a generator with its pending instance; a cancelled instance skips one tick", async () => {
+        const { id } = await store.scheduleGenerator(generator({ customKey: "g" }));
+        const [first] = await pendingOf(id);
+        await store.cancel({ projectId: projectA, triggerId: first?.id ?? "", customKey: null, now: T0 });
+        const [second] = await pendingOf(id);
+        expect(second?.scheduledAt).toBe(T0 + 20_000);
+
+        await store.cancel({ projectId: projectA, triggerId: null, customKey: "g", now: T0 });
+        expect((await store.getGenerator(projectA, id))?.status).toBe("cancelled");
+        expect(await pendingOf(id)).toHaveLength(0);
+        expect(await store.nextDueAt()).toBeNull();
+        await expect(store.cancel({ projectId: projectA, triggerId: id, customKey: null, now: T0 })).rejects.toBeInstanceOf(GoneError);
+      });
+
+      it("needs an identifier", async () => {
+        await expect(store.cancel({ projectId: projectA, triggerId: null, customKey: null, now: T0 })).rejects.toBeInstanceOf(
+          InvalidInputError,
+        );
+      });
+    });
+
+    describe("retries, callbacks and replays", () => {
+      it("puts a retried trigger back as registered, cancellable, with its key still owned", async () => {
+        const { id } = await store.scheduleJob(job({ customKey: "retry-me", scheduledAt: T0 }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(claim!, projectA, "failed", { finishedAt: T0 + 5, retryAt: T0 + 10_000 }));
+        expect(await store.getTrigger(projectA, id)).toMatchObject({ status: "registered", attempts: 1, retriesLeft: 2 });
+        expect(await store.nextDueAt()).toBe(T0 + 10_000);
+        expect(await store.claimDue(T0 + 9_999, 10, LEASE)).toEqual([]);
+        // Posting the key again edits the trigger that is waiting for its retry.
+        expect(await store.scheduleJob(job({ customKey: "retry-me", scheduledAt: T0 + 20_000 }))).toMatchObject({ id, operation: "reschedule" });
+        await store.cancel({ projectId: projectA, triggerId: null, customKey: "retry-me", now: T0 + 1 });
+        expect(await store.getTrigger(projectA, id)).toMatchObject({ status: "cancelled" });
+        const history = await store.listExecutions(projectA, { triggerId: id }, { limit: 5 });
+        expect(history.items[0]).toMatchObject({ attempt: 1, outcome: "failed", retryAt: T0 + 10_000 });
+      });
+
+      it("queues callbacks with a final outcome, in the same transaction, and none for a retry", async () => {
+        const delivery = { ...DELIVERY, callbackUrl: "https://cb.example/all", failureUrl: "https://cb.example/failed" };
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0, delivery }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        const callback = (url: string) => ({ url, body: new TextEncoder().encode('{"type":"trigger.failed"}'), delivery: DELIVERY });
+        await store.finishAttempt(
+          finished(claim!, projectA, "failed", { callbacks: [callback("https://cb.example/all"), callback("https://cb.example/failed")] }),
+        );
+        const callbacks = (await store.listTriggers(projectA, { kind: "callback" }, { limit: 10 })).items;
+        expect(callbacks.map((t) => [t.url, t.parentTriggerId, t.method, t.status, t.origin])).toEqual([
+          ["https://cb.example/failed", id, "POST", "registered", "callback"],
+          ["https://cb.example/all", id, "POST", "registered", "callback"],
+        ]);
+        expect(new TextDecoder().decode(callbacks[0]?.body ?? new Uint8Array())).toBe('{"type":"trigger.failed"}');
+        expect(callbacks[0]?.headers).toEqual([["Content-Type", "application/json"]]);
+        // The callbacks are due at once and are claimed like any trigger.
+        expect((await store.claimDue(T0 + 5, 10, LEASE)).map((c) => c.origin)).toEqual(["callback", "callback"]);
+      });
+
+      it("replays an executed trigger as a new round of attempts, and refuses one that has not executed", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        await expect(store.replay(projectA, id, T0)).rejects.toMatchObject({ code: "trigger_not_executed" });
+        await expect(store.replay(projectB, id, T0)).rejects.toBeInstanceOf(NotFoundError);
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(claim!, projectA, "succeeded"));
+        expect(await store.replay(projectA, id, T0 + 100)).toEqual({ scheduledAt: T0 + 100 });
+        expect(await store.getTrigger(projectA, id)).toMatchObject({ status: "registered", finishedAt: null, retriesLeft: 3 });
+        const [again] = await store.claimDue(T0 + 100, 10, LEASE);
+        expect(again).toMatchObject({ id, attempt: 2 });
+      });
+    });
+
+    describe("generator controls", () => {
+      it("keeps one pending tick while an earlier instance waits for a retry", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        await store.finishAttempt(finished(first!, projectA, "failed", { retryAt: T0 + 25_000 }));
+        const waiting = (await store.listTriggers(projectA, { generatorId: id, status: "registered" }, { limit: 10 })).items;
+        expect(waiting.map((t) => [t.scheduledAt, t.attempts])).toEqual([
+          [T0 + 20_000, 0],
+          [T0 + 10_000, 1],
+        ]);
+        // Both come due; only the never-attempted tick advances the generator.
+        const claimed = await store.claimDue(T0 + 25_000, 10, LEASE);
+        expect(claimed.map((c) => [c.scheduledAt, c.attempt])).toEqual([
+          [T0 + 20_000, 1],
+          [T0 + 10_000, 2],
+        ]);
+        expect((await pendingOf(id)).map((t) => t.scheduledAt)).toEqual([T0 + 30_000]);
+      });
+
+      it("skips a tick while the previous run is in flight with ttr-overlap: skip, and records why", async () => {
+        const { id } = await store.scheduleGenerator(generator({ overlap: "skip" }));
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(await store.claimDue(T0 + 20_000, 10, LEASE)).toEqual([]);
+        const skipped = (await store.listTriggers(projectA, { generatorId: id, status: "cancelled" }, { limit: 10 })).items;
+        expect(skipped.map((t) => [t.scheduledAt, t.cancelReason])).toEqual([
+          [T0 + 20_000, "skipped: the previous run was still in flight (ttr-overlap: skip)"],
+        ]);
+        await store.finishAttempt(finished(first!, projectA, "succeeded"));
+        expect((await store.claimDue(T0 + 30_000, 10, LEASE)).map((c) => c.scheduledAt)).toEqual([T0 + 30_000]);
+      });
+
+      it("pauses (no pending instance) and resumes (the tick that was pending, then per ttr-run-missed)", async () => {
+        const { id } = await store.scheduleGenerator(generator({ runMissed: "once" }));
+        await store.setGeneratorPaused(projectA, id, true, T0 + 1_000);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "paused", nextAt: null });
+        expect(await pendingOf(id)).toEqual([]);
+        expect(await store.claimDue(T0 + 100_000, 10, LEASE)).toEqual([]);
+
+        await store.setGeneratorPaused(projectA, id, false, T0 + 100_000);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "active", nextAt: T0 + 10_000 });
+        // Paused for 9 ticks: with "once", one catch-up run, then back on schedule.
+        expect((await store.claimDue(T0 + 100_000, 10, LEASE)).map((c) => c.scheduledAt)).toEqual([T0 + 10_000]);
+        expect((await pendingOf(id)).map((t) => t.scheduledAt)).toEqual([T0 + 110_000]);
+        await store.setGeneratorPaused(projectA, id, false, T0 + 100_000);
+        expect(await pendingOf(id)).toHaveLength(1);
+      });
+
+      it("runs a generator once now without moving its schedule", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const run = await store.runGeneratorNow(projectA, id, T0 + 1);
+        const claimed = await store.claimDue(T0 + 1, 10, LEASE);
+        expect(claimed.map((c) => [c.id, c.origin, c.generatorId])).toEqual([[run.triggerId, "run", id]]);
+        expect((await pendingOf(id)).map((t) => t.scheduledAt)).toEqual([T0 + 10_000]);
+        await store.cancel({ projectId: projectA, triggerId: id, customKey: null, now: T0 + 2 });
+        await expect(store.runGeneratorNow(projectA, id, T0 + 3)).rejects.toBeInstanceOf(GoneError);
+        await expect(store.setGeneratorPaused(projectA, id, true, T0 + 3)).rejects.toBeInstanceOf(GoneError);
+        await expect(store.runGeneratorNow(projectB, id, T0 + 3)).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
+    describe("signing secrets and history", () => {
+      it("stores a project's signing secrets, current first", async () => {
+        expect(await store.getSigningSecrets(projectA)).toEqual([]);
+        await store.setSigningSecrets(projectA, ["whsec_new", "whsec_old"]);
+        expect(await store.getSigningSecrets(projectA)).toEqual(["whsec_new", "whsec_old"]);
+        expect(await store.getSigningSecrets(projectB)).toEqual([]);
+      });
+
+      it("prunes old executions and finished triggers in batches, never live ones", async () => {
+        const delivery = { ...DELIVERY, callbackUrl: "https://cb.example/" };
+        const done = await store.scheduleJob(job({ scheduledAt: T0, delivery }));
+        const live = await store.scheduleJob(job({ scheduledAt: T0 + 1_000_000 }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(
+          finished(claim!, projectA, "succeeded", {
+            callbacks: [{ url: "https://cb.example/", body: new Uint8Array([123, 125]), delivery: DELIVERY }],
+          }),
+        );
+        // The callback is still waiting: its parent stays.
+        let removed = 0;
+        while (true) {
+          const n = await store.pruneHistory(T0 + 60_000, 1);
+          removed += n;
+          if (n < 1) break;
+        }
+        expect(removed).toBe(1);
+        expect(await store.getTrigger(projectA, done.id)).not.toBeNull();
+        const [cb] = await store.claimDue(T0 + 10, 10, LEASE);
+        await store.finishAttempt(finished(cb!, projectA, "succeeded"));
+        while ((await store.pruneHistory(T0 + 60_000, 1)) > 0);
+        expect(await store.getTrigger(projectA, done.id)).toBeNull();
+        expect(await store.getTrigger(projectA, cb!.id)).toBeNull();
+        expect(await store.getTrigger(projectA, live.id)).not.toBeNull();
+      });
+    });
+
+    describe("quotas and fairness", () => {
+      it("defers a generator past its monthly quota to next month's first tick, with a recorded reason", async () => {
+        await store.updateProject(projectA, { monthQuota: 2 }, T0);
+        const { id, monthQuotaRemaining } = await store.scheduleGenerator(generator({ cronExpr: "0 * * * *", now: T0 }));
+        expect(monthQuotaRemaining).toBe(1);
+        // Claiming the 13:00 tick materializes 14:00: the second instance of the month.
+        await store.claimDue(Date.UTC(2026, 5, 1, 13), 10, LEASE);
+        expect((await store.getGenerator(projectA, id))?.nextAt).toBe(Date.UTC(2026, 5, 1, 14));
+        // Claiming 14:00 would materialize a third: it moves to July's first tick instead.
+        await store.claimDue(Date.UTC(2026, 5, 1, 14), 10, LEASE);
+        const held = await store.getGenerator(projectA, id);
+        expect(held).toMatchObject({ status: "active", nextAt: Date.UTC(2026, 6, 1, 0) });
+        expect(held?.note).toMatch(/monthly quota of 2 .* reached in 2026-06; ticks resume on 2026-07-01T00:00:00.000Z/);
+        expect((await store.listProjects(T0)).find((p) => p.id === projectA)?.usedThisMonth).toBe(2);
+        await expect(store.scheduleJob(job())).rejects.toMatchObject({ code: "quota_exceeded" });
+        await expect(store.runGeneratorNow(projectA, id, T0)).rejects.toMatchObject({ code: "quota_exceeded" });
+      });
+
+      it("gives every project with due triggers a share of each claim", async () => {
+        for (let i = 0; i < 30; i++) await store.scheduleJob(job({ scheduledAt: T0 + i }));
+        const quiet = await store.scheduleJob(job({ projectId: projectB, scheduledAt: T0 + 100 }));
+        const claimed = await store.claimDue(T0 + 1_000, 10, LEASE);
+        expect(claimed).toHaveLength(10);
+        expect(claimed.map((c) => c.id)).toContain(quiet.id);
+        expect(claimed.filter((c) => c.projectId === projectA)).toHaveLength(9);
+        // Within the batch, still in due order.
+        expect(claimed.map((c) => c.scheduledAt)).toEqual([...claimed.map((c) => c.scheduledAt)].sort((a, b) => a - b));
+      });
+    });
+
+    describe("tenant isolation", () => {
+      it("never shows, edits or cancels another project's triggers, keys or generators", async () => {
+        const mine = await store.scheduleJob(job({ customKey: "shared-name" }));
+        const gen = await store.scheduleGenerator(generator());
+        expect(await store.getTrigger(projectB, mine.id)).toBeNull();
+        expect(await store.getGenerator(projectB, gen.id)).toBeNull();
+        expect((await store.listTriggers(projectB, {}, { limit: 10 })).items).toEqual([]);
+        await expect(store.cancel({ projectId: projectB, triggerId: mine.id, customKey: null, now: T0 })).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.cancel({ projectId: projectB, triggerId: gen.id, customKey: null, now: T0 })).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.cancel({ projectId: projectB, triggerId: null, customKey: "shared-name", now: T0 })).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+        // The same key in another project is another trigger.
+        const theirs = await store.scheduleJob(job({ projectId: projectB, customKey: "shared-name" }));
+        expect(theirs.operation).toBe("schedule");
+        expect(theirs.id).not.toBe(mine.id);
+        expect((await store.getTrigger(projectA, mine.id))?.status).toBe("registered");
+      });
+    });
+
+    describe("listing", () => {
+      it("filters by status, kind, generator, key and tag, and pages with a cursor", async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          ids.push((await store.scheduleJob(job({ tags: i % 2 === 0 ? ["even", "all"] : ["odd", "all"], customKey: `k${i}` }))).id);
+        }
+        const gen = await store.scheduleGenerator(generator());
+        await store.cancel({ projectId: projectA, triggerId: ids[0] ?? "", customKey: null, now: T0 });
+
+        const page1 = await store.listTriggers(projectA, { kind: "job" }, { limit: 3 });
+        expect(page1.items.map((t) => t.id)).toEqual([ids[6], ids[5], ids[4]]);
+        const page2 = await store.listTriggers(projectA, { kind: "job" }, { limit: 3, cursor: page1.nextCursor ?? "" });
+        expect(page2.items.map((t) => t.id)).toEqual([ids[3], ids[2], ids[1]]);
+        const page3 = await store.listTriggers(projectA, { kind: "job" }, { limit: 3, cursor: page2.nextCursor ?? "" });
+        expect(page3.items.map((t) => t.id)).toEqual([ids[0]]);
+        expect(page3.nextCursor).toBeNull();
+
+        expect((await store.listTriggers(projectA, { tag: "even" }, { limit: 50 })).items).toHaveLength(4);
+        expect((await store.listTriggers(projectA, { tag: "EVEN" }, { limit: 50 })).items).toHaveLength(0);
+        expect((await store.listTriggers(projectA, { tag: "ev%" }, { limit: 50 })).items).toHaveLength(0);
+        const odd = await store.scheduleJob(job({ tags: ["a_b", "50%"] }));
+        await store.scheduleJob(job({ tags: ["axb", "500"] }));
+        expect((await store.listTriggers(projectA, { tag: "a_b" }, { limit: 50 })).items.map((t) => t.id)).toEqual([odd.id]);
+        expect((await store.listTriggers(projectA, { tag: "50%" }, { limit: 50 })).items.map((t) => t.id)).toEqual([odd.id]);
+        expect((await store.listTriggers(projectA, { status: "cancelled" }, { limit: 50 })).items.map((t) => t.id)).toEqual([ids[0]]);
+        expect((await store.listTriggers(projectA, { customKey: "k3" }, { limit: 50 })).items.map((t) => t.id)).toEqual([ids[3]]);
+        expect((await store.listTriggers(projectA, { kind: "generator" }, { limit: 50 })).items).toHaveLength(1);
+        expect((await store.listTriggers(projectA, { generatorId: gen.id }, { limit: 50 })).items).toHaveLength(1);
+        expect((await store.listGenerators(projectA, { limit: 50 })).items.map((g) => g.id)).toEqual([gen.id]);
+      });
+    });
+  });
+}

@@ -1,0 +1,30 @@
+import type { AttemptEvent, Dispatcher } from "../../src/dispatch/dispatcher.js";
+
+/** Collects the dispatcher's recorded attempts and lets a test await the next ones. */
+export class AttemptLog {
+  readonly events: AttemptEvent[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(dispatcher: Dispatcher) {
+    dispatcher.on("attempt", (event) => {
+      this.events.push(event);
+      this.waiters = this.waiters.filter((w) => {
+        if (this.events.length < w.count) return true;
+        w.resolve();
+        return false;
+      });
+    });
+  }
+
+  /** Resolves once `count` attempts in total have been recorded; returns them all. */
+  async waitForCount(count: number): Promise<AttemptEvent[]> {
+    if (this.events.length < count) await new Promise<void>((resolve) => this.waiters.push({ count, resolve }));
+    return this.events.slice();
+  }
+
+  /** Resolves with the attempt recorded after the `seen` first ones. */
+  async next(seen = this.events.length): Promise<AttemptEvent> {
+    const all = await this.waitForCount(seen + 1);
+    return all[seen] as AttemptEvent;
+  }
+}

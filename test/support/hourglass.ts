@@ -1,0 +1,88 @@
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { pino } from "pino";
+import { type Clock, systemClock } from "../../src/clock.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import { hashApiKey } from "../../src/http/api-key.js";
+import { type Service, createService } from "../../src/service.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { HostResolver } from "../../src/egress/guarded-lookup.js";
+import { makeTempDir } from "./temp-dir.js";
+
+export const API_KEY = "hg_test_key_project_a_0123456789";
+export const OTHER_API_KEY = "hg_test_key_project_b_0123456789";
+
+export interface TestHourglass {
+  service: Service;
+  config: Config;
+  /** Base URL of the real HTTP server, when started with `listen: true`. */
+  url: string;
+  dbPath: string;
+  projectId: string;
+  otherProjectId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A full Hourglass on a real SQLite file in a temp dir, with two projects (API_KEY and
+ * OTHER_API_KEY). With `listen`, also a real HTTP server on 127.0.0.1:0.
+ */
+export async function startHourglass(options: {
+  clock?: Clock;
+  listen?: boolean;
+  env?: Record<string, string>;
+  dispatch?: boolean;
+  /** Backoff jitter source; fixed in tests that assert retry times. */
+  random?: () => number;
+  /** Reuse this database file (a restart); it is not removed on close. */
+  dbPath?: string;
+  /** DNS for the deliverer (egress tests). */
+  resolveHost?: HostResolver;
+} = {}): Promise<TestHourglass> {
+  const temp = makeTempDir();
+  const dbPath = options.dbPath ?? join(temp.dir, "hourglass.db");
+  const config = loadConfig({
+    HOURGLASS_API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
+    LOG_LEVEL: "silent",
+    // Test targets listen on loopback, which the egress policy refuses by default.
+    HOURGLASS_ALLOWED_TARGETS: "127.0.0.1",
+    ...options.env,
+  });
+  const clock = options.clock ?? systemClock;
+  const store = openSqliteStore({ path: dbPath, synchronous: "NORMAL", runMissedCap: config.runMissedCap, missedGraceMs: config.missedGraceMs });
+  const service = createService(config, store, clock, pino({ level: "silent" }), {
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+  });
+  await service.bootstrapKeys();
+  const projectId = (await store.findApiKey(hashApiKey(API_KEY)))?.projectId as string;
+  const otherProjectId = (await store.findApiKey(hashApiKey(OTHER_API_KEY)))?.projectId as string;
+  if (options.dispatch !== false) service.start();
+  let server: ServerType | null = null;
+  let url = "";
+  if (options.listen) {
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  return {
+    service,
+    config,
+    url,
+    dbPath,
+    projectId,
+    otherProjectId,
+    async close() {
+      if (server) {
+        const s = server as HttpServer;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      await service.stop();
+      temp.remove();
+    },
+  };
+}
