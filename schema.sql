@@ -96,6 +96,8 @@ CREATE INDEX IF NOT EXISTS triggers_by_project ON triggers (project_id, id);
 -- Fair claiming: per project, its due triggers in due order.
 CREATE INDEX IF NOT EXISTS triggers_due_by_project ON triggers (project_id, due_at) WHERE status IN ('registered', 'running');
 CREATE INDEX IF NOT EXISTS triggers_by_generator ON triggers (generator_id, id) WHERE generator_id IS NOT NULL;
+-- History pruning: finished triggers by age (the status list must stay literal in the queries too).
+CREATE INDEX IF NOT EXISTS triggers_finished ON triggers (finished_at) WHERE status IN ('succeeded', 'failed', 'cancelled');
 CREATE INDEX IF NOT EXISTS triggers_by_custom_key ON triggers (project_id, custom_key) WHERE custom_key IS NOT NULL;
 
 -- A custom key belongs to at most one live trigger or generator of a project. The primary key
@@ -126,3 +128,5 @@ CREATE TABLE IF NOT EXISTS executions (
 );
 CREATE INDEX IF NOT EXISTS executions_by_trigger ON executions (trigger_id, id);
 CREATE INDEX IF NOT EXISTS executions_by_project ON executions (project_id, id);
+-- History pruning: executions by age, so the pruner never scans the whole history.
+CREATE INDEX IF NOT EXISTS executions_by_age ON executions (finished_at);

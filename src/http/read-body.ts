@@ -14,7 +14,8 @@ export async function readBodyLimited(
 ): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const source: AsyncIterable<Uint8Array> | null = incoming ?? request.body;
+  if (incoming !== undefined) return readIncoming(incoming, maxBytes);
+  const source: AsyncIterable<Uint8Array> | null = request.body;
   if (source === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -25,6 +26,47 @@ export async function readBodyLimited(
   }
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   return Buffer.concat(chunks, total);
+}
+
+/** The same from Node's stream, by its events: cheaper than its async iterator on the ingest path. */
+function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  if (incoming.readableEnded) return Promise.resolve(new Uint8Array(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = () => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        cleanup();
+        incoming.resume(); // drain the rest without buffering it; the response refuses it
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error("the client closed the connection before the body was read"));
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): PayloadTooLargeError {

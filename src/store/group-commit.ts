@@ -3,11 +3,22 @@ import type { ControlledTransaction, Kysely, Transaction } from "kysely";
 /** One unit of work: runs inside a transaction, may throw to undo its own writes. */
 export type Work<DB, T> = (trx: Transaction<DB>) => Promise<T>;
 
-interface Queued<DB> {
-  work: Work<DB, unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+/** One unit of work on a synchronous connection (SQLite): runs inside the batch's transaction. */
+export type SyncWork<T> = () => T;
+
+/**
+ * The raw connection under Kysely, when the engine has a synchronous one (better-sqlite3).
+ * Synchronous work is batched into one synchronous transaction: no promise, no query builder.
+ */
+export interface SyncConnection {
+  exec(sql: string): void;
+  /** Is a transaction open on the connection (so a failed COMMIT must be rolled back)? */
+  readonly inTransaction: boolean;
 }
+
+type Queued<DB> =
+  | { sync: false; work: Work<DB, unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+  | { sync: true; work: SyncWork<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -17,10 +28,15 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * of one each. Every item runs in its own savepoint: an item that throws rolls back only its
  * own writes. Every promise settles only after the commit that made its writes durable — or
  * fails with the commit. With no concurrency, an item gets its own transaction at once.
+ *
+ * Synchronous items ({@link runSync}) wait for the end of the current event-loop turn
+ * (`setImmediate`), so every request parsed in the same turn shares their transaction; a run of
+ * them commits in one synchronous call. Items are committed in submission order.
  */
 export class GroupCommitter<DB> {
   private queue: Queued<DB>[] = [];
   private draining = false;
+  private drainScheduled = false;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -29,22 +45,55 @@ export class GroupCommitter<DB> {
     /** An error after which the item is run again from its savepoint (a lost race). */
     private readonly isRetryable: (error: unknown) => boolean,
     private readonly maxRetries = 5,
+    /** The synchronous connection under `db`, required by {@link runSync}. */
+    private readonly connection: SyncConnection | null = null,
   ) {}
+
+  /** Can {@link runSync} be used (the engine has a synchronous connection)? */
+  get synchronous(): boolean {
+    return this.connection !== null;
+  }
 
   run<T>(work: Work<DB, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ sync: false, work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) void this.drain();
+    });
+  }
+
+  runSync<T>(work: SyncWork<T>): Promise<T> {
+    if (this.connection === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ sync: true, work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining && !this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(() => {
+          this.drainScheduled = false;
+          if (!this.draining) void this.drain();
+        });
+      }
     });
   }
 
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length > 0) await this.commit(this.queue.splice(0, this.maxBatch));
+      while (this.queue.length > 0) {
+        const batch = this.nextBatch();
+        if (batch[0]?.sync) this.commitSync(batch);
+        else await this.commit(batch);
+      }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** The longest run of items of one kind at the head of the queue, up to maxBatch. */
+  private nextBatch(): Queued<DB>[] {
+    const kind = this.queue[0]?.sync;
+    let n = 0;
+    while (n < this.queue.length && n < this.maxBatch && this.queue[n]?.sync === kind) n++;
+    return this.queue.splice(0, n);
   }
 
   private async commit(batch: Queued<DB>[]): Promise<void> {
@@ -52,7 +101,7 @@ export class GroupCommitter<DB> {
     try {
       const trx = await this.db.startTransaction().execute();
       try {
-        for (const item of batch) outcomes.push(await this.runItem(trx, item.work));
+        for (const item of batch) outcomes.push(await this.runItem(trx, item.work as Work<DB, unknown>));
         await trx.commit().execute();
       } catch (error) {
         await trx.rollback().execute().catch(() => undefined);
@@ -62,11 +111,26 @@ export class GroupCommitter<DB> {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i] as Outcome;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    settle(batch, outcomes);
+  }
+
+  private commitSync(batch: Queued<DB>[]): void {
+    const connection = this.connection as SyncConnection;
+    const outcomes: Outcome[] = [];
+    try {
+      connection.exec("BEGIN");
+      try {
+        for (const item of batch) outcomes.push(this.runSyncItem(connection, item.work as SyncWork<unknown>));
+        connection.exec("COMMIT");
+      } catch (error) {
+        if (connection.inTransaction) connection.exec("ROLLBACK");
+        throw error;
+      }
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    settle(batch, outcomes);
   }
 
   private async runItem(trx: ControlledTransaction<DB>, work: Work<DB, unknown>): Promise<Outcome> {
@@ -83,4 +147,27 @@ export class GroupCommitter<DB> {
       }
     }
   }
+
+  private runSyncItem(connection: SyncConnection, work: SyncWork<unknown>): Outcome {
+    for (let attempt = 1; ; attempt++) {
+      connection.exec("SAVEPOINT item");
+      try {
+        const value = work();
+        connection.exec("RELEASE item");
+        return { ok: true, value };
+      } catch (error) {
+        connection.exec("ROLLBACK TO item");
+        connection.exec("RELEASE item");
+        if (!this.isRetryable(error) || attempt >= this.maxRetries) return { ok: false, error };
+      }
+    }
+  }
+}
+
+function settle(batch: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[], outcomes: Outcome[]): void {
+  batch.forEach((item, i) => {
+    const outcome = outcomes[i] as Outcome;
+    if (outcome.ok) item.resolve(outcome.value);
+    else item.reject(outcome.error);
+  });
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { KyselyStore, type StoreOptions } from "./kysely-store.js";
+import { KyselyStore, type StoreOptions, type SyncSql } from "./kysely-store.js";
 import type { Database } from "./rows.js";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
@@ -15,6 +15,12 @@ export interface SqliteStoreConfig extends StoreOptions {
    * on power failure. FULL: fsync on every commit, survives power loss too.
    */
   synchronous: SqliteSynchronous;
+  /**
+   * Run the hot paths (ingest, claim, outcome) as prepared statements in synchronous group
+   * commits (default). Off, every query goes through Kysely — the portable paths a second
+   * engine uses; the store tests run both ways.
+   */
+  fastPaths?: boolean;
 }
 
 /** Raised when another process holds the database file: two dispatchers on one file would double-fire. */
@@ -53,10 +59,20 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = statementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: () => sqlite.close(), prepare: statements } }) });
+  const sync: SyncSql = {
+    exec: (sql) => void statements(sql).run(),
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
+    run: (sql, params) => statements(sql).run(params),
+    get: <T>(sql: string, params: readonly unknown[]) => statements(sql).get(params) as T | undefined,
+    all: <T>(sql: string, params: readonly unknown[]) => statements(sql).all(params) as T[],
+  };
   // Kysely opens its driver lazily: a store that never ran a query would keep the file (and its
   // lock) open through destroy(), so the handle is closed here too.
-  return new KyselyStore(db, { skipLocked: false }, config, () => {
+  return new KyselyStore(db, { skipLocked: false, sync: config.fastPaths === false ? null : sync }, config, () => {
     if (sqlite.open) sqlite.close();
   });
 }
@@ -66,21 +82,18 @@ const STATEMENT_CACHE_SIZE = 2000;
 /**
  * Kysely's SQLite driver prepares every query anew; parsing the same SQL again was a sixth of
  * the /schedule path. Statements are reused by SQL text (better-sqlite3 statements are
- * re-runnable; Kysely never iterates two at once on this single connection).
+ * re-runnable; nothing iterates two at once on this single connection).
  */
-function withStatementCache(sqlite: BetterSqlite3.Database) {
+function statementCache(sqlite: BetterSqlite3.Database): (sql: string) => BetterSqlite3.Statement {
   const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (statement === undefined) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
-        statement = sqlite.prepare(sql);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+      statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
   };
 }
 

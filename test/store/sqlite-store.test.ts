@@ -20,6 +20,19 @@ describeStoreContract("SQLite file", async () => {
   };
 });
 
+// The same contract through Kysely only: the portable paths a second engine would run.
+describeStoreContract("SQLite file, portable paths only (fastPaths: false)", async () => {
+  const temp = makeTempDir();
+  const store = openSqliteStore({ ...options, path: join(temp.dir, "hourglass.db"), fastPaths: false });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      temp.remove();
+    },
+  };
+});
+
 describe("SQLite file ownership", () => {
   it("refuses a second opener of the same file while the first holds it, in-process and from another process", async () => {
     const temp = makeTempDir();
