@@ -8,7 +8,7 @@ const RANDOM_POOL_BYTES = 4096;
  * Within one millisecond the random part is incremented, so ids sort in creation order. Random
  * bytes come from a pooled `randomFillSync` (one call per 4 KiB instead of one per character).
  */
-export function createIdGenerator(now: () => number = Date.now): () => string {
+export function createIdGenerator(now: () => number = Date.now): (at?: number) => string {
   const pool = Buffer.alloc(RANDOM_POOL_BYTES);
   let poolOffset = RANDOM_POOL_BYTES;
   let lastTime = -1;
@@ -34,8 +34,9 @@ export function createIdGenerator(now: () => number = Date.now): () => string {
     }
   };
 
-  return () => {
-    let time = now();
+  /** `at`: the time to stamp instead of now (never earlier than the last id's, to stay monotonic). */
+  return (at?: number) => {
+    let time = at ?? now();
     if (time <= lastTime) {
       time = lastTime;
       increment();
@@ -43,9 +44,19 @@ export function createIdGenerator(now: () => number = Date.now): () => string {
       lastTime = time;
       freshRandom();
     }
-    let id = "";
-    for (let i = 9; i >= 0; i--) id += CROCKFORD[Math.floor(time / 32 ** i) % 32];
+    let id = encodeTime(time);
     for (let i = 0; i < 16; i++) id += CROCKFORD[lastRandom[i] as number];
     return id;
   };
+}
+
+/** The smallest id stamped at `ms` or later: every id below it was stamped before `ms`. */
+export function idFloorAt(ms: number): string {
+  return `${encodeTime(ms)}${"0".repeat(16)}`;
+}
+
+function encodeTime(ms: number): string {
+  let encoded = "";
+  for (let i = 9; i >= 0; i--) encoded += CROCKFORD[Math.floor(ms / 32 ** i) % 32];
+  return encoded;
 }

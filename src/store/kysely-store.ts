@@ -18,8 +18,9 @@ import {
   toGeneratorRecord,
   toTriggerRecord,
 } from "./rows.js";
+import { fairSelection, selectAsync, selectSync } from "./fair-claim.js";
 import { GroupCommitter, type SyncConnection } from "./group-commit.js";
-import { createIdGenerator } from "./ids.js";
+import { createIdGenerator, idFloorAt } from "./ids.js";
 import type { Store } from "./store.js";
 import type {
   ApiKeyRecord,
@@ -73,6 +74,25 @@ const JOB_COLUMNS = Object.keys(newJobRow("", {
   request: { method: "GET", url: "", headers: [], body: null },
   delivery: { retries: 0, retryDelayMs: 0, timeoutMs: 0, callbackUrl: null, failureUrl: null },
 })) as (keyof ReturnType<typeof newJobRow>)[];
+const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
+  triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
+  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [], ownsCustomKey: false,
+})) as (keyof ReturnType<typeof newExecutionRow>)[];
+const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map(() => "?").join(", ")})`;
+// finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
+const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
+  WHERE id = ? AND status = 'running' AND attempts = ?`;
+const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
+// claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter.
+const SQL_PROJECTS_WITH_DUE = `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
+  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= ?)`;
+const SQL_DUE_OF_PROJECT = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ? AND project_id = ?
+  ORDER BY due_at LIMIT ?`;
+const SQL_DUE = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ?
+  AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?`;
+const SQL_LEASE = `UPDATE triggers SET status = 'running', due_at = timeout_ms + ?, attempts = attempts + 1, updated_at = ?
+  WHERE id IN (SELECT value FROM json_each(?))`;
+const SQL_RELEASE_KEY = `DELETE FROM custom_keys WHERE owner_id = ?`;
 const SQL_INSERT_JOB = `INSERT INTO triggers (${JOB_COLUMNS.join(", ")}) VALUES (${JOB_COLUMNS.map(() => "?").join(", ")})`;
 
 export interface StoreOptions {
@@ -107,6 +127,8 @@ const CRON_CACHE_SIZE = 1000;
 /** The one Store implementation: all SQL lives here, engine differences are {@link DialectCapabilities}. */
 export class KyselyStore implements Store {
   private readonly newId = createIdGenerator();
+  /** Executions have their own sequence, stamped with each attempt's end (see executionRow). */
+  private readonly newExecutionId = createIdGenerator();
   private readonly cronCache = new Map<string, CronSchedule>();
   private readonly committer: GroupCommitter<Database>;
 
@@ -280,6 +302,11 @@ export class KyselyStore implements Store {
   }
 
   async claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]> {
+    const sync = this.capabilities.sync;
+    if (sync !== null) {
+      const claimed = await this.committer.runSync(() => this.claimDueSync(sync, now, limit, leaseMarginMs));
+      if (claimed !== null) return claimed;
+    }
     return this.transaction(async (trx) => {
       const rows = await this.selectDueFairly(trx, now, limit);
       if (rows.length === 0) return [];
@@ -298,75 +325,64 @@ export class KyselyStore implements Store {
 
       // Only the first claim of a tick advances its generator; retries, replays and claims that
       // take over an expired lease do not.
-      const firstTicks = rows.filter((r) => r.status === "registered" && r.origin === "tick" && Number(r.attempts) === 0);
+      const firstTicks = rows.filter(isFirstTick);
       const skipped = await this.advanceGenerators(trx, firstTicks, now);
 
       return rows.filter((r) => !skipped.has(r.id)).map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
     });
   }
 
-  /**
-   * Due triggers in due order — but when several projects have some due, each gets an equal
-   * share of the batch first, so one project's backlog cannot starve another's triggers.
-   */
+  /** {@link fairSelection} through Kysely (row locks skipped where the engine has them). */
   private async selectDueFairly(trx: Trx, now: number, limit: number): Promise<TriggerRow[]> {
-    const due = (projectId: string | null, take: number, except: string[]) => {
-      let query = trx
-        .selectFrom("triggers")
-        .selectAll()
-        .where(isLive())
-        .where("due_at", "<=", now)
-        .orderBy("due_at")
-        .limit(take);
-      if (projectId !== null) query = query.where("project_id", "=", projectId);
-      if (except.length > 0) query = query.where("id", "not in", except);
-      if (this.capabilities.skipLocked) query = query.forUpdate().skipLocked();
-      return query.execute();
-    };
-    const projects = await trx
-      .selectFrom("projects")
-      .select("id")
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom("triggers")
-            .select("triggers.id")
-            .whereRef("triggers.project_id", "=", "projects.id")
-            .where(isLive("triggers.status"))
-            .where("triggers.due_at", "<=", now),
-        ),
-      )
-      .execute();
-    if (projects.length <= 1) return due(null, limit, []);
-    const share = Math.max(1, Math.floor(limit / projects.length));
-    const picked: TriggerRow[] = [];
-    for (const { id } of projects) {
-      if (picked.length >= limit) break;
-      picked.push(...(await due(id, Math.min(share, limit - picked.length), [])));
-    }
-    if (picked.length < limit) picked.push(...(await due(null, limit - picked.length, picked.map((r) => r.id))));
-    return picked.sort((a, b) => Number(a.due_at) - Number(b.due_at));
+    return selectAsync(fairSelection<TriggerRow>(limit), async (query) => {
+      if (query.kind === "projects") {
+        const rows = await trx
+          .selectFrom("projects")
+          .select("id")
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom("triggers")
+                .select("triggers.id")
+                .whereRef("triggers.project_id", "=", "projects.id")
+                .where(isLive("triggers.status"))
+                .where("triggers.due_at", "<=", now),
+            ),
+          )
+          .execute();
+        return rows.map((r) => r.id);
+      }
+      let due = trx.selectFrom("triggers").selectAll().where(isLive()).where("due_at", "<=", now).orderBy("due_at").limit(query.take);
+      if (query.projectId !== null) due = due.where("project_id", "=", query.projectId);
+      if (query.except.length > 0) due = due.where("id", "not in", query.except);
+      if (this.capabilities.skipLocked) due = due.forUpdate().skipLocked();
+      return due.execute();
+    });
+  }
+
+  /**
+   * {@link claimDue} on a synchronous engine: the same selection and lease, prepared. Returns
+   * null, having written nothing, when the batch holds a generator's first tick: advancing a
+   * generator (next tick, missed runs, overlap) stays on the one Kysely path.
+   */
+  private claimDueSync(sync: SyncSql, now: number, limit: number, leaseMarginMs: number): ClaimedTrigger[] | null {
+    const rows = selectSync(fairSelection<TriggerRow>(limit), (query) => {
+      if (query.kind === "projects") return sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [now]).map((r) => r.id);
+      if (query.projectId !== null) return sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
+      return sync.all<TriggerRow>(SQL_DUE, [now, JSON.stringify(query.except), query.take]);
+    });
+    if (rows.some(isFirstTick)) return null;
+    if (rows.length === 0) return [];
+    sync.run(SQL_LEASE, [now + leaseMarginMs, now, JSON.stringify(rows.map((r) => r.id))]);
+    return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
   }
 
   async finishAttempt(result: AttemptResult): Promise<void> {
+    const sync = this.capabilities.sync;
+    if (sync !== null && result.callbacks.length === 0) {
+      return this.committer.runSync(() => this.finishAttemptSync(sync, result));
+    }
     await this.transaction(async (trx) => {
-      await trx
-        .insertInto("executions")
-        .values({
-          id: this.newId(),
-          trigger_id: result.triggerId,
-          project_id: result.projectId,
-          attempt: result.attempt,
-          started_at: result.startedAt,
-          finished_at: result.finishedAt,
-          duration_ms: Math.max(0, result.finishedAt - result.startedAt),
-          outcome: result.outcome,
-          http_status: result.httpStatus,
-          error: result.error,
-          response_headers: result.responseHeaders.length === 0 ? null : encodeHeaders(result.responseHeaders),
-          response_excerpt: result.responseExcerpt,
-          retry_at: result.retryAt,
-        })
-        .execute();
+      await trx.insertInto("executions").values(this.executionRow(result)).execute();
       // Fenced by the attempt number: if this attempt's lease expired and another claim took the
       // trigger over, the execution is still recorded but the newer attempt owns the state.
       const fenced = trx
@@ -384,11 +400,28 @@ export class KyselyStore implements Store {
         .set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt })
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1) return;
-      await this.releaseKey(trx, result.triggerId);
+      if (result.ownsCustomKey) await this.releaseKey(trx, result.triggerId);
       for (const callback of result.callbacks) {
         await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
       }
     });
+  }
+
+  /** {@link finishAttempt} without callbacks to queue, on a synchronous engine: the same writes, prepared. */
+  private finishAttemptSync(sync: SyncSql, result: AttemptResult): void {
+    const row = this.executionRow(result);
+    sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
+    if (result.retryAt !== null) {
+      sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]);
+      return;
+    }
+    const moved = sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
+    if (moved.changes === 1 && result.ownsCustomKey) sync.run(SQL_RELEASE_KEY, [result.triggerId]);
+  }
+
+  /** Execution ids are stamped with the attempt's end, so pruning by age is a range of the primary key. */
+  private executionRow(result: AttemptResult) {
+    return newExecutionRow(this.newExecutionId(result.finishedAt), result);
   }
 
   async replay(projectId: string, triggerId: string, now: number): Promise<{ scheduledAt: number }> {
@@ -464,7 +497,7 @@ export class KyselyStore implements Store {
     return this.transaction(async (trx) => {
       const executions = await trx
         .deleteFrom("executions")
-        .where("id", "in", (eb) => eb.selectFrom("executions").select("id").where("finished_at", "<", before).limit(limit))
+        .where("id", "in", (eb) => eb.selectFrom("executions").select("id").where("id", "<", idFloorAt(before)).orderBy("id").limit(limit))
         .executeTakeFirst();
       const removed = Number(executions.numDeletedRows);
       if (removed >= limit) return removed;
@@ -1087,6 +1120,30 @@ function remainingAfterOne(quota: number | null, used: number, now: number): num
     );
   }
   return quota - used - 1;
+}
+
+/** A generator's tick claimed for the first time: claiming it advances its generator. */
+function isFirstTick(row: TriggerRow): boolean {
+  return row.status === "registered" && row.origin === "tick" && Number(row.attempts) === 0;
+}
+
+/** The execution row recording one attempt. */
+function newExecutionRow(id: string, result: AttemptResult) {
+  return {
+    id,
+    trigger_id: result.triggerId,
+    project_id: result.projectId,
+    attempt: result.attempt,
+    started_at: result.startedAt,
+    finished_at: result.finishedAt,
+    duration_ms: Math.max(0, result.finishedAt - result.startedAt),
+    outcome: result.outcome,
+    http_status: result.httpStatus,
+    error: result.error,
+    response_headers: result.responseHeaders.length === 0 ? null : encodeHeaders(result.responseHeaders),
+    response_excerpt: result.responseExcerpt,
+    retry_at: result.retryAt,
+  };
 }
 
 /** A new one-shot trigger's row. */

@@ -1,6 +1,6 @@
 import { decodeTime, isValid } from "ulid";
 import { describe, expect, it } from "vitest";
-import { createIdGenerator } from "../../src/store/ids.js";
+import { createIdGenerator, idFloorAt } from "../../src/store/ids.js";
 
 describe("id generator", () => {
   it("makes ULIDs the reference implementation accepts, carrying the time", () => {
@@ -29,5 +29,19 @@ describe("id generator", () => {
     const next = createIdGenerator(() => t++);
     const randomParts = new Set(Array.from({ length: 1000 }, () => next().slice(10)));
     expect(randomParts.size).toBe(1000);
+  });
+
+  it("stamps a given time, and idFloorAt separates ids stamped before a time from those at or after it", () => {
+    const next = createIdGenerator(() => 0);
+    const t = Date.UTC(2026, 11, 1, 9, 30);
+    const before = next(t - 1);
+    const at = next(t);
+    expect(decodeTime(at)).toBe(t);
+    expect(before < idFloorAt(t)).toBe(true);
+    expect(at >= idFloorAt(t)).toBe(true);
+    // Never earlier than the last id: monotonic even when asked for an older time.
+    const clamped = next(t - 60_000);
+    expect(clamped > at).toBe(true);
+    expect(decodeTime(clamped)).toBe(t);
   });
 });

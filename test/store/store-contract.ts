@@ -28,7 +28,7 @@ export function request(overrides: Partial<RequestTemplate> = {}): RequestTempla
 
 /** A final attempt result for `claim` (no retry, no callbacks). */
 export function finished(
-  claim: { id: string; attempt: number },
+  claim: { id: string; attempt: number; customKey: string | null },
   projectId: string,
   outcome: "succeeded" | "failed",
   over: Partial<AttemptResult> = {},
@@ -46,6 +46,7 @@ export function finished(
     responseExcerpt: null,
     retryAt: null,
     callbacks: [],
+    ownsCustomKey: claim.customKey !== null,
     ...over,
   };
 }
@@ -227,6 +228,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           responseExcerpt: "ok",
           retryAt: null,
           callbacks: [],
+          ownsCustomKey: false,
         });
         await store.finishAttempt(attempt(first?.attempt ?? 0, "failed"));
         expect((await store.getTrigger(projectA, id))?.status).toBe("running");
@@ -564,6 +566,21 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.getTrigger(projectA, done.id)).toBeNull();
         expect(await store.getTrigger(projectA, cb!.id)).toBeNull();
         expect(await store.getTrigger(projectA, live.id)).not.toBeNull();
+      });
+    });
+
+    describe("history retention boundary", () => {
+      it("prunes an execution only once it finished before the cutoff", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(claim!, projectA, "succeeded", { startedAt: T0 + 1, finishedAt: T0 + 5 }));
+        const executions = () => store.listExecutions(projectA, { triggerId: id }, { limit: 10 });
+        while ((await store.pruneHistory(T0 + 5, 10)) > 0);
+        expect((await executions()).items).toHaveLength(1);
+        expect(await store.getTrigger(projectA, id)).not.toBeNull();
+        while ((await store.pruneHistory(T0 + 6, 10)) > 0);
+        expect((await executions()).items).toHaveLength(0);
+        expect(await store.getTrigger(projectA, id)).toBeNull();
       });
     });
 
