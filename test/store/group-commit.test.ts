@@ -66,4 +66,81 @@ describe("group commit", () => {
     expect(await committer.run(flaky)).toBe(3);
     expect((await db.selectFrom("items").select("label").execute()).map((r) => r.label)).toEqual(["try-3"]);
   });
+
+  describe("synchronous work", () => {
+    /** The raw connection, with `intercept` seeing (and possibly refusing) every control statement. */
+    const connection = (intercept: (sql: string) => void = () => {}) => ({
+      exec: (sql: string) => {
+        intercept(sql);
+        sqlite.prepare(sql).run();
+      },
+      get inTransaction() {
+        return sqlite.inTransaction;
+      },
+    });
+    const insertSync = (label: string) => () => {
+      sqlite.prepare("INSERT INTO items (label) VALUES (?)").run(label);
+      return label;
+    };
+    const labels = () => sqlite.prepare("SELECT label FROM items ORDER BY id").all().map((r) => (r as { label: string }).label);
+
+    it("gathers the work of one event-loop turn into one transaction; a failing item undoes only its own writes", async () => {
+      let begins = 0;
+      const counted = new GroupCommitter(db, 64, () => false, 5, connection((sql) => void (begins += sql === "BEGIN" ? 1 : 0)));
+      const results = await Promise.allSettled([
+        counted.runSync(insertSync("a")),
+        counted.runSync(() => {
+          sqlite.prepare("INSERT INTO items (label) VALUES ('half-done')").run();
+          throw new Error("item failed after a write");
+        }),
+        counted.runSync(insertSync("a")), // UNIQUE violation
+        counted.runSync(insertSync("b")),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+      expect(begins).toBe(1);
+      expect(labels()).toEqual(["a", "b"]);
+      // A lone item later gets a transaction of its own.
+      expect(await counted.runSync(insertSync("c"))).toBe("c");
+      expect(begins).toBe(2);
+    });
+
+    it("keeps submission order across synchronous and Kysely work", async () => {
+      const committer = new GroupCommitter(db, 64, () => false, 5, connection());
+      await Promise.all([
+        committer.runSync(insertSync("1")),
+        committer.run(insert("2")),
+        committer.runSync(insertSync("3")),
+        committer.run(insert("4")),
+      ]);
+      expect(labels()).toEqual(["1", "2", "3", "4"]);
+    });
+
+    it("runs a synchronous item again from its savepoint after a retryable error", async () => {
+      let calls = 0;
+      const committer = new GroupCommitter(db, 64, (error) => error instanceof RangeError, 3, connection());
+      const value = await committer.runSync(() => {
+        calls++;
+        sqlite.prepare("INSERT INTO items (label) VALUES (?)").run(`try-${calls}`);
+        if (calls < 2) throw new RangeError("lost a race");
+        return calls;
+      });
+      expect(value).toBe(2);
+      expect(labels()).toEqual(["try-2"]);
+    });
+
+    it("fails every item of a batch whose commit fails, leaving nothing written", async () => {
+      const failingCommit = connection((sql) => {
+        if (sql === "COMMIT") throw new Error("disk I/O error");
+      });
+      const committer = new GroupCommitter(db, 64, () => false, 5, failingCommit);
+      const results = await Promise.allSettled([committer.runSync(insertSync("x")), committer.runSync(insertSync("y"))]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+      expect(sqlite.inTransaction).toBe(false);
+      expect(labels()).toEqual([]);
+    });
+
+    it("refuses synchronous work without a synchronous connection", async () => {
+      await expect(new GroupCommitter(db, 64, () => false).runSync(() => 1)).rejects.toThrow(/synchronous connection/);
+    });
+  });
 });
