@@ -71,6 +71,71 @@ describe("dispatcher shutdown and history pruning", () => {
     expect(await store.claimDue(T0 + 5_000, 10, 30_000)).toEqual([expect.objectContaining({ id, attempt: 1 })]);
   });
 
+  it("after saturation, claims again once a quarter of the slots are free, and delivers every trigger once", async () => {
+    for (let i = 0; i < 20; i++) await schedule(T0);
+    const pending: (() => void)[] = [];
+    const sent: string[] = [];
+    let sentSignal: () => void = () => undefined;
+    const deliver = (req: { url: string; headers: [string, string][] }) =>
+      new Promise<DeliveryOutcome>((resolve) => {
+        sent.push(req.url);
+        pending.push(() => resolve({ ok: true, httpStatus: 200, error: null, responseExcerpt: null, responseHeaders: [], startedAt: T0, finishedAt: T0 }));
+        sentSignal();
+      });
+    const sentCount = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (sent.length >= n ? resolve() : undefined);
+        sentSignal = check;
+        check();
+      });
+    const dispatcher = new Dispatcher(store, clock, deliver, {
+      concurrency: 8,
+      batchSize: 8,
+      leaseMarginMs: 30_000,
+      maxIdleMs: 60_000,
+      callbackPolicy: DELIVERY,
+      signingSecretsTtlMs: 1_000,
+    }, log);
+    let recorded = 0;
+    const recordedCount = (n: number) =>
+      new Promise<void>((resolve) => {
+        if (recorded >= n) return resolve();
+        const onAttempt = () => {
+          if (recorded >= n) {
+            dispatcher.off("attempt", onAttempt);
+            resolve();
+          }
+        };
+        dispatcher.on("attempt", onAttempt);
+      });
+    dispatcher.on("attempt", () => void recorded++);
+    dispatcher.start();
+    await sentCount(8);
+    expect(dispatcher.inFlightCount).toBe(8);
+
+    // One slot free (7 of 8 busy): no claim yet. (A claim would have run within these turns:
+    // the store's synchronous commits run on setImmediate.)
+    pending.shift()?.();
+    await recordedCount(1);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(8);
+    expect(dispatcher.inFlightCount).toBe(7);
+    // Two free (6 of 8, a quarter): one claim refills both.
+    pending.shift()?.();
+    await sentCount(10);
+    expect(dispatcher.inFlightCount).toBe(8);
+
+    while (recorded < 20) {
+      pending.shift()?.();
+      await recordedCount(recorded + 1);
+    }
+    expect(sent).toHaveLength(20);
+    const page = await store.listTriggers(projectId, { status: "succeeded" }, { limit: 100 });
+    expect(page.items).toHaveLength(20);
+    expect(page.items.every((t) => t.attempts === 1)).toBe(true);
+    await dispatcher.stop(0);
+  });
+
   it("prunes history older than the retention in small batches, then every interval", async () => {
     for (let i = 0; i < 7; i++) await schedule(T0);
     for (const claim of await store.claimDue(T0, 10, 30_000)) await store.finishAttempt(finished(claim, projectId, "succeeded"));
