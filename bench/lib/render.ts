@@ -242,7 +242,7 @@ export function renderDocument(r: BenchResults, command: string): string {
     "- Every run starts on an empty store (new SQLite file, new Redis queue keys, pg-boss schema dropped and recreated).",
     `- Same outbound client everywhere: an undici \`Agent\` with ${CONNECTIONS_PER_ORIGIN} connections per origin; the peers replay the stored method, headers and body. ` +
       `Hourglass's dispatcher, BullMQ's Worker and pg-boss's batches all run ${DELIVERY_CONCURRENCY} deliveries at a time.`,
-    "- pg-boss 10.x is pinned (`^10.4.2`): pg-boss 12 needs Node ≥ 22.12, this machine runs Node 20. Its polling is at its minimum, 0.5 s.",
+    "- pg-boss is pinned to 10.4.2 in `bench/package.json`: pg-boss 12 needs Node ≥ 22.12, this machine runs Node 20. Its polling is at its minimum, 0.5 s.",
     "- Load generation stays on 127.0.0.1 with bounded request counts and time limits.",
     ...r.skipped.map((s) => `- **${s.system} skipped**: ${s.reason}.`),
   ];
