@@ -1,25 +1,31 @@
 import { type Kysely, type Transaction, sql } from "kysely";
-import { ConflictError, GoneError, InvalidInputError, NotFoundError, QuotaExceededError } from "../errors.js";
+import { ConflictError, GoneError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { planNextInstance } from "../schedule/run-missed.js";
 import {
   type Database,
   type GeneratorRow,
   type TriggerRow,
-  decodeBody,
-  decodeHeaders,
-  decodeTags,
   deliveryColumns,
   encodeHeaders,
-  encodeTags,
   tagPattern,
-  toDeliveryPolicy,
   toExecutionRecord,
   toGeneratorRecord,
   toTriggerRecord,
 } from "./rows.js";
-import { fairSelection, selectAsync, selectSync } from "./fair-claim.js";
-import { GroupCommitter, type SyncConnection } from "./group-commit.js";
+import { fairSelection, selectAsync } from "./fair-claim.js";
+import { GroupCommitter } from "./group-commit.js";
+import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
+import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
+import {
+  cancelledColumns,
+  generatorColumns,
+  isFirstTick,
+  jobColumns,
+  newExecutionRow,
+  newJobRow,
+  toClaimedTrigger,
+} from "./row-builders.js";
 import { createIdGenerator, idFloorAt } from "./ids.js";
 import type { Store } from "./store.js";
 import type {
@@ -35,7 +41,6 @@ import type {
   Page,
   PageRequest,
   ProjectRecord,
-  RequestTemplate,
   TriggerListKind,
   TriggerOrigin,
   ScheduleGeneratorInput,
@@ -55,45 +60,6 @@ export interface DialectCapabilities {
    */
   sync: SyncSql | null;
 }
-
-/** A synchronous SQL connection: prepared (and cached) statements with positional or named parameters. */
-export interface SyncSql extends SyncConnection {
-  run(sql: string, params: readonly unknown[] | Record<string, unknown>): { changes: number };
-  get<T>(sql: string, params: readonly unknown[]): T | undefined;
-  all<T>(sql: string, params: readonly unknown[]): T[];
-}
-
-// The hot paths' SQL for a synchronous engine (see DialectCapabilities.sync). The status lists
-// are literal, as everywhere (see isLive).
-const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
-  LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
-const SQL_COUNT_INSTANCE = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, 1)
-  ON CONFLICT (project_id, month) DO UPDATE SET created = created + 1`;
-const JOB_COLUMNS = Object.keys(newJobRow("", {
-  projectId: "", customKey: null, triggerId: null, now: 0, scheduledAt: 0, title: null, tags: [],
-  request: { method: "GET", url: "", headers: [], body: null },
-  delivery: { retries: 0, retryDelayMs: 0, timeoutMs: 0, callbackUrl: null, failureUrl: null },
-})) as (keyof ReturnType<typeof newJobRow>)[];
-const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
-  triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
-  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [], ownsCustomKey: false,
-})) as (keyof ReturnType<typeof newExecutionRow>)[];
-const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map(() => "?").join(", ")})`;
-// finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
-const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
-  WHERE id = ? AND status = 'running' AND attempts = ?`;
-const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
-// claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter.
-const SQL_PROJECTS_WITH_DUE = `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
-  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= ?)`;
-const SQL_DUE_OF_PROJECT = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ? AND project_id = ?
-  ORDER BY due_at LIMIT ?`;
-const SQL_DUE = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ?
-  AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?`;
-const SQL_LEASE = `UPDATE triggers SET status = 'running', due_at = timeout_ms + ?, attempts = attempts + 1, updated_at = ?
-  WHERE id IN (SELECT value FROM json_each(?))`;
-const SQL_RELEASE_KEY = `DELETE FROM custom_keys WHERE owner_id = ?`;
-const SQL_INSERT_JOB = `INSERT INTO triggers (${JOB_COLUMNS.join(", ")}) VALUES (${JOB_COLUMNS.map(() => "?").join(", ")})`;
 
 export interface StoreOptions {
   /** `ttr-run-missed: all`: the most catch-up runs after one downtime. */
@@ -124,13 +90,18 @@ const ORIGINS_BY_KIND: Record<TriggerListKind, TriggerOrigin[]> = {
 };
 const CRON_CACHE_SIZE = 1000;
 
-/** The one Store implementation: all SQL lives here, engine differences are {@link DialectCapabilities}. */
+/**
+ * The one Store implementation, through Kysely; engine differences are {@link DialectCapabilities}.
+ * On an engine with a synchronous connection the hot paths go to {@link PreparedPaths} instead.
+ */
 export class KyselyStore implements Store {
   private readonly newId = createIdGenerator();
   /** Executions have their own sequence, stamped with each attempt's end (see executionRow). */
   private readonly newExecutionId = createIdGenerator();
   private readonly cronCache = new Map<string, CronSchedule>();
   private readonly committer: GroupCommitter<Database>;
+  /** The hot paths as prepared statements, when the engine has a synchronous connection. */
+  private readonly prepared: PreparedPaths | null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -140,6 +111,10 @@ export class KyselyStore implements Store {
     private readonly release: () => void = () => {},
   ) {
     this.committer = new GroupCommitter(db, GROUP_COMMIT_MAX_BATCH, (error) => error instanceof CustomKeyRace, MAX_TRANSACTION_RETRIES, capabilities.sync);
+    this.prepared =
+      capabilities.sync === null
+        ? null
+        : new PreparedPaths(capabilities.sync, { newId: () => this.newId(), newExecutionId: (at) => this.newExecutionId(at) });
   }
 
   async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {
@@ -251,9 +226,9 @@ export class KyselyStore implements Store {
   }
 
   async scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult> {
-    const sync = this.capabilities.sync;
-    if (sync !== null && input.triggerId === null && input.customKey === null) {
-      return this.committer.runSync(() => this.insertJobSync(sync, input));
+    const prepared = this.prepared;
+    if (prepared !== null && input.triggerId === null && input.customKey === null) {
+      return this.committer.runSync(() => prepared.insertJob(input));
     }
     return this.transaction(async (trx) => {
       if (input.triggerId !== null) {
@@ -302,9 +277,9 @@ export class KyselyStore implements Store {
   }
 
   async claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]> {
-    const sync = this.capabilities.sync;
-    if (sync !== null) {
-      const claimed = await this.committer.runSync(() => this.claimDueSync(sync, now, limit, leaseMarginMs));
+    const prepared = this.prepared;
+    if (prepared !== null) {
+      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs));
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
@@ -359,27 +334,10 @@ export class KyselyStore implements Store {
     });
   }
 
-  /**
-   * {@link claimDue} on a synchronous engine: the same selection and lease, prepared. Returns
-   * null, having written nothing, when the batch holds a generator's first tick: advancing a
-   * generator (next tick, missed runs, overlap) stays on the one Kysely path.
-   */
-  private claimDueSync(sync: SyncSql, now: number, limit: number, leaseMarginMs: number): ClaimedTrigger[] | null {
-    const rows = selectSync(fairSelection<TriggerRow>(limit), (query) => {
-      if (query.kind === "projects") return sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [now]).map((r) => r.id);
-      if (query.projectId !== null) return sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
-      return sync.all<TriggerRow>(SQL_DUE, [now, JSON.stringify(query.except), query.take]);
-    });
-    if (rows.some(isFirstTick)) return null;
-    if (rows.length === 0) return [];
-    sync.run(SQL_LEASE, [now + leaseMarginMs, now, JSON.stringify(rows.map((r) => r.id))]);
-    return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
-  }
-
   async finishAttempt(result: AttemptResult): Promise<void> {
-    const sync = this.capabilities.sync;
-    if (sync !== null && result.callbacks.length === 0) {
-      return this.committer.runSync(() => this.finishAttemptSync(sync, result));
+    const prepared = this.prepared;
+    if (prepared !== null && result.callbacks.length === 0) {
+      return this.committer.runSync(() => prepared.finishAttempt(result));
     }
     await this.transaction(async (trx) => {
       await trx.insertInto("executions").values(this.executionRow(result)).execute();
@@ -405,18 +363,6 @@ export class KyselyStore implements Store {
         await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
       }
     });
-  }
-
-  /** {@link finishAttempt} without callbacks to queue, on a synchronous engine: the same writes, prepared. */
-  private finishAttemptSync(sync: SyncSql, result: AttemptResult): void {
-    const row = this.executionRow(result);
-    sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
-    if (result.retryAt !== null) {
-      sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]);
-      return;
-    }
-    const moved = sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
-    if (moved.changes === 1 && result.ownsCustomKey) sync.run(SQL_RELEASE_KEY, [result.triggerId]);
   }
 
   /** Execution ids are stamped with the attempt's end, so pruning by age is a range of the primary key. */
@@ -605,22 +551,6 @@ export class KyselyStore implements Store {
     const id = this.newId();
     if (input.customKey !== null) await this.claimKey(trx, input.projectId, input.customKey, "job", id);
     await trx.insertInto("triggers").values(newJobRow(id, input)).execute();
-    return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
-  }
-
-  /**
-   * {@link insertJob} for the commonest /schedule — a new one-shot without a custom key — on a
-   * synchronous engine: the same rows, written by prepared statements in a synchronous group
-   * commit. This is the ingest hot path; the Kysely path costs about four times as much CPU.
-   */
-  private insertJobSync(sync: SyncSql, input: ScheduleJobInput): ScheduleResult {
-    const month = monthOf(input.now);
-    const state = sync.get<{ month_quota: number | null; created: number | null }>(SQL_QUOTA_STATE, [month, input.projectId]);
-    const monthQuotaRemaining = remainingAfterOne(state?.month_quota ?? null, Number(state?.created ?? 0), input.now);
-    sync.run(SQL_COUNT_INSTANCE, [input.projectId, month]);
-    const id = this.newId();
-    const row = newJobRow(id, input);
-    sync.run(SQL_INSERT_JOB, JOB_COLUMNS.map((column) => row[column]));
     return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
   }
 
@@ -1108,157 +1038,6 @@ export class KyselyStore implements Store {
   private transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.committer.run(fn);
   }
-}
-
-/** What is left of the quota once one more instance is counted; refuses it (402) when none is left. */
-function remainingAfterOne(quota: number | null, used: number, now: number): number | null {
-  if (quota === null) return null;
-  if (used >= quota) {
-    throw new QuotaExceededError(
-      "quota_exceeded",
-      `This project's monthly quota of ${quota} trigger instances is used up; it resets on ${new Date(startOfNextMonth(now)).toISOString().slice(0, 10)}.`,
-    );
-  }
-  return quota - used - 1;
-}
-
-/** A generator's tick claimed for the first time: claiming it advances its generator. */
-function isFirstTick(row: TriggerRow): boolean {
-  return row.status === "registered" && row.origin === "tick" && Number(row.attempts) === 0;
-}
-
-/** The execution row recording one attempt. */
-function newExecutionRow(id: string, result: AttemptResult) {
-  return {
-    id,
-    trigger_id: result.triggerId,
-    project_id: result.projectId,
-    attempt: result.attempt,
-    started_at: result.startedAt,
-    finished_at: result.finishedAt,
-    duration_ms: Math.max(0, result.finishedAt - result.startedAt),
-    outcome: result.outcome,
-    http_status: result.httpStatus,
-    error: result.error,
-    response_headers: result.responseHeaders.length === 0 ? null : encodeHeaders(result.responseHeaders),
-    response_excerpt: result.responseExcerpt,
-    retry_at: result.retryAt,
-  };
-}
-
-/**
- * A new one-shot trigger's row: {@link jobColumns} plus identity and state, written out flat —
- * spreading the column groups into one object cost 7 µs per /schedule, a tenth of the request.
- */
-function newJobRow(id: string, input: ScheduleJobInput) {
-  const { request, delivery } = input;
-  return {
-    id,
-    project_id: input.projectId,
-    generator_id: null,
-    origin: "job" as const,
-    parent_trigger_id: null,
-    custom_key: input.customKey,
-    method: request.method,
-    url: request.url,
-    headers: encodeHeaders(request.headers),
-    body: bodyColumn(request.body),
-    title: input.title,
-    tags: encodeTags(input.tags),
-    retries: delivery.retries,
-    retry_delay_ms: delivery.retryDelayMs,
-    timeout_ms: delivery.timeoutMs,
-    callback_url: delivery.callbackUrl,
-    failure_url: delivery.failureUrl,
-    retries_left: delivery.retries,
-    scheduled_at: input.scheduledAt,
-    due_at: input.scheduledAt,
-    status: "registered" as const,
-    created_at: input.now,
-    updated_at: input.now,
-    finished_at: null,
-    cancel_reason: null,
-  };
-}
-
-/** "2026-11": the calendar month (UTC) quotas are counted in. */
-function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
-}
-
-function startOfNextMonth(ms: number): number {
-  const date = new Date(ms);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-}
-
-function toClaimedTrigger(row: TriggerRow, leaseUntil: number): ClaimedTrigger {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    origin: row.origin,
-    generatorId: row.generator_id,
-    customKey: row.custom_key,
-    title: row.title,
-    tags: decodeTags(row.tags),
-    method: row.method,
-    url: row.url,
-    headers: decodeHeaders(row.headers),
-    body: decodeBody(row.body),
-    scheduledAt: Number(row.scheduled_at),
-    attempt: Number(row.attempts) + 1,
-    retriesLeft: Number(row.retries_left),
-    delivery: toDeliveryPolicy(row),
-    leaseUntil,
-  };
-}
-
-/** What a /schedule of a one-shot sets, on create and on edit alike. */
-function jobColumns(input: ScheduleJobInput) {
-  return {
-    ...requestColumns(input.request),
-    title: input.title,
-    tags: encodeTags(input.tags),
-    ...deliveryColumns(input.delivery),
-    retries_left: input.delivery.retries,
-    scheduled_at: input.scheduledAt,
-    due_at: input.scheduledAt,
-  };
-}
-
-/** What a /schedule of a generator sets, on create and on edit alike (an edit restarts its catch-up state). */
-function generatorColumns(input: ScheduleGeneratorInput) {
-  return {
-    cron_expr: input.cronExpr,
-    cron_tz: input.cronTz,
-    run_missed: input.runMissed,
-    catchup_left: null,
-    overlap: input.overlap,
-    resume_at: null,
-    note: null,
-    ...requestColumns(input.request),
-    title: input.title,
-    tags: encodeTags(input.tags),
-    ...deliveryColumns(input.delivery),
-  };
-}
-
-/** The columns of a trigger moving to cancelled. */
-function cancelledColumns(now: number, reason: string) {
-  return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason };
-}
-
-function requestColumns(request: RequestTemplate) {
-  return {
-    method: request.method,
-    url: request.url,
-    headers: encodeHeaders(request.headers),
-    body: bodyColumn(request.body),
-  };
-}
-
-/** The body as SQL binds a BLOB: a Buffer view of the same bytes (no copy). */
-function bodyColumn(body: Uint8Array | null): Buffer | null {
-  return body === null ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 function assertStillWaiting(row: Pick<TriggerRow, "id" | "status">): void {

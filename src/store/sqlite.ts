@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { KyselyStore, type StoreOptions, type SyncSql } from "./kysely-store.js";
+import { KyselyStore, type StoreOptions } from "./kysely-store.js";
+import type { SyncSql } from "./prepared-paths.js";
 import type { Database } from "./rows.js";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";

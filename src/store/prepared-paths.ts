@@ -1,0 +1,103 @@
+import { fairSelection, selectSync } from "./fair-claim.js";
+import type { SyncConnection } from "./group-commit.js";
+import { monthOf, remainingAfterOne } from "./quota.js";
+import { isFirstTick, newExecutionRow, newJobRow, toClaimedTrigger } from "./row-builders.js";
+import type { TriggerRow } from "./rows.js";
+import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "./types.js";
+
+/** A synchronous SQL connection: prepared (and cached) statements with positional or named parameters. */
+export interface SyncSql extends SyncConnection {
+  run(sql: string, params: readonly unknown[] | Record<string, unknown>): { changes: number };
+  get<T>(sql: string, params: readonly unknown[]): T | undefined;
+  all<T>(sql: string, params: readonly unknown[]): T[];
+}
+
+// The hot paths' SQL for a synchronous engine (see DialectCapabilities.sync in kysely-store.ts). The status lists
+// are literal, as everywhere (see isLive in kysely-store.ts).
+const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
+  LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
+const SQL_COUNT_INSTANCE = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, 1)
+  ON CONFLICT (project_id, month) DO UPDATE SET created = created + 1`;
+const JOB_COLUMNS = Object.keys(newJobRow("", {
+  projectId: "", customKey: null, triggerId: null, now: 0, scheduledAt: 0, title: null, tags: [],
+  request: { method: "GET", url: "", headers: [], body: null },
+  delivery: { retries: 0, retryDelayMs: 0, timeoutMs: 0, callbackUrl: null, failureUrl: null },
+})) as (keyof ReturnType<typeof newJobRow>)[];
+const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
+  triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
+  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [], ownsCustomKey: false,
+})) as (keyof ReturnType<typeof newExecutionRow>)[];
+const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map(() => "?").join(", ")})`;
+// finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
+const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
+  WHERE id = ? AND status = 'running' AND attempts = ?`;
+const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
+// claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter.
+const SQL_PROJECTS_WITH_DUE = `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
+  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= ?)`;
+const SQL_DUE_OF_PROJECT = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ? AND project_id = ?
+  ORDER BY due_at LIMIT ?`;
+const SQL_DUE = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ?
+  AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?`;
+const SQL_LEASE = `UPDATE triggers SET status = 'running', due_at = timeout_ms + ?, attempts = attempts + 1, updated_at = ?
+  WHERE id IN (SELECT value FROM json_each(?))`;
+const SQL_RELEASE_KEY = `DELETE FROM custom_keys WHERE owner_id = ?`;
+const SQL_INSERT_JOB = `INSERT INTO triggers (${JOB_COLUMNS.join(", ")}) VALUES (${JOB_COLUMNS.map(() => "?").join(", ")})`;
+
+/**
+ * The hot paths — a new one-shot, a claim, an outcome — as prepared statements on a synchronous
+ * connection (better-sqlite3). Each method is one unit of work for a synchronous group commit:
+ * the store runs it inside a transaction, and it writes exactly what the store's Kysely path for
+ * the same operation writes (the store contract suite runs both ways).
+ */
+export class PreparedPaths {
+  constructor(
+    private readonly sync: SyncSql,
+    private readonly ids: { newId: () => string; newExecutionId: (at: number) => string },
+  ) {}
+
+  /**
+   * The store's insertJob for the commonest /schedule — a new one-shot without a custom key — on a
+   * synchronous engine: the same rows, written by prepared statements in a synchronous group
+   * commit. This is the ingest hot path; the Kysely path costs about four times as much CPU.
+   */
+  insertJob(input: ScheduleJobInput): ScheduleResult {
+    const month = monthOf(input.now);
+    const state = this.sync.get<{ month_quota: number | null; created: number | null }>(SQL_QUOTA_STATE, [month, input.projectId]);
+    const monthQuotaRemaining = remainingAfterOne(state?.month_quota ?? null, Number(state?.created ?? 0), input.now);
+    this.sync.run(SQL_COUNT_INSTANCE, [input.projectId, month]);
+    const id = this.ids.newId();
+    const row = newJobRow(id, input);
+    this.sync.run(SQL_INSERT_JOB, JOB_COLUMNS.map((column) => row[column]));
+    return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
+  }
+
+  /**
+   * The store's claimDue on a synchronous engine: the same selection and lease, prepared. Returns
+   * null, having written nothing, when the batch holds a generator's first tick: advancing a
+   * generator (next tick, missed runs, overlap) stays on the one Kysely path.
+   */
+  claimDue(now: number, limit: number, leaseMarginMs: number): ClaimedTrigger[] | null {
+    const rows = selectSync(fairSelection<TriggerRow>(limit), (query) => {
+      if (query.kind === "projects") return this.sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [now]).map((r) => r.id);
+      if (query.projectId !== null) return this.sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
+      return this.sync.all<TriggerRow>(SQL_DUE, [now, JSON.stringify(query.except), query.take]);
+    });
+    if (rows.some(isFirstTick)) return null;
+    if (rows.length === 0) return [];
+    this.sync.run(SQL_LEASE, [now + leaseMarginMs, now, JSON.stringify(rows.map((r) => r.id))]);
+    return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+  }
+
+  /** The store's finishAttempt without callbacks to queue: the same writes, prepared. */
+  finishAttempt(result: AttemptResult): void {
+    const row = newExecutionRow(this.ids.newExecutionId(result.finishedAt), result);
+    this.sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
+    if (result.retryAt !== null) {
+      this.sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]);
+      return;
+    }
+    const moved = this.sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
+    if (moved.changes === 1 && result.ownsCustomKey) this.sync.run(SQL_RELEASE_KEY, [result.triggerId]);
+  }
+}

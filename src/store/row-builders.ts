@@ -1,0 +1,133 @@
+/** The rows the store writes, built from its inputs (pure), and the claimed trigger read back. */
+
+import type { AttemptResult, ClaimedTrigger, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "./types.js";
+import { type TriggerRow, decodeBody, decodeHeaders, decodeTags, deliveryColumns, encodeHeaders, encodeTags, toDeliveryPolicy } from "./rows.js";
+
+/** A generator's tick claimed for the first time: claiming it advances its generator. */
+export function isFirstTick(row: TriggerRow): boolean {
+  return row.status === "registered" && row.origin === "tick" && Number(row.attempts) === 0;
+}
+
+/** The execution row recording one attempt. */
+export function newExecutionRow(id: string, result: AttemptResult) {
+  return {
+    id,
+    trigger_id: result.triggerId,
+    project_id: result.projectId,
+    attempt: result.attempt,
+    started_at: result.startedAt,
+    finished_at: result.finishedAt,
+    duration_ms: Math.max(0, result.finishedAt - result.startedAt),
+    outcome: result.outcome,
+    http_status: result.httpStatus,
+    error: result.error,
+    response_headers: result.responseHeaders.length === 0 ? null : encodeHeaders(result.responseHeaders),
+    response_excerpt: result.responseExcerpt,
+    retry_at: result.retryAt,
+  };
+}
+
+/**
+ * A new one-shot trigger's row: {@link jobColumns} plus identity and state, written out flat —
+ * spreading the column groups into one object cost 7 µs per /schedule, a tenth of the request.
+ */
+export function newJobRow(id: string, input: ScheduleJobInput) {
+  const { request, delivery } = input;
+  return {
+    id,
+    project_id: input.projectId,
+    generator_id: null,
+    origin: "job" as const,
+    parent_trigger_id: null,
+    custom_key: input.customKey,
+    method: request.method,
+    url: request.url,
+    headers: encodeHeaders(request.headers),
+    body: bodyColumn(request.body),
+    title: input.title,
+    tags: encodeTags(input.tags),
+    retries: delivery.retries,
+    retry_delay_ms: delivery.retryDelayMs,
+    timeout_ms: delivery.timeoutMs,
+    callback_url: delivery.callbackUrl,
+    failure_url: delivery.failureUrl,
+    retries_left: delivery.retries,
+    scheduled_at: input.scheduledAt,
+    due_at: input.scheduledAt,
+    status: "registered" as const,
+    created_at: input.now,
+    updated_at: input.now,
+    finished_at: null,
+    cancel_reason: null,
+  };
+}
+
+export function toClaimedTrigger(row: TriggerRow, leaseUntil: number): ClaimedTrigger {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    origin: row.origin,
+    generatorId: row.generator_id,
+    customKey: row.custom_key,
+    title: row.title,
+    tags: decodeTags(row.tags),
+    method: row.method,
+    url: row.url,
+    headers: decodeHeaders(row.headers),
+    body: decodeBody(row.body),
+    scheduledAt: Number(row.scheduled_at),
+    attempt: Number(row.attempts) + 1,
+    retriesLeft: Number(row.retries_left),
+    delivery: toDeliveryPolicy(row),
+    leaseUntil,
+  };
+}
+
+/** What a /schedule of a one-shot sets, on create and on edit alike. */
+export function jobColumns(input: ScheduleJobInput) {
+  return {
+    ...requestColumns(input.request),
+    title: input.title,
+    tags: encodeTags(input.tags),
+    ...deliveryColumns(input.delivery),
+    retries_left: input.delivery.retries,
+    scheduled_at: input.scheduledAt,
+    due_at: input.scheduledAt,
+  };
+}
+
+/** What a /schedule of a generator sets, on create and on edit alike (an edit restarts its catch-up state). */
+export function generatorColumns(input: ScheduleGeneratorInput) {
+  return {
+    cron_expr: input.cronExpr,
+    cron_tz: input.cronTz,
+    run_missed: input.runMissed,
+    catchup_left: null,
+    overlap: input.overlap,
+    resume_at: null,
+    note: null,
+    ...requestColumns(input.request),
+    title: input.title,
+    tags: encodeTags(input.tags),
+    ...deliveryColumns(input.delivery),
+  };
+}
+
+/** The columns of a trigger moving to cancelled. */
+export function cancelledColumns(now: number, reason: string) {
+  return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason };
+}
+
+export function requestColumns(request: RequestTemplate) {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: encodeHeaders(request.headers),
+    body: bodyColumn(request.body),
+  };
+}
+
+/** The body as SQL binds a BLOB: a Buffer view of the same bytes (no copy). */
+export function bodyColumn(body: Uint8Array | null): Buffer | null {
+  return body === null ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { QuotaExceededError } from "../../src/errors.js";
+import { monthOf, remainingAfterOne, startOfNextMonth } from "../../src/store/quota.js";
+
+describe("monthly quota arithmetic", () => {
+  it("names the UTC month, whatever the host zone", () => {
+    expect(monthOf(Date.UTC(2026, 11, 31, 23, 59, 59, 999))).toBe("2026-12");
+    expect(monthOf(Date.UTC(2027, 0, 1))).toBe("2027-01");
+  });
+
+  it("finds the start of the next UTC month, across a year end", () => {
+    expect(startOfNextMonth(Date.UTC(2026, 10, 23, 12))).toBe(Date.UTC(2026, 11, 1));
+    expect(startOfNextMonth(Date.UTC(2026, 11, 31, 23, 59))).toBe(Date.UTC(2027, 0, 1));
+  });
+
+  it("counts one more instance against the quota, and refuses the one past it with the reset date", () => {
+    const now = Date.UTC(2026, 11, 1);
+    expect(remainingAfterOne(null, 1_000_000, now)).toBeNull();
+    expect(remainingAfterOne(3, 0, now)).toBe(2);
+    expect(remainingAfterOne(3, 2, now)).toBe(0);
+    expect(() => remainingAfterOne(3, 3, now)).toThrow(QuotaExceededError);
+    expect(() => remainingAfterOne(3, 3, now)).toThrow(/resets on 2027-01-01/);
+    expect(() => remainingAfterOne(0, 0, now)).toThrow(QuotaExceededError);
+  });
+});
