@@ -22,6 +22,8 @@ export interface SqliteStoreConfig extends StoreOptions {
    * engine uses; the store tests run both ways.
    */
   fastPaths?: boolean;
+  /** Diagnostics: called with the source text (placeholders, not values) of every statement run. */
+  trace?: (sql: string) => void;
 }
 
 /** Raised when another process holds the database file: two dispatchers on one file would double-fire. */
@@ -60,7 +62,7 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
     sqlite.close();
     throw error;
   }
-  const statements = statementCache(sqlite);
+  const statements = statementCache(sqlite, config.trace);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: () => sqlite.close(), prepare: statements } }) });
   const sync: SyncSql = {
     exec: (sql) => void statements(sql).run(),
@@ -85,9 +87,10 @@ const STATEMENT_CACHE_SIZE = 2000;
  * the /schedule path. Statements are reused by SQL text (better-sqlite3 statements are
  * re-runnable; nothing iterates two at once on this single connection).
  */
-function statementCache(sqlite: BetterSqlite3.Database): (sql: string) => BetterSqlite3.Statement {
+function statementCache(sqlite: BetterSqlite3.Database, trace?: (sql: string) => void): (sql: string) => BetterSqlite3.Statement {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return (sql) => {
+    trace?.(sql);
     let statement = statements.get(sql);
     if (statement === undefined) {
       if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();

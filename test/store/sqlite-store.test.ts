@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -88,6 +89,57 @@ describe("SQLite file ownership", () => {
     const store = openSqliteStore({ ...options, path: join(temp.dir, "nested", "deeper", "h.db") });
     expect(await store.countApiKeys()).toBe(0);
     await store.close();
+    temp.remove();
+  });
+});
+
+describe("SQLite query plans of the dispatcher's queries", () => {
+  /**
+   * The claim and the next-due lookup run on every wake-up; with a million pending triggers they
+   * must walk the partial indexes, never scan the table. SQLite uses a partial index only when
+   * the query repeats its WHERE terms literally (a bound `status IN (?, ?)` does not count), so a
+   * refactor that binds the status list would pass every other test and ruin precision at scale.
+   */
+  it.each([true, false])("uses the partial indexes for claim and next-due (fast paths: %s)", async (fastPaths) => {
+    const temp = makeTempDir();
+    const statements: string[] = [];
+    const store = openSqliteStore({ ...options, path: join(temp.dir, "h.db"), fastPaths, trace: (sql) => statements.push(sql) });
+    const projectId = await store.ensureApiKey("c".repeat(64), "hg_c", 0);
+    const other = await store.ensureApiKey("d".repeat(64), "hg_d", 0);
+    const job = (project: string) => ({
+      projectId: project,
+      customKey: null,
+      triggerId: null,
+      request: { method: "GET", url: "https://example.com/", headers: [], body: null },
+      delivery: DELIVERY,
+      title: null,
+      tags: [],
+      now: 0,
+      scheduledAt: 1_000,
+    });
+    await store.scheduleJob(job(projectId));
+    await store.scheduleJob(job(other)); // two projects due: the fair, per-project selection runs too
+    statements.length = 0;
+    await store.nextDueAt();
+    expect(await store.claimDue(2_000, 10, 30_000)).toHaveLength(2);
+    await store.close();
+
+    const readsOfTriggers = statements.filter((s) => /^\s*select/i.test(s) && /from\s+"?triggers"?/i.test(s));
+    // EXPLAIN plans at prepare time, before any value is bound — as SQLite plans the real
+    // statement: a status list left to placeholders cannot match a partial index's WHERE.
+    expect(readsOfTriggers.length).toBeGreaterThanOrEqual(3);
+    const probe = new BetterSqlite3(":memory:");
+    probe.exec(readFileSync(new URL("../../schema.sql", import.meta.url), "utf8"));
+    for (const sql of readsOfTriggers) {
+      const statement = probe.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      const placeholders = (sql.match(/\?/g) ?? []).length;
+      const plan = (statement.all(...new Array(placeholders).fill(null)) as { detail: string }[])
+        .map((row) => row.detail)
+        .join(" | ");
+      expect(plan, sql).toMatch(/triggers_due/);
+      expect(plan, sql).not.toMatch(/SCAN (t|triggers)\b(?! USING)/);
+    }
+    probe.close();
     temp.remove();
   });
 });
