@@ -12,8 +12,8 @@ export interface SyncSql extends SyncConnection {
   all<T>(sql: string, params: readonly unknown[]): T[];
 }
 
-// The hot paths' SQL for a synchronous engine (see DialectCapabilities.sync in kysely-store.ts). The status lists
-// are literal, as everywhere (see isLive in kysely-store.ts).
+// The hot paths' SQL for a synchronous engine (see DialectCapabilities.sync in kysely-store.ts).
+// The status lists are literal, as everywhere (see isLive there): partial indexes need them so.
 const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
   LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
 const SQL_COUNT_INSTANCE = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, 1)
