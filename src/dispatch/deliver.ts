@@ -72,8 +72,6 @@ const CLIENT_MANAGED_HEADERS: ReadonlySet<string> = new Set([
   "expect",
 ]);
 
-type ResponseBody = Dispatcher.ResponseData["body"];
-
 /** Response headers recorded with an execution: enough to understand an answer, never cookies or secrets. */
 export const KEPT_RESPONSE_HEADERS: readonly string[] = [
   "content-type",
@@ -106,64 +104,97 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     ...(options.egress ? { connect: createGuardedConnector(options.egress, { resolve: options.resolveHost }) } : {}),
   });
 
-  async function deliver(request: RequestTemplate, opts: { timeoutMs: number }): Promise<DeliveryOutcome> {
+  /*
+   * Undici's dispatch API rather than request(): no response stream and no AbortSignal per
+   * attempt (a signal alone cost ≈ 11 µs a request here, request() ≈ 12 µs more than dispatch).
+   * One promise per attempt, settled once: by the response's end, by an error, or by the
+   * deadline — which settles on its own, because a request still queued or connecting has no
+   * controller to abort yet (it is aborted as soon as it gets one).
+   */
+  function deliver(request: RequestTemplate, opts: { timeoutMs: number }): Promise<DeliveryOutcome> {
     const startedAt = options.now();
-    const state: AttemptState = { httpStatus: null, headers: [], excerpt: [], excerptSize: 0, truncated: false };
-    const controller = new AbortController();
-    const finish = (error: string | null): DeliveryOutcome => ({
-      ok: error === null,
-      httpStatus: state.httpStatus,
-      error,
-      responseExcerpt: decodeExcerpt(state),
-      responseHeaders: state.headers,
-      startedAt,
-      finishedAt: options.now(),
-    });
     const timeoutError = `timeout after ${opts.timeoutMs} ms`;
-
-    /*
-     * The deadline settles the outcome on its own instead of waiting for the aborted request
-     * to reject: undici only notices an abort once the request has a connection, so a request
-     * still queued or connecting would otherwise outlive its timeout.
-     */
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<DeliveryOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(timeoutError));
-        resolve(finish(timeoutError));
-      }, opts.timeoutMs);
-    });
-
-    const attempt = (async (): Promise<DeliveryOutcome> => {
-      try {
-        const url = new URL(request.url);
-        const response = await agent.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: request.method,
-          headers: flattenHeaders(request.headers),
-          body: request.body !== null && request.body.byteLength > 0 ? request.body : null,
-          signal: controller.signal,
-          // The deadline bounds headers and body; undici's own 300 s timeouts would only interfere.
-          headersTimeout: 0,
-          bodyTimeout: 0,
+    return new Promise<DeliveryOutcome>((resolve) => {
+      const state: AttemptState = { httpStatus: null, headers: [], excerpt: [], excerptSize: 0, truncated: false };
+      let drained = 0;
+      let settled = false;
+      let timedOut = false;
+      let controller: Dispatcher.DispatchController | null = null;
+      const settle = (error: string | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          ok: error === null,
+          httpStatus: state.httpStatus,
+          error,
+          responseExcerpt: decodeExcerpt(state),
+          responseHeaders: state.headers,
+          startedAt,
+          finishedAt: options.now(),
         });
-        state.httpStatus = response.statusCode;
-        state.headers = keptHeaders(response.headers);
-        await readExcerpt(response.body, excerptBytes, state);
-        if (controller.signal.aborted) return finish(timeoutError);
-        const ok = response.statusCode >= 200 && response.statusCode < 400;
-        return finish(ok ? null : `HTTP ${response.statusCode}`);
-      } catch (error) {
-        return finish(controller.signal.aborted ? timeoutError : describeError(error));
-      }
-    })();
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        settle(timeoutError);
+        controller?.abort(new Error(timeoutError));
+      }, opts.timeoutMs);
 
-    try {
-      return await Promise.race([attempt, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch (error) {
+        return settle(describeError(error));
+      }
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(started) {
+          controller = started;
+          if (timedOut) started.abort(new Error(timeoutError));
+        },
+        onResponseStart(_controller, statusCode, headers) {
+          if (statusCode < 200) return; // 1xx informational: the final status follows
+          state.httpStatus = statusCode;
+          state.headers = keptHeaders(headers);
+        },
+        onResponseData(active, chunk) {
+          const room = excerptBytes - state.excerptSize;
+          if (room > 0) {
+            state.excerpt.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+            state.excerptSize += Math.min(chunk.length, room);
+          }
+          if (chunk.length < room) return;
+          state.truncated = true;
+          drained += chunk.length - Math.max(0, room);
+          if (drained <= MAX_DRAIN_BYTES) return;
+          // Too long to drain for reuse: the outcome stands, the connection is closed.
+          settle(outcomeError(state.httpStatus));
+          active.abort(new Error("response too long to drain"));
+        },
+        onResponseEnd() {
+          settle(timedOut ? timeoutError : outcomeError(state.httpStatus));
+        },
+        onResponseError(_controller, error) {
+          settle(timedOut ? timeoutError : describeError(error));
+        },
+      };
+      try {
+        agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: request.method,
+            headers: flattenHeaders(request.headers),
+            body: request.body !== null && request.body.byteLength > 0 ? request.body : null,
+            // The deadline bounds headers and body; undici's own 300 s timeouts would only interfere.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+          },
+          handler,
+        );
+      } catch (error) {
+        settle(describeError(error));
+      }
+    });
   }
 
   let closing: Promise<void> | null = null;
@@ -174,7 +205,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   };
 }
 
-function keptHeaders(headers: Dispatcher.ResponseData["headers"]): HeaderPair[] {
+function keptHeaders(headers: Record<string, string | string[] | undefined>): HeaderPair[] {
   const kept: HeaderPair[] = [];
   for (const name of KEPT_RESPONSE_HEADERS) {
     const value = headers[name];
@@ -192,42 +223,10 @@ function flattenHeaders(headers: RequestTemplate["headers"]): string[] {
   return flat;
 }
 
-/**
- * Reads up to `maxBytes` of `body` into `state`, then discards the rest without buffering it.
- * Resolves once the body stream is closed, which hands its connection back to the pool (or
- * closes it when the rest is too long to drain); rejects if the stream fails before the
- * excerpt is complete.
- */
-function readExcerpt(body: ResponseBody, maxBytes: number, state: AttemptState): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (maxBytes === 0) {
-      state.truncated = true;
-      body.dump({ limit: MAX_DRAIN_BYTES }).then(() => resolve(), reject);
-      return;
-    }
-    const onData = (chunk: Buffer): void => {
-      const room = maxBytes - state.excerptSize;
-      state.excerpt.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      state.excerptSize += Math.min(chunk.length, room);
-      if (state.excerptSize < maxBytes) return;
-      state.truncated = true;
-      detach();
-      body.pause();
-      body.dump({ limit: MAX_DRAIN_BYTES }).then(() => resolve(), reject);
-    };
-    const onEnd = (): void => {
-      detach();
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      detach();
-      reject(error);
-    };
-    const detach = (): void => {
-      body.off("data", onData).off("end", onEnd).off("error", onError);
-    };
-    body.on("data", onData).on("end", onEnd).on("error", onError);
-  });
+/** A response's outcome: 2xx and 3xx succeed (redirects are recorded, never followed). */
+function outcomeError(httpStatus: number | null): string | null {
+  if (httpStatus === null) return "no response";
+  return httpStatus >= 200 && httpStatus < 400 ? null : `HTTP ${httpStatus}`;
 }
 
 function decodeExcerpt(state: AttemptState): string | null {
