@@ -16,9 +16,20 @@ export interface SyncConnection {
   readonly inTransaction: boolean;
 }
 
+/**
+ * Options of {@link GroupCommitter.runSync}. With `refusal`, the item runs without a savepoint of
+ * its own: the work promises that every error it throws deliberately (a refusal) comes before its
+ * first write. A refusal rejects the item alone; any other error rolls back the whole batch and
+ * rejects every item in it — so no half-written item can ever be committed.
+ */
+export interface SyncOptions {
+  refusal?: (error: unknown) => boolean;
+}
+
+type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type Queued<DB> =
-  | { sync: false; work: Work<DB, unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }
-  | { sync: true; work: SyncWork<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  | ({ sync: false; work: Work<DB, unknown> } & Settle)
+  | ({ sync: true; work: SyncWork<unknown>; options: SyncOptions } & Settle);
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -61,10 +72,10 @@ export class GroupCommitter<DB> {
     });
   }
 
-  runSync<T>(work: SyncWork<T>): Promise<T> {
+  runSync<T>(work: SyncWork<T>, options: SyncOptions = {}): Promise<T> {
     if (this.connection === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ sync: true, work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ sync: true, work, options, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining && !this.drainScheduled) {
         this.drainScheduled = true;
         setImmediate(() => {
@@ -120,7 +131,10 @@ export class GroupCommitter<DB> {
     try {
       connection.exec("BEGIN");
       try {
-        for (const item of batch) outcomes.push(this.runSyncItem(connection, item.work as SyncWork<unknown>));
+        for (const item of batch) {
+          const { work, options } = item as Extract<Queued<DB>, { sync: true }>;
+          outcomes.push(options.refusal ? runUnguarded(work, options.refusal) : this.runSyncItem(connection, work));
+        }
         connection.exec("COMMIT");
       } catch (error) {
         if (connection.inTransaction) connection.exec("ROLLBACK");
@@ -164,7 +178,17 @@ export class GroupCommitter<DB> {
   }
 }
 
-function settle(batch: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[], outcomes: Outcome[]): void {
+/** An item without a savepoint: a refusal is its own outcome, anything else fails the batch (throws). */
+function runUnguarded(work: SyncWork<unknown>, refusal: (error: unknown) => boolean): Outcome {
+  try {
+    return { ok: true, value: work() };
+  } catch (error) {
+    if (refusal(error)) return { ok: false, error };
+    throw error;
+  }
+}
+
+function settle(batch: Settle[], outcomes: Outcome[]): void {
   batch.forEach((item, i) => {
     const outcome = outcomes[i] as Outcome;
     if (outcome.ok) item.resolve(outcome.value);

@@ -1,5 +1,5 @@
 import { type Kysely, type Transaction, sql } from "kysely";
-import { ConflictError, GoneError, InvalidInputError, NotFoundError } from "../errors.js";
+import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { planNextInstance } from "../schedule/run-missed.js";
 import {
@@ -74,6 +74,12 @@ type Trx = Transaction<Database>;
 class CustomKeyRace extends Error {}
 
 const MAX_TRANSACTION_RETRIES = 5;
+/**
+ * The prepared paths run without a savepoint each (two statements fewer per item): every error
+ * they throw on purpose — a refused quota — comes before their first write, which they keep so;
+ * any other error fails the whole group commit (see SyncOptions).
+ */
+const UNGUARDED = { refusal: (error: unknown) => error instanceof HourglassError };
 const GROUP_COMMIT_MAX_BATCH = 256;
 /**
  * The status lists are SQL literals, never bound parameters: the partial indexes
@@ -228,7 +234,7 @@ export class KyselyStore implements Store {
   async scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult> {
     const prepared = this.prepared;
     if (prepared !== null && input.triggerId === null && input.customKey === null) {
-      return this.committer.runSync(() => prepared.insertJob(input));
+      return this.committer.runSync(() => prepared.insertJob(input), UNGUARDED);
     }
     return this.transaction(async (trx) => {
       if (input.triggerId !== null) {
@@ -279,7 +285,7 @@ export class KyselyStore implements Store {
   async claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]> {
     const prepared = this.prepared;
     if (prepared !== null) {
-      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs));
+      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs), UNGUARDED);
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
@@ -337,7 +343,7 @@ export class KyselyStore implements Store {
   async finishAttempt(result: AttemptResult): Promise<void> {
     const prepared = this.prepared;
     if (prepared !== null && result.callbacks.length === 0) {
-      return this.committer.runSync(() => prepared.finishAttempt(result));
+      return this.committer.runSync(() => prepared.finishAttempt(result), UNGUARDED);
     }
     await this.transaction(async (trx) => {
       await trx.insertInto("executions").values(this.executionRow(result)).execute();

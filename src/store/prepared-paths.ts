@@ -49,6 +49,9 @@ const SQL_INSERT_JOB = `INSERT INTO triggers (${JOB_COLUMNS.join(", ")}) VALUES 
  * connection (better-sqlite3). Each method is one unit of work for a synchronous group commit:
  * the store runs it inside a transaction, and it writes exactly what the store's Kysely path for
  * the same operation writes (the store contract suite runs both ways).
+ *
+ * They run without a savepoint each, so every deliberate refusal (an HourglassError) must be
+ * thrown before the method's first write: keep the reads and checks first.
  */
 export class PreparedPaths {
   constructor(

@@ -139,6 +139,41 @@ describe("group commit", () => {
       expect(labels()).toEqual([]);
     });
 
+    it("runs unguarded items without savepoints: a refusal rejects the item alone", async () => {
+      const controls: string[] = [];
+      const committer = new GroupCommitter(db, 64, () => false, 5, connection((sql) => void controls.push(sql)));
+      const refusal = (error: unknown) => error instanceof RangeError;
+      const results = await Promise.allSettled([
+        committer.runSync(insertSync("a"), { refusal }),
+        committer.runSync(() => {
+          throw new RangeError("over quota"); // refused before writing anything
+        }, { refusal }),
+        committer.runSync(insertSync("b"), { refusal }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(labels()).toEqual(["a", "b"]);
+      expect(controls).toEqual(["BEGIN", "COMMIT"]);
+    });
+
+    it("fails the whole batch when an unguarded item fails other than by refusing, committing nothing", async () => {
+      const committer = new GroupCommitter(db, 64, () => false, 5, connection());
+      const refusal = (error: unknown) => error instanceof RangeError;
+      const results = await Promise.allSettled([
+        committer.runSync(insertSync("a"), { refusal }),
+        committer.runSync(() => {
+          sqlite.prepare("INSERT INTO items (label) VALUES ('half')").run();
+          throw new Error("disk full after a write");
+        }, { refusal }),
+        committer.runSync(insertSync("b"), { refusal }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/disk full/);
+      expect(sqlite.inTransaction).toBe(false);
+      expect(labels()).toEqual([]);
+      // The committer goes on working afterwards.
+      expect(await committer.runSync(insertSync("c"), { refusal })).toBe("c");
+    });
+
     it("refuses synchronous work without a synchronous connection", async () => {
       await expect(new GroupCommitter(db, 64, () => false).runSync(() => 1)).rejects.toThrow(/synchronous connection/);
     });
