@@ -26,6 +26,14 @@ export interface SyncOptions {
   refusal?: (error: unknown) => boolean;
 }
 
+/** Work shared by all the synchronous items of one transaction (deferred writes they accumulate). */
+export interface SyncBatchHooks {
+  /** Last writes of the transaction, after its items and before COMMIT; an error fails the batch. */
+  beforeCommit(): void;
+  /** The transaction is over, committed or rolled back: drop what was accumulated. */
+  end(): void;
+}
+
 type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type Queued<DB> =
   | ({ sync: false; work: Work<DB, unknown> } & Settle)
@@ -58,6 +66,7 @@ export class GroupCommitter<DB> {
     private readonly maxRetries = 5,
     /** The synchronous connection under `db`, required by {@link runSync}. */
     private readonly connection: SyncConnection | null = null,
+    private readonly syncBatch: SyncBatchHooks | null = null,
   ) {}
 
   /** Can {@link runSync} be used (the engine has a synchronous connection)? */
@@ -135,6 +144,7 @@ export class GroupCommitter<DB> {
           const { work, options } = item as Extract<Queued<DB>, { sync: true }>;
           outcomes.push(options.refusal ? runUnguarded(work, options.refusal) : this.runSyncItem(connection, work));
         }
+        this.syncBatch?.beforeCommit();
         connection.exec("COMMIT");
       } catch (error) {
         if (connection.inTransaction) connection.exec("ROLLBACK");
@@ -143,6 +153,8 @@ export class GroupCommitter<DB> {
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      this.syncBatch?.end();
     }
     settle(batch, outcomes);
   }

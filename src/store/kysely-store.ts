@@ -116,11 +116,18 @@ export class KyselyStore implements Store {
     /** Runs after Kysely is destroyed: releases what the driver may not own (a file handle, a lock). */
     private readonly release: () => void = () => {},
   ) {
-    this.committer = new GroupCommitter(db, GROUP_COMMIT_MAX_BATCH, (error) => error instanceof CustomKeyRace, MAX_TRANSACTION_RETRIES, capabilities.sync);
     this.prepared =
       capabilities.sync === null
         ? null
         : new PreparedPaths(capabilities.sync, { newId: () => this.newId(), newExecutionId: (at) => this.newExecutionId(at) });
+    this.committer = new GroupCommitter(
+      db,
+      GROUP_COMMIT_MAX_BATCH,
+      (error) => error instanceof CustomKeyRace,
+      MAX_TRANSACTION_RETRIES,
+      capabilities.sync,
+      this.prepared,
+    );
   }
 
   async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {

@@ -1,5 +1,5 @@
 import { fairSelection, selectSync } from "./fair-claim.js";
-import type { SyncConnection } from "./group-commit.js";
+import type { SyncBatchHooks, SyncConnection } from "./group-commit.js";
 import { monthOf, remainingAfterOne } from "./quota.js";
 import { isFirstTick, newExecutionRow, newJobRow, toClaimedTrigger } from "./row-builders.js";
 import type { TriggerRow } from "./rows.js";
@@ -16,8 +16,8 @@ export interface SyncSql extends SyncConnection {
 // The status lists are literal, as everywhere (see isLive there): partial indexes need them so.
 const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
   LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
-const SQL_COUNT_INSTANCE = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, 1)
-  ON CONFLICT (project_id, month) DO UPDATE SET created = created + 1`;
+const SQL_ADD_INSTANCES = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, ?)
+  ON CONFLICT (project_id, month) DO UPDATE SET created = created + excluded.created`;
 const JOB_COLUMNS = Object.keys(newJobRow("", {
   projectId: "", customKey: null, triggerId: null, now: 0, scheduledAt: 0, title: null, tags: [],
   request: { method: "GET", url: "", headers: [], body: null },
@@ -53,11 +53,28 @@ const SQL_INSERT_JOB = `INSERT INTO triggers (${JOB_COLUMNS.join(", ")}) VALUES 
  * They run without a savepoint each, so every deliberate refusal (an HourglassError) must be
  * thrown before the method's first write: keep the reads and checks first.
  */
-export class PreparedPaths {
+export class PreparedPaths implements SyncBatchHooks {
+  /**
+   * Instances counted by this transaction's items, per project and month, written once before
+   * its COMMIT (one upsert per project instead of one per /schedule). The quota check reads the
+   * stored count once per transaction and adds these.
+   */
+  private readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
+
   constructor(
     private readonly sync: SyncSql,
     private readonly ids: { newId: () => string; newExecutionId: (at: number) => string },
   ) {}
+
+  beforeCommit(): void {
+    for (const { projectId, month, added } of this.usage.values()) {
+      if (added > 0) this.sync.run(SQL_ADD_INSTANCES, [projectId, month, added]);
+    }
+  }
+
+  end(): void {
+    this.usage.clear();
+  }
 
   /**
    * The store's insertJob for the commonest /schedule — a new one-shot without a custom key — on a
@@ -66,9 +83,15 @@ export class PreparedPaths {
    */
   insertJob(input: ScheduleJobInput): ScheduleResult {
     const month = monthOf(input.now);
-    const state = this.sync.get<{ month_quota: number | null; created: number | null }>(SQL_QUOTA_STATE, [month, input.projectId]);
-    const monthQuotaRemaining = remainingAfterOne(state?.month_quota ?? null, Number(state?.created ?? 0), input.now);
-    this.sync.run(SQL_COUNT_INSTANCE, [input.projectId, month]);
+    const key = `${input.projectId}\u0000${month}`;
+    let usage = this.usage.get(key);
+    if (usage === undefined) {
+      const state = this.sync.get<{ month_quota: number | null; created: number | null }>(SQL_QUOTA_STATE, [month, input.projectId]);
+      usage = { projectId: input.projectId, month, quota: state?.month_quota ?? null, stored: Number(state?.created ?? 0), added: 0 };
+      this.usage.set(key, usage);
+    }
+    const monthQuotaRemaining = remainingAfterOne(usage.quota, usage.stored + usage.added, input.now);
+    usage.added++;
     const id = this.ids.newId();
     const row = newJobRow(id, input);
     this.sync.run(SQL_INSERT_JOB, JOB_COLUMNS.map((column) => row[column]));

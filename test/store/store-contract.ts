@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GoneError, InvalidInputError, NotFoundError } from "../../src/errors.js";
+import { GoneError, InvalidInputError, NotFoundError, QuotaExceededError } from "../../src/errors.js";
 import type { Store } from "../../src/store/store.js";
 import type { AttemptResult, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
 
@@ -585,6 +585,28 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     });
 
     describe("quotas and fairness", () => {
+      it("holds a monthly quota exactly under concurrent schedules, keyed or not, and counts per project", async () => {
+        await store.updateProject(projectA, { monthQuota: 5 }, T0);
+        const results = await Promise.allSettled([
+          ...Array.from({ length: 6 }, () => store.scheduleJob(job({ scheduledAt: T0 + 1_000 }))),
+          ...Array.from({ length: 2 }, (_, i) => store.scheduleJob(job({ scheduledAt: T0 + 1_000, customKey: `quota-${i}` }))),
+          ...Array.from({ length: 3 }, () => store.scheduleJob(job({ projectId: projectB, scheduledAt: T0 + 1_000 }))),
+        ]);
+        const ofA = results.slice(0, 8);
+        expect(ofA.filter((r) => r.status === "fulfilled")).toHaveLength(5);
+        for (const refused of ofA.filter((r) => r.status === "rejected")) {
+          expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(QuotaExceededError);
+        }
+        const remaining = ofA.flatMap((r) => (r.status === "fulfilled" ? [r.value.monthQuotaRemaining] : []));
+        expect([...remaining].sort()).toEqual([0, 1, 2, 3, 4]);
+        expect(results.slice(8).every((r) => r.status === "fulfilled")).toBe(true);
+        const projects = await store.listProjects(T0);
+        expect(projects.find((p) => p.id === projectA)?.usedThisMonth).toBe(5);
+        expect(projects.find((p) => p.id === projectB)?.usedThisMonth).toBe(3);
+        expect((await store.listTriggers(projectA, {}, { limit: 100 })).items).toHaveLength(5);
+        await expect(store.scheduleJob(job({ scheduledAt: T0 + 1_000 }))).rejects.toBeInstanceOf(QuotaExceededError);
+      });
+
       it("defers a generator past its monthly quota to next month's first tick, with a recorded reason", async () => {
         await store.updateProject(projectA, { monthQuota: 2 }, T0);
         const { id, monthQuotaRemaining } = await store.scheduleGenerator(generator({ cronExpr: "0 * * * *", now: T0 }));
