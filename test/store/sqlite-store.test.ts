@@ -5,7 +5,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { DatabaseLockedError, openSqliteStore } from "../../src/store/sqlite.js";
 import { makeTempDir } from "../support/temp-dir.js";
-import { DELIVERY, describeStoreContract } from "./store-contract.js";
+import { DELIVERY, describeStoreContract, request } from "./store-contract.js";
 
 const options = { synchronous: "NORMAL" as const, runMissedCap: 100, missedGraceMs: 60_000 };
 
@@ -106,17 +106,8 @@ describe("SQLite query plans of the dispatcher's queries", () => {
     const store = openSqliteStore({ ...options, path: join(temp.dir, "h.db"), fastPaths, trace: (sql) => statements.push(sql) });
     const projectId = await store.ensureApiKey("c".repeat(64), "hg_c", 0);
     const other = await store.ensureApiKey("d".repeat(64), "hg_d", 0);
-    const job = (project: string) => ({
-      projectId: project,
-      customKey: null,
-      triggerId: null,
-      request: { method: "GET", url: "https://example.com/", headers: [], body: null },
-      delivery: DELIVERY,
-      title: null,
-      tags: [],
-      now: 0,
-      scheduledAt: 1_000,
-    });
+    const job = (project: string) =>
+      ({ projectId: project, customKey: null, triggerId: null, request: request(), delivery: DELIVERY, title: null, tags: [], now: 0, scheduledAt: 1_000 });
     await store.scheduleJob(job(projectId));
     await store.scheduleJob(job(other)); // two projects due: the fair, per-project selection runs too
     statements.length = 0;
