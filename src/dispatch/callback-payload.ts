@@ -26,7 +26,7 @@ export interface CallbackPayload {
   };
 }
 
-type FinalAttempt = Omit<AttemptResult, "callbacks" | "retryAt" | "ownsCustomKey">;
+type FinalAttempt = Omit<AttemptResult, "callbacks" | "retryAt">;
 
 /**
  * The outcome reports a final attempt calls for: the callback URL on every final outcome, the

@@ -184,7 +184,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       responseExcerpt: outcome.responseExcerpt,
     };
     const callbacks = retryAt === null ? callbacksFor(claim, attempt, this.options.callbackPolicy) : [];
-    return { ...attempt, retryAt, callbacks, ownsCustomKey: claim.customKey !== null };
+    return { ...attempt, retryAt, callbacks };
   }
 
   private saturated(): boolean {

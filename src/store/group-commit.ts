@@ -16,16 +16,6 @@ export interface SyncConnection {
   readonly inTransaction: boolean;
 }
 
-/**
- * Options of {@link GroupCommitter.runSync}. With `refusal`, the item runs without a savepoint of
- * its own: the work promises that every error it throws deliberately (a refusal) comes before its
- * first write. A refusal rejects the item alone; any other error rolls back the whole batch and
- * rejects every item in it — so no half-written item can ever be committed.
- */
-export interface SyncOptions {
-  refusal?: (error: unknown) => boolean;
-}
-
 /** Work shared by all the synchronous items of one transaction (deferred writes they accumulate). */
 export interface SyncBatchHooks {
   /** Last writes of the transaction, after its items and before COMMIT; an error fails the batch. */
@@ -34,23 +24,34 @@ export interface SyncBatchHooks {
   end(): void;
 }
 
+/**
+ * How synchronous work is committed. Synchronous items run without a savepoint each: the work
+ * promises that every error it throws on purpose (a refusal) comes before its first write. A
+ * refusal rejects the item alone; any other error rolls back the whole batch and rejects every
+ * item in it — so no half-written item is ever committed.
+ */
+export interface SyncCommits {
+  connection: SyncConnection;
+  isRefusal: (error: unknown) => boolean;
+  hooks?: SyncBatchHooks;
+}
+
 type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
-type Queued<DB> =
-  | ({ sync: false; work: Work<DB, unknown> } & Settle)
-  | ({ sync: true; work: SyncWork<unknown>; options: SyncOptions } & Settle);
+type Queued<DB> = ({ sync: false; work: Work<DB, unknown> } & Settle) | ({ sync: true; work: SyncWork<unknown> } & Settle);
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
  * Group commit. Work submitted while a transaction is being written waits and goes out with
  * the next one, so a burst of /schedule requests pays for one commit (its page writes) instead
- * of one each. Every item runs in its own savepoint: an item that throws rolls back only its
- * own writes. Every promise settles only after the commit that made its writes durable — or
+ * of one each. Every promise settles only after the commit that made its writes durable — or
  * fails with the commit. With no concurrency, an item gets its own transaction at once.
  *
- * Synchronous items ({@link runSync}) wait for the end of the current event-loop turn
- * (`setImmediate`), so every request parsed in the same turn shares their transaction; a run of
- * them commits in one synchronous call. Items are committed in submission order.
+ * Kysely items ({@link run}) each run in a savepoint: one that throws rolls back only its own
+ * writes, and one that lost a race is run again. Synchronous items ({@link runSync}) wait for the
+ * end of the current event-loop turn (`setImmediate`), so every request parsed in the same turn
+ * shares their transaction, committed in one synchronous call, under the rules of
+ * {@link SyncCommits}. Items are committed in submission order.
  */
 export class GroupCommitter<DB> {
   private queue: Queued<DB>[] = [];
@@ -64,15 +65,9 @@ export class GroupCommitter<DB> {
     /** An error after which the item is run again from its savepoint (a lost race). */
     private readonly isRetryable: (error: unknown) => boolean,
     private readonly maxRetries = 5,
-    /** The synchronous connection under `db`, required by {@link runSync}. */
-    private readonly connection: SyncConnection | null = null,
-    private readonly syncBatch: SyncBatchHooks | null = null,
+    /** The synchronous connection under `db` and its rules, required by {@link runSync}. */
+    private readonly sync: SyncCommits | null = null,
   ) {}
-
-  /** Can {@link runSync} be used (the engine has a synchronous connection)? */
-  get synchronous(): boolean {
-    return this.connection !== null;
-  }
 
   run<T>(work: Work<DB, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -81,10 +76,10 @@ export class GroupCommitter<DB> {
     });
   }
 
-  runSync<T>(work: SyncWork<T>, options: SyncOptions = {}): Promise<T> {
-    if (this.connection === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
+  runSync<T>(work: SyncWork<T>): Promise<T> {
+    if (this.sync === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ sync: true, work, options, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ sync: true, work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining && !this.drainScheduled) {
         this.drainScheduled = true;
         setImmediate(() => {
@@ -100,7 +95,7 @@ export class GroupCommitter<DB> {
     try {
       while (this.queue.length > 0) {
         const batch = this.nextBatch();
-        if (batch[0]?.sync) this.commitSync(batch);
+        if (batch[0]?.sync) this.commitSync(this.sync as SyncCommits, batch);
         else await this.commit(batch);
       }
     } finally {
@@ -134,17 +129,20 @@ export class GroupCommitter<DB> {
     settle(batch, outcomes);
   }
 
-  private commitSync(batch: Queued<DB>[]): void {
-    const connection = this.connection as SyncConnection;
+  private commitSync({ connection, isRefusal, hooks }: SyncCommits, batch: Queued<DB>[]): void {
     const outcomes: Outcome[] = [];
     try {
       connection.exec("BEGIN");
       try {
         for (const item of batch) {
-          const { work, options } = item as Extract<Queued<DB>, { sync: true }>;
-          outcomes.push(options.refusal ? runUnguarded(work, options.refusal) : this.runSyncItem(connection, work));
+          try {
+            outcomes.push({ ok: true, value: (item.work as SyncWork<unknown>)() });
+          } catch (error) {
+            if (!isRefusal(error)) throw error; // may have written: the whole batch goes
+            outcomes.push({ ok: false, error });
+          }
         }
-        this.syncBatch?.beforeCommit();
+        hooks?.beforeCommit();
         connection.exec("COMMIT");
       } catch (error) {
         if (connection.inTransaction) connection.exec("ROLLBACK");
@@ -154,7 +152,7 @@ export class GroupCommitter<DB> {
       for (const item of batch) item.reject(error);
       return;
     } finally {
-      this.syncBatch?.end();
+      hooks?.end();
     }
     settle(batch, outcomes);
   }
@@ -172,31 +170,6 @@ export class GroupCommitter<DB> {
         if (!this.isRetryable(error) || attempt >= this.maxRetries) return { ok: false, error };
       }
     }
-  }
-
-  private runSyncItem(connection: SyncConnection, work: SyncWork<unknown>): Outcome {
-    for (let attempt = 1; ; attempt++) {
-      connection.exec("SAVEPOINT item");
-      try {
-        const value = work();
-        connection.exec("RELEASE item");
-        return { ok: true, value };
-      } catch (error) {
-        connection.exec("ROLLBACK TO item");
-        connection.exec("RELEASE item");
-        if (!this.isRetryable(error) || attempt >= this.maxRetries) return { ok: false, error };
-      }
-    }
-  }
-}
-
-/** An item without a savepoint: a refusal is its own outcome, anything else fails the batch (throws). */
-function runUnguarded(work: SyncWork<unknown>, refusal: (error: unknown) => boolean): Outcome {
-  try {
-    return { ok: true, value: work() };
-  } catch (error) {
-    if (refusal(error)) return { ok: false, error };
-    throw error;
   }
 }
 

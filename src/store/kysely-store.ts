@@ -74,12 +74,6 @@ type Trx = Transaction<Database>;
 class CustomKeyRace extends Error {}
 
 const MAX_TRANSACTION_RETRIES = 5;
-/**
- * The prepared paths run without a savepoint each (two statements fewer per item): every error
- * they throw on purpose — a refused quota — comes before their first write, which they keep so;
- * any other error fails the whole group commit (see SyncOptions).
- */
-const UNGUARDED = { refusal: (error: unknown) => error instanceof HourglassError };
 const GROUP_COMMIT_MAX_BATCH = 256;
 /**
  * The status lists are SQL literals, never bound parameters: the partial indexes
@@ -116,18 +110,16 @@ export class KyselyStore implements Store {
     /** Runs after Kysely is destroyed: releases what the driver may not own (a file handle, a lock). */
     private readonly release: () => void = () => {},
   ) {
-    this.prepared =
-      capabilities.sync === null
+    const sync = capabilities.sync;
+    this.prepared = sync === null ? null : new PreparedPaths(sync, { newId: this.newId, executionRow: (result) => this.executionRow(result) });
+    // The prepared paths run without a savepoint each (two statements fewer per item): every
+    // error they throw on purpose — a refused quota, an HourglassError — comes before their
+    // first write; any other error fails the whole group commit (see SyncCommits).
+    const syncCommits =
+      sync === null || this.prepared === null
         ? null
-        : new PreparedPaths(capabilities.sync, { newId: () => this.newId(), newExecutionId: (at) => this.newExecutionId(at) });
-    this.committer = new GroupCommitter(
-      db,
-      GROUP_COMMIT_MAX_BATCH,
-      (error) => error instanceof CustomKeyRace,
-      MAX_TRANSACTION_RETRIES,
-      capabilities.sync,
-      this.prepared,
-    );
+        : { connection: sync, isRefusal: (error: unknown) => error instanceof HourglassError, hooks: this.prepared };
+    this.committer = new GroupCommitter(db, GROUP_COMMIT_MAX_BATCH, (error) => error instanceof CustomKeyRace, MAX_TRANSACTION_RETRIES, syncCommits);
   }
 
   async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {
@@ -241,7 +233,7 @@ export class KyselyStore implements Store {
   async scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult> {
     const prepared = this.prepared;
     if (prepared !== null && input.triggerId === null && input.customKey === null) {
-      return this.committer.runSync(() => prepared.insertJob(input), UNGUARDED);
+      return this.committer.runSync(() => prepared.insertJob(input));
     }
     return this.transaction(async (trx) => {
       if (input.triggerId !== null) {
@@ -292,7 +284,7 @@ export class KyselyStore implements Store {
   async claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]> {
     const prepared = this.prepared;
     if (prepared !== null) {
-      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs), UNGUARDED);
+      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs));
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
@@ -350,7 +342,7 @@ export class KyselyStore implements Store {
   async finishAttempt(result: AttemptResult): Promise<void> {
     const prepared = this.prepared;
     if (prepared !== null && result.callbacks.length === 0) {
-      return this.committer.runSync(() => prepared.finishAttempt(result), UNGUARDED);
+      return this.committer.runSync(() => prepared.finishAttempt(result));
     }
     await this.transaction(async (trx) => {
       await trx.insertInto("executions").values(this.executionRow(result)).execute();
@@ -369,9 +361,10 @@ export class KyselyStore implements Store {
       }
       const moved = await fenced
         .set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt })
+        .returning("custom_key")
         .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) return;
-      if (result.ownsCustomKey) await this.releaseKey(trx, result.triggerId);
+      if (moved === undefined) return;
+      if (moved.custom_key !== null) await this.releaseKey(trx, result.triggerId);
       for (const callback of result.callbacks) {
         await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
       }

@@ -5,9 +5,9 @@ import { isFirstTick, newExecutionRow, newJobRow, toClaimedTrigger } from "./row
 import type { TriggerRow } from "./rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "./types.js";
 
-/** A synchronous SQL connection: prepared (and cached) statements with positional or named parameters. */
+/** A synchronous SQL connection: prepared (and cached) statements with positional parameters. */
 export interface SyncSql extends SyncConnection {
-  run(sql: string, params: readonly unknown[] | Record<string, unknown>): { changes: number };
+  run(sql: string, params: readonly unknown[]): { changes: number };
   get<T>(sql: string, params: readonly unknown[]): T | undefined;
   all<T>(sql: string, params: readonly unknown[]): T[];
 }
@@ -25,13 +25,14 @@ const JOB_COLUMNS = Object.keys(newJobRow("", {
 })) as (keyof ReturnType<typeof newJobRow>)[];
 const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
   triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
-  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [], ownsCustomKey: false,
+  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [],
 })) as (keyof ReturnType<typeof newExecutionRow>)[];
 const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map(() => "?").join(", ")})`;
 // finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
 const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
   WHERE id = ? AND status = 'running' AND attempts = ?`;
-const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
+const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?
+  RETURNING custom_key`;
 // claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter.
 const SQL_PROJECTS_WITH_DUE = `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
   WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= ?)`;
@@ -63,7 +64,7 @@ export class PreparedPaths implements SyncBatchHooks {
 
   constructor(
     private readonly sync: SyncSql,
-    private readonly ids: { newId: () => string; newExecutionId: (at: number) => string },
+    private readonly rows: { newId: () => string; executionRow: (result: AttemptResult) => ReturnType<typeof newExecutionRow> },
   ) {}
 
   beforeCommit(): void {
@@ -92,7 +93,7 @@ export class PreparedPaths implements SyncBatchHooks {
     }
     const monthQuotaRemaining = remainingAfterOne(usage.quota, usage.stored + usage.added, input.now);
     usage.added++;
-    const id = this.ids.newId();
+    const id = this.rows.newId();
     const row = newJobRow(id, input);
     this.sync.run(SQL_INSERT_JOB, JOB_COLUMNS.map((column) => row[column]));
     return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
@@ -117,13 +118,13 @@ export class PreparedPaths implements SyncBatchHooks {
 
   /** The store's finishAttempt without callbacks to queue: the same writes, prepared. */
   finishAttempt(result: AttemptResult): void {
-    const row = newExecutionRow(this.ids.newExecutionId(result.finishedAt), result);
+    const row = this.rows.executionRow(result);
     this.sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
     if (result.retryAt !== null) {
       this.sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]);
       return;
     }
-    const moved = this.sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
-    if (moved.changes === 1 && result.ownsCustomKey) this.sync.run(SQL_RELEASE_KEY, [result.triggerId]);
+    const moved = this.sync.get<{ custom_key: string | null }>(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
+    if (moved !== undefined && moved.custom_key !== null) this.sync.run(SQL_RELEASE_KEY, [result.triggerId]);
   }
 }

@@ -228,8 +228,6 @@ export interface AttemptResult {
   retryAt: number | null;
   /** With a final outcome: the outcome reports to queue as callback triggers. */
   callbacks: CallbackRequest[];
-  /** The trigger holds a custom key, freed when the outcome is final (the claim's `customKey !== null`). */
-  ownsCustomKey: boolean;
 }
 
 /** An outcome report to deliver as a trigger of its own (origin `callback`). */

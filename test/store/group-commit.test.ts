@@ -78,34 +78,37 @@ describe("group commit", () => {
         return sqlite.inTransaction;
       },
     });
+    /** Synchronous commits where a RangeError is a refusal (thrown before any write). */
+    const syncCommits = (intercept?: (sql: string) => void) => ({
+      connection: connection(intercept),
+      isRefusal: (error: unknown) => error instanceof RangeError,
+    });
     const insertSync = (label: string) => () => {
       sqlite.prepare("INSERT INTO items (label) VALUES (?)").run(label);
       return label;
     };
     const labels = () => sqlite.prepare("SELECT label FROM items ORDER BY id").all().map((r) => (r as { label: string }).label);
 
-    it("gathers the work of one event-loop turn into one transaction; a failing item undoes only its own writes", async () => {
-      let begins = 0;
-      const counted = new GroupCommitter(db, 64, () => false, 5, connection((sql) => void (begins += sql === "BEGIN" ? 1 : 0)));
+    it("gathers the work of one event-loop turn into one transaction, no savepoints; a refusal rejects the item alone", async () => {
+      const controls: string[] = [];
+      const committer = new GroupCommitter(db, 64, () => false, 5, syncCommits((sql) => void controls.push(sql)));
       const results = await Promise.allSettled([
-        counted.runSync(insertSync("a")),
-        counted.runSync(() => {
-          sqlite.prepare("INSERT INTO items (label) VALUES ('half-done')").run();
-          throw new Error("item failed after a write");
+        committer.runSync(insertSync("a")),
+        committer.runSync(() => {
+          throw new RangeError("over quota"); // refused before writing anything
         }),
-        counted.runSync(insertSync("a")), // UNIQUE violation
-        counted.runSync(insertSync("b")),
+        committer.runSync(insertSync("b")),
       ]);
-      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
-      expect(begins).toBe(1);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
       expect(labels()).toEqual(["a", "b"]);
+      expect(controls).toEqual(["BEGIN", "COMMIT"]);
       // A lone item later gets a transaction of its own.
-      expect(await counted.runSync(insertSync("c"))).toBe("c");
-      expect(begins).toBe(2);
+      expect(await committer.runSync(insertSync("c"))).toBe("c");
+      expect(controls).toEqual(["BEGIN", "COMMIT", "BEGIN", "COMMIT"]);
     });
 
     it("keeps submission order across synchronous and Kysely work", async () => {
-      const committer = new GroupCommitter(db, 64, () => false, 5, connection());
+      const committer = new GroupCommitter(db, 64, () => false, 5, syncCommits());
       await Promise.all([
         committer.runSync(insertSync("1")),
         committer.run(insert("2")),
@@ -115,63 +118,55 @@ describe("group commit", () => {
       expect(labels()).toEqual(["1", "2", "3", "4"]);
     });
 
-    it("runs a synchronous item again from its savepoint after a retryable error", async () => {
-      let calls = 0;
-      const committer = new GroupCommitter(db, 64, (error) => error instanceof RangeError, 3, connection());
-      const value = await committer.runSync(() => {
-        calls++;
-        sqlite.prepare("INSERT INTO items (label) VALUES (?)").run(`try-${calls}`);
-        if (calls < 2) throw new RangeError("lost a race");
-        return calls;
-      });
-      expect(value).toBe(2);
-      expect(labels()).toEqual(["try-2"]);
-    });
-
     it("fails every item of a batch whose commit fails, leaving nothing written", async () => {
-      const failingCommit = connection((sql) => {
-        if (sql === "COMMIT") throw new Error("disk I/O error");
-      });
-      const committer = new GroupCommitter(db, 64, () => false, 5, failingCommit);
+      const committer = new GroupCommitter(
+        db,
+        64,
+        () => false,
+        5,
+        syncCommits((sql) => {
+          if (sql === "COMMIT") throw new Error("disk I/O error");
+        }),
+      );
       const results = await Promise.allSettled([committer.runSync(insertSync("x")), committer.runSync(insertSync("y"))]);
       expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
       expect(sqlite.inTransaction).toBe(false);
       expect(labels()).toEqual([]);
     });
 
-    it("runs unguarded items without savepoints: a refusal rejects the item alone", async () => {
-      const controls: string[] = [];
-      const committer = new GroupCommitter(db, 64, () => false, 5, connection((sql) => void controls.push(sql)));
-      const refusal = (error: unknown) => error instanceof RangeError;
+    it("fails the whole batch when an item fails other than by refusing, committing nothing", async () => {
+      const committer = new GroupCommitter(db, 64, () => false, 5, syncCommits());
       const results = await Promise.allSettled([
-        committer.runSync(insertSync("a"), { refusal }),
-        committer.runSync(() => {
-          throw new RangeError("over quota"); // refused before writing anything
-        }, { refusal }),
-        committer.runSync(insertSync("b"), { refusal }),
-      ]);
-      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-      expect(labels()).toEqual(["a", "b"]);
-      expect(controls).toEqual(["BEGIN", "COMMIT"]);
-    });
-
-    it("fails the whole batch when an unguarded item fails other than by refusing, committing nothing", async () => {
-      const committer = new GroupCommitter(db, 64, () => false, 5, connection());
-      const refusal = (error: unknown) => error instanceof RangeError;
-      const results = await Promise.allSettled([
-        committer.runSync(insertSync("a"), { refusal }),
+        committer.runSync(insertSync("a")),
         committer.runSync(() => {
           sqlite.prepare("INSERT INTO items (label) VALUES ('half')").run();
           throw new Error("disk full after a write");
-        }, { refusal }),
-        committer.runSync(insertSync("b"), { refusal }),
+        }),
+        committer.runSync(insertSync("a")), // a UNIQUE violation, after a write of its own kind: not a refusal either
       ]);
       expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
       expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/disk full/);
       expect(sqlite.inTransaction).toBe(false);
       expect(labels()).toEqual([]);
       // The committer goes on working afterwards.
-      expect(await committer.runSync(insertSync("c"), { refusal })).toBe("c");
+      expect(await committer.runSync(insertSync("c"))).toBe("c");
+    });
+
+    it("runs the batch hooks: deferred writes before COMMIT, and the end of every batch, committed or not", async () => {
+      const events: string[] = [];
+      const hooks = {
+        beforeCommit: () => {
+          events.push("beforeCommit");
+          sqlite.prepare("INSERT INTO items (label) VALUES ('deferred')").run();
+        },
+        end: () => void events.push("end"),
+      };
+      const committer = new GroupCommitter(db, 64, () => false, 5, { ...syncCommits(), hooks });
+      await Promise.all([committer.runSync(insertSync("a")), committer.runSync(insertSync("b"))]);
+      expect(labels()).toEqual(["a", "b", "deferred"]);
+      await expect(committer.runSync(insertSync("a"))).rejects.toThrow(/UNIQUE/);
+      expect(events).toEqual(["beforeCommit", "end", "end"]);
+      expect(labels()).toEqual(["a", "b", "deferred"]);
     });
 
     it("refuses synchronous work without a synchronous connection", async () => {

@@ -28,7 +28,7 @@ export function request(overrides: Partial<RequestTemplate> = {}): RequestTempla
 
 /** A final attempt result for `claim` (no retry, no callbacks). */
 export function finished(
-  claim: { id: string; attempt: number; customKey: string | null },
+  claim: { id: string; attempt: number },
   projectId: string,
   outcome: "succeeded" | "failed",
   over: Partial<AttemptResult> = {},
@@ -46,7 +46,6 @@ export function finished(
     responseExcerpt: null,
     retryAt: null,
     callbacks: [],
-    ownsCustomKey: claim.customKey !== null,
     ...over,
   };
 }
@@ -228,7 +227,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           responseExcerpt: "ok",
           retryAt: null,
           callbacks: [],
-          ownsCustomKey: false,
         });
         await store.finishAttempt(attempt(first?.attempt ?? 0, "failed"));
         expect((await store.getTrigger(projectA, id))?.status).toBe("running");
