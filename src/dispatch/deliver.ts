@@ -170,11 +170,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           settle(outcomeError(state.httpStatus));
           active.abort(new Error("response too long to drain"));
         },
+        // After the deadline these find the outcome settled already (a timeout): settle is once.
         onResponseEnd() {
-          settle(timedOut ? timeoutError : outcomeError(state.httpStatus));
+          settle(outcomeError(state.httpStatus));
         },
         onResponseError(_controller, error) {
-          settle(timedOut ? timeoutError : describeError(error));
+          settle(describeError(error));
         },
       };
       try {

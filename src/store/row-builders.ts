@@ -27,12 +27,8 @@ export function newExecutionRow(id: string, result: AttemptResult) {
   };
 }
 
-/**
- * A new one-shot trigger's row: {@link jobColumns} plus identity and state, written out flat —
- * spreading the column groups into one object cost 7 µs per /schedule, a tenth of the request.
- */
+/** A new one-shot trigger's row: {@link jobColumns} plus identity and state. */
 export function newJobRow(id: string, input: ScheduleJobInput) {
-  const { request, delivery } = input;
   return {
     id,
     project_id: input.projectId,
@@ -40,20 +36,7 @@ export function newJobRow(id: string, input: ScheduleJobInput) {
     origin: "job" as const,
     parent_trigger_id: null,
     custom_key: input.customKey,
-    method: request.method,
-    url: request.url,
-    headers: encodeHeaders(request.headers),
-    body: bodyColumn(request.body),
-    title: input.title,
-    tags: encodeTags(input.tags),
-    retries: delivery.retries,
-    retry_delay_ms: delivery.retryDelayMs,
-    timeout_ms: delivery.timeoutMs,
-    callback_url: delivery.callbackUrl,
-    failure_url: delivery.failureUrl,
-    retries_left: delivery.retries,
-    scheduled_at: input.scheduledAt,
-    due_at: input.scheduledAt,
+    ...jobColumns(input),
     status: "registered" as const,
     created_at: input.now,
     updated_at: input.now,
@@ -83,14 +66,26 @@ export function toClaimedTrigger(row: TriggerRow, leaseUntil: number): ClaimedTr
   };
 }
 
-/** What a /schedule of a one-shot sets, on create and on edit alike. */
+/**
+ * What a /schedule of a one-shot sets, on create and on edit alike. Written out flat (not from
+ * requestColumns and deliveryColumns): nested object spreads cost 7 µs per /schedule here, a
+ * flat object spread into {@link newJobRow} under 1 µs.
+ */
 export function jobColumns(input: ScheduleJobInput) {
+  const { request, delivery } = input;
   return {
-    ...requestColumns(input.request),
+    method: request.method,
+    url: request.url,
+    headers: encodeHeaders(request.headers),
+    body: bodyColumn(request.body),
     title: input.title,
     tags: encodeTags(input.tags),
-    ...deliveryColumns(input.delivery),
-    retries_left: input.delivery.retries,
+    retries: delivery.retries,
+    retry_delay_ms: delivery.retryDelayMs,
+    timeout_ms: delivery.timeoutMs,
+    callback_url: delivery.callbackUrl,
+    failure_url: delivery.failureUrl,
+    retries_left: delivery.retries,
     scheduled_at: input.scheduledAt,
     due_at: input.scheduledAt,
   };
@@ -118,7 +113,7 @@ export function cancelledColumns(now: number, reason: string) {
   return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason };
 }
 
-export function requestColumns(request: RequestTemplate) {
+function requestColumns(request: RequestTemplate) {
   return {
     method: request.method,
     url: request.url,
