@@ -14,7 +14,7 @@ import {
   toTriggerRecord,
 } from "./rows.js";
 import { fairSelection, selectAsync } from "./fair-claim.js";
-import { GroupCommitter } from "./group-commit.js";
+import { GroupCommitter, type SyncCommits } from "./group-commit.js";
 import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
 import {
@@ -111,14 +111,16 @@ export class KyselyStore implements Store {
     private readonly release: () => void = () => {},
   ) {
     const sync = capabilities.sync;
-    this.prepared = sync === null ? null : new PreparedPaths(sync, { newId: this.newId, executionRow: (result) => this.executionRow(result) });
-    // The prepared paths run without a savepoint each (two statements fewer per item): every
-    // error they throw on purpose — a refused quota, an HourglassError — comes before their
-    // first write; any other error fails the whole group commit (see SyncCommits).
-    const syncCommits =
-      sync === null || this.prepared === null
-        ? null
-        : { connection: sync, isRefusal: (error: unknown) => error instanceof HourglassError, hooks: this.prepared };
+    let syncCommits: SyncCommits | null = null;
+    this.prepared = null;
+    if (sync !== null) {
+      const prepared = new PreparedPaths(sync, { newId: this.newId, executionRow: (result) => this.executionRow(result) });
+      this.prepared = prepared;
+      // The prepared paths run without a savepoint each (two statements fewer per item): every
+      // error they throw on purpose — a refused quota, an HourglassError — comes before their
+      // first write; any other error fails the whole group commit (see SyncCommits).
+      syncCommits = { connection: sync, isRefusal: (error) => error instanceof HourglassError, hooks: prepared };
+    }
     this.committer = new GroupCommitter(db, GROUP_COMMIT_MAX_BATCH, (error) => error instanceof CustomKeyRace, MAX_TRANSACTION_RETRIES, syncCommits);
   }
 
