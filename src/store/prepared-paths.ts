@@ -31,8 +31,9 @@ const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join("
 // finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
 const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
   WHERE id = ? AND status = 'running' AND attempts = ?`;
-const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?
-  RETURNING custom_key`;
+// No RETURNING: it builds a temporary table per execution. Releasing a key the trigger never had
+// deletes nothing, through custom_keys_by_owner, for less.
+const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
 // claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter.
 const SQL_PROJECTS_WITH_DUE = `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
   WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= ?)`;
@@ -124,7 +125,7 @@ export class PreparedPaths implements SyncBatchHooks {
       this.sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]);
       return;
     }
-    const moved = this.sync.get<{ custom_key: string | null }>(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
-    if (moved !== undefined && moved.custom_key !== null) this.sync.run(SQL_RELEASE_KEY, [result.triggerId]);
+    const moved = this.sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
+    if (moved.changes === 1) this.sync.run(SQL_RELEASE_KEY, [result.triggerId]);
   }
 }
