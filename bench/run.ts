@@ -9,8 +9,9 @@ import { pgbossAdapter } from "./adapters/pgboss.js";
 import { packageVersion } from "./adapters/versions.js";
 import { benchConfig } from "./lib/bench-config.js";
 import { describeMachine } from "./lib/machine.js";
-import { LOAD_CORE, benchDir, repoRoot } from "./lib/paths.js";
+import { LOAD_CORE, SERVER_CORE, benchDir, repoRoot } from "./lib/paths.js";
 import { pinSelf, stopAll } from "./lib/processes.js";
+import { type StorePinning, pinStoreServers } from "./lib/store-pinning.js";
 import { renderBurst, renderDocument, renderFootprint, renderIngest, renderPrecision, renderProfiles, renderRatios, renderRecovery, renderTargets } from "./lib/render.js";
 import { type BenchResults, HOURGLASS, WORKLOADS, type Workload, emptyResults } from "./lib/results.js";
 import { type Sink, startSink } from "./lib/sink.js";
@@ -28,6 +29,7 @@ const USAGE = `npm run bench [-- options]
   --peers=LIST       peers to compare: bullmq,pgboss (default both; "none" for Hourglass alone)
   --profile          profile Hourglass where it misses a target (default in the full run)
   --no-profile       never profile
+  --free-stores      leave Redis and PostgreSQL unpinned (default: pinned to the server core with the peer)
   --out=FILE         results file (default bench/results/<date>.md; quick mode: bench/.fixtures/)`;
 
 /** Hard ceiling on one run: whatever is still going then is stopped. */
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
       peers: { type: "string", default: "bullmq,pgboss" },
       profile: { type: "boolean" },
       "no-profile": { type: "boolean", default: false },
+      "free-stores": { type: "boolean", default: false },
       out: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -62,9 +65,10 @@ async function main(): Promise<number> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 
   const pinned = pinSelf(LOAD_CORE);
-  const results = emptyResults(config, describeMachine(), new Date());
+  const stores: StorePinning | null = pinned && !values["free-stores"] ? pinStoreServers(SERVER_CORE) : null;
+  const results = emptyResults(config, describeMachine(stores?.pinned ?? null), new Date());
   log(`Hourglass bench (${config.quick ? "quick" : "full"}) on ${results.machine.cpuModel}, ${results.machine.cores} cores, node ${results.machine.node}`);
-  log(pinned ? "pinned: servers on core 0, load generator and sink on core 1" : "taskset not found: processes are not pinned");
+  log(pinned ? `pinned: ${results.machine.pinning.replace(/^taskset: /, "")}` : "taskset not found: processes are not pinned");
 
   const hourglass = hourglassAdapter({ synchronous: "NORMAL", log });
   const hourglassFull = hourglassAdapter({ synchronous: "FULL", log });
@@ -78,6 +82,7 @@ async function main(): Promise<number> {
   let sink: Sink | null = null;
   const cleanup = async (): Promise<void> => {
     await stopAll();
+    stores?.restore();
     for (const adapter of prepared.splice(0)) await adapter.dispose().catch((e: unknown) => log(`cleanup of ${adapter.name} failed: ${String(e)}`));
     await sink?.close();
     sink = null;

@@ -16,8 +16,11 @@ export interface MachineDescription {
   loadAtStart: string;
 }
 
-/** Describes this machine, this Node and the repository state. */
-export function describeMachine(): MachineDescription {
+/**
+ * Describes this machine, this Node and the repository state. `pinnedStores`: the store servers
+ * pinned to the server core for the run (null: left unpinned).
+ */
+export function describeMachine(pinnedStores: string[] | null): MachineDescription {
   let commit = "unknown";
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
@@ -36,7 +39,13 @@ export function describeMachine(): MachineDescription {
     pinning:
       taskset() === null
         ? "none (taskset not found)"
-        : "taskset: server under test on core 0; load generator and delivery sink on core 1; Redis and PostgreSQL unpinned",
+        : `taskset: server under test on core 0; load generator and delivery sink on core 1; ${
+            pinnedStores === null
+              ? "Redis and PostgreSQL unpinned"
+              : pinnedStores.length === 0
+                ? "no store server found to pin"
+                : `store servers on core 0 with the server under test (${pinnedStores.join(", ")})`
+          }`,
     loadAtStart: loadavg()
       .map((l) => l.toFixed(2))
       .join(" / "),

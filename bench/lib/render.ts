@@ -46,11 +46,12 @@ export function renderBurst(r: BenchResults): string {
   ]);
   const notes = r.burst.filter((x) => x.note !== null).map((x) => `- ${x.system}: ${x.note}`);
   return [
-    `## 2. Fire burst — ${num(r.config.burst.count)} triggers due at one instant`,
+    `## 2. Fire burst — ${num(r.config.burst.count)} triggers due at one instant, after a warm-up burst of ${num(r.config.burst.warmup)}`,
     "",
     markdownTable(["system", "scheduled", "deliveries/s", "late p50 ms", "late p99 ms", "late max ms", "lost", "duplicated", "Hourglass ÷ this (rate)"], rows),
     "",
-    "Deliveries/s: unique ids over the time from the due instant to the last first arrival. Lateness: first arrival at the sink minus the due instant.",
+    "Deliveries/s: unique ids over the time from the due instant to the last first arrival. Lateness: first arrival at the sink minus the due instant. " +
+      "The warm-up burst runs first in the same process and is not measured: every system's delivery path is then optimized code with open connections, as in a server that has been up for a while.",
     ...notes,
   ].join("\n");
 }
@@ -244,6 +245,7 @@ export function renderDocument(r: BenchResults, command: string): string {
       `Hourglass's dispatcher, BullMQ's Worker and pg-boss's batches all run ${DELIVERY_CONCURRENCY} deliveries at a time.`,
     "- pg-boss is pinned to 10.4.2 in `bench/package.json`: pg-boss 12 needs Node ≥ 22.12, this machine runs Node 20. Its polling is at its minimum, 0.5 s.",
     "- Load generation stays on 127.0.0.1 with bounded request counts and time limits.",
+    "- One core per system under test (see pinning above): the peer's Node process and the store server it needs share the server core, as Hourglass and its embedded SQLite do; the load generator and the sink have the other core.",
     ...r.skipped.map((s) => `- **${s.system} skipped**: ${s.reason}.`),
   ];
   const failures =
