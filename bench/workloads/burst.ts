@@ -28,7 +28,7 @@ export function leadTimeMs(count: number, ingestPerSec: number | undefined): num
 }
 
 /**
- * On an empty store, fires a warm-up burst of `warmup` triggers (unmeasured: it brings every
+ * On a new, empty store, fires a warm-up burst of `warmup` triggers (unmeasured: it brings every
  * system's delivery path to its optimized code and opens its connections, as the ingest
  * workload's warm-up requests do), then the measured burst of `count`. Each burst schedules its
  * triggers for one instant and waits for every id at the sink. Deliveries per second are unique
@@ -42,7 +42,7 @@ export async function runBurst(adapter: Adapter, config: BenchConfig, sink: Sink
     const notes: string[] = [];
     if (warmup > 0) {
       const warm = await fireAtOnce(session.baseUrl, sink, "warmup", warmup, concurrency, timeoutMs, ingestPerSec);
-      if (warm.lost > 0) notes.push(`warm-up: ${warm.lost} of ${warmup} not delivered`);
+      if (warm.result.lost > 0) notes.push(`warm-up: ${warm.result.lost} of ${warmup} not delivered`);
     }
     const run = await fireAtOnce(session.baseUrl, sink, "burst", count, concurrency, timeoutMs, ingestPerSec);
     notes.push(...run.notes);
@@ -61,7 +61,7 @@ async function fireAtOnce(
   concurrency: number,
   timeoutMs: number,
   ingestPerSec: number | undefined,
-): Promise<{ result: Omit<BurstResult, "system" | "note">; lost: number; notes: string[] }> {
+): Promise<{ result: Omit<BurstResult, "system" | "note">; notes: string[] }> {
   sink.reset();
   const body = kilobyteBody();
   const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
@@ -95,7 +95,6 @@ async function fireAtOnce(
       lost,
       duplicated,
     },
-    lost,
     notes,
   };
 }
