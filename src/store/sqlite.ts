@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore, type StoreOptions } from "./kysely-store.js";
 import type { SyncSql } from "./prepared-paths.js";
 import type { Database } from "./rows.js";
+import { type WalCheckpointer, startWalCheckpointer } from "./wal-checkpointer.js";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
 
@@ -22,6 +23,8 @@ export interface SqliteStoreConfig extends StoreOptions {
    * engine uses; the store tests run both ways.
    */
   fastPaths?: boolean;
+  /** Told when a checkpoint on the checkpointing thread failed (the WAL grows until one succeeds). */
+  onCheckpointError?: (message: string) => void;
   /** Diagnostics: called with the source text (placeholders, not values) of every statement run. */
   trace?: (sql: string) => void;
 }
@@ -41,36 +44,47 @@ export class DatabaseLockedError extends Error {
 const SCHEMA_URL = new URL("../../schema.sql", import.meta.url);
 
 /**
- * Opens (creating if needed) the SQLite database, takes an exclusive lock on it for the life of
- * the process, applies `schema.sql`, and returns the store.
+ * Opens (creating if needed) the SQLite database, takes the one-process lock for the life of the
+ * process, applies `schema.sql`, starts the checkpointing thread, and returns the store.
  */
 export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
-  if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
-  const sqlite = new BetterSqlite3(config.path);
+  const onDisk = config.path !== ":memory:";
+  if (onDisk) mkdirSync(dirname(config.path), { recursive: true });
+  const lock = onDisk ? acquireLock(config.path) : null;
+  let sqlite: BetterSqlite3.Database | null = null;
+  let checkpointer: WalCheckpointer | null = null;
   try {
-    // EXCLUSIVE before WAL: the WAL index then lives in process memory, and the lock taken by
-    // the first write below is held until the connection closes (the OS drops it on kill -9).
-    sqlite.pragma("locking_mode = EXCLUSIVE");
-    sqlite.pragma("busy_timeout = 0");
-    acquireLock(sqlite, config.path);
+    sqlite = new BetterSqlite3(config.path);
+    sqlite.pragma("busy_timeout = 1000");
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma(`synchronous = ${config.synchronous}`);
+    // Checkpoints run on their own thread (see wal-checkpointer.ts); SQLite's automatic one only
+    // steps in, on this connection, if that thread falls far behind.
+    sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     // Statements with RETURNING or an IN (subquery) build a temporary b-tree per execution: in
     // memory, not in a temporary file (a file costs ~100 µs per finished delivery here).
     sqlite.pragma("temp_store = MEMORY");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("case_sensitive_like = ON");
     sqlite.exec(readFileSync(SCHEMA_URL, "utf8"));
+    if (onDisk) checkpointer = startWalCheckpointer(config.path, config.synchronous, config.onCheckpointError ?? (() => {}));
   } catch (error) {
-    sqlite.close();
+    sqlite?.close();
+    lock?.close();
     throw error;
   }
-  const statements = statementCache(sqlite, config.trace);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: () => sqlite.close(), prepare: statements } }) });
+  const opened = sqlite;
+  const release = (): void => {
+    void checkpointer?.stop();
+    if (opened.open) opened.close();
+    if (lock?.open) lock.close();
+  };
+  const statements = statementCache(opened, config.trace);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: release, prepare: statements } }) });
   const sync: SyncSql = {
     exec: (sql) => void statements(sql).run(),
     get inTransaction() {
-      return sqlite.inTransaction;
+      return opened.inTransaction;
     },
     run: (sql, params) => statements(sql).run(params),
     get: <T>(sql: string, params: readonly unknown[]) => statements(sql).get(params) as T | undefined,
@@ -78,12 +92,12 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
   };
   // Kysely opens its driver lazily: a store that never ran a query would keep the file (and its
   // lock) open through destroy(), so the handle is closed here too.
-  return new KyselyStore(db, { skipLocked: false, sync: config.fastPaths === false ? null : sync }, config, () => {
-    if (sqlite.open) sqlite.close();
-  });
+  return new KyselyStore(db, { skipLocked: false, sync: config.fastPaths === false ? null : sync }, config, release);
 }
 
 const STATEMENT_CACHE_SIZE = 2000;
+/** WAL pages after which this connection checkpoints itself (the thread normally keeps far below). */
+const BACKSTOP_CHECKPOINT_PAGES = 20_000;
 
 /**
  * Kysely's SQLite driver prepares every query anew; parsing the same SQL again was a sixth of
@@ -104,10 +118,20 @@ function statementCache(sqlite: BetterSqlite3.Database, trace?: (sql: string) =>
   };
 }
 
-function acquireLock(sqlite: BetterSqlite3.Database, path: string): void {
+/**
+ * The one-process lock: a small database beside the main file (`<path>-lock`), held exclusively
+ * by this connection until it closes — the OS drops it on kill -9. The main file itself stays
+ * shared so the checkpointing thread can open it.
+ */
+function acquireLock(path: string): BetterSqlite3.Database {
+  const lock = new BetterSqlite3(`${path}-lock`);
   try {
-    sqlite.exec("BEGIN EXCLUSIVE; COMMIT;");
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.pragma("busy_timeout = 0");
+    lock.exec("BEGIN EXCLUSIVE; COMMIT;");
+    return lock;
   } catch (error) {
+    lock.close();
     if ((error as { code?: string }).code === "SQLITE_BUSY") throw new DatabaseLockedError(path, { cause: error });
     throw error;
   }

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DatabaseLockedError, openSqliteStore } from "../../src/store/sqlite.js";
 import { makeTempDir } from "../support/temp-dir.js";
 import { DELIVERY, describeStoreContract, request } from "./store-contract.js";
@@ -41,7 +41,8 @@ describe("SQLite file ownership", () => {
     const first = openSqliteStore({ ...options, path });
     try {
       expect(() => openSqliteStore({ ...options, path })).toThrow(DatabaseLockedError);
-      const probe = `const D=require("better-sqlite3");const d=new D(${JSON.stringify(path)});d.pragma("busy_timeout=0");try{d.prepare("select count(*) from triggers").get();console.log("opened")}catch(e){console.log(e.code)}`;
+      // Another process trying to take the one-process lock the way openSqliteStore does.
+      const probe = `const D=require("better-sqlite3");const d=new D(${JSON.stringify(`${path}-lock`)});d.pragma("busy_timeout=0");try{d.exec("BEGIN EXCLUSIVE");console.log("locked")}catch(e){console.log(e.code)}`;
       expect(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" }).trim()).toBe("SQLITE_BUSY");
     } finally {
       await first.close();
@@ -49,6 +50,36 @@ describe("SQLite file ownership", () => {
     const second = openSqliteStore({ ...options, path });
     await second.close();
     temp.remove();
+  });
+
+  it("checkpoints the write-ahead log on its own thread: committed pages reach the database file", async () => {
+    const temp = makeTempDir();
+    const path = join(temp.dir, "hourglass.db");
+    const store = openSqliteStore({ ...options, path });
+    try {
+      const projectId = await store.ensureApiKey("c".repeat(64), "hg_c", 0);
+      const before = statSync(path).size;
+      const body = new Uint8Array(4096).fill(7);
+      for (let i = 0; i < 100; i++) {
+        await store.scheduleJob({
+          projectId,
+          customKey: null,
+          triggerId: null,
+          request: request({ body }),
+          delivery: DELIVERY,
+          title: null,
+          tags: [],
+          now: 0,
+          scheduledAt: 3_600_000,
+        });
+      }
+      // Far below SQLite's own automatic checkpoint on this connection (20,000 pages): only the
+      // checkpointing thread copies these ~100 pages into the main file.
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 100 * 4096), { timeout: 10_000, interval: 50 });
+    } finally {
+      await store.close();
+      temp.remove();
+    }
   });
 
   it("enforces one pending instance per generator in the schema itself", async () => {
