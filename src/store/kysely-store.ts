@@ -107,8 +107,8 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly capabilities: DialectCapabilities,
     private readonly options: StoreOptions,
-    /** Runs after Kysely is destroyed: releases what the driver may not own (a file handle, a lock). */
-    private readonly release: () => void = () => {},
+    /** Runs after Kysely is destroyed: releases what the driver may not own (a file handle, a lock, a thread). */
+    private readonly release: () => void | Promise<void> = () => {},
   ) {
     const sync = capabilities.sync;
     let syncCommits: SyncCommits | null = null;
@@ -549,7 +549,7 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
-    this.release();
+    await this.release();
   }
 
   // ---- one-shot triggers -------------------------------------------------------------------

@@ -74,13 +74,18 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
     throw error;
   }
   const opened = sqlite;
-  const release = (): void => {
-    void checkpointer?.stop();
+  const closeMain = (): void => {
     if (opened.open) opened.close();
+  };
+  // The checkpointing thread's connection closes last (it then checkpoints and removes the WAL),
+  // and only then is the lock given up: close() resolves with every file handle closed.
+  const release = async (): Promise<void> => {
+    closeMain();
+    await checkpointer?.stop();
     if (lock?.open) lock.close();
   };
   const statements = statementCache(opened, config.trace);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: release, prepare: statements } }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: closeMain, prepare: statements } }) });
   const sync: SyncSql = {
     exec: (sql) => void statements(sql).run(),
     get inTransaction() {

@@ -48,12 +48,12 @@ export function startWalCheckpointer(path: string, synchronous: string, onError:
   });
   worker.on("error", (error) => onError(error.message));
   worker.unref();
-  let stopped: Promise<void> | null = null;
+  // Settles however the thread ends: asked to stop, or failed on its own (then stop() finds it gone).
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   return {
-    stop: () =>
-      (stopped ??= new Promise<void>((resolve) => {
-        worker.once("exit", () => resolve());
-        worker.postMessage("stop");
-      })),
+    stop() {
+      worker.postMessage("stop");
+      return exited;
+    },
   };
 }

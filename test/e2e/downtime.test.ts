@@ -53,7 +53,8 @@ describe("downtime over cron ticks (restart on the same SQLite file)", () => {
     const attempts = new AttemptLog(hg.service.dispatcher);
     clock.set(minute(11));
     const seen = await attempts.waitForCount(expectedTicks.length);
-    expect(seen.map((e) => e.claim.scheduledAt)).toEqual(expectedTicks);
+    // Missed ticks due together are delivered concurrently: they may finish in any order.
+    expect(seen.map((e) => e.claim.scheduledAt).sort((a, b) => a - b)).toEqual(expectedTicks);
     expect(target.received).toHaveLength(expectedTicks.length);
 
     const generator = await hg.service.store.getGenerator(hg.projectId, generatorId);
