@@ -12,6 +12,8 @@ export interface MachineDescription {
   node: string;
   commit: string;
   pinning: string;
+  /** Store servers pinned to the server core for the run (null: unpinned, or no taskset). */
+  pinnedStores: string[] | null;
   /** 1/5/15-minute load averages when the run started: other work on the machine skews figures. */
   loadAtStart: string;
 }
@@ -46,6 +48,7 @@ export function describeMachine(pinnedStores: string[] | null): MachineDescripti
                 ? "no store server found to pin"
                 : `store servers on core 0 with the server under test (${pinnedStores.join(", ")})`
           }`,
+    pinnedStores: taskset() === null ? null : pinnedStores,
     loadAtStart: loadavg()
       .map((l) => l.toFixed(2))
       .join(" / "),

@@ -361,12 +361,11 @@ export class KyselyStore implements Store {
           .execute();
         return;
       }
-      const moved = await fenced
-        .set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt })
-        .returning("custom_key")
-        .executeTakeFirst();
-      if (moved === undefined) return;
-      if (moved.custom_key !== null) await this.releaseKey(trx, result.triggerId);
+      // Released when the attempt moved the trigger, as on the prepared path: deleting the key of a
+      // trigger that never had one deletes nothing.
+      const moved = await fenced.set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt }).executeTakeFirst();
+      if (moved.numUpdatedRows === 0n) return;
+      await this.releaseKey(trx, result.triggerId);
       for (const callback of result.callbacks) {
         await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
       }

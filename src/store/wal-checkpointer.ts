@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
 /** How often the checkpointing thread copies committed WAL frames into the database file. */
-export const CHECKPOINT_INTERVAL_MS = 200;
+const CHECKPOINT_INTERVAL_MS = 200;
 
 /**
  * The thread's code. Its own connection runs `wal_checkpoint(PASSIVE)` on a timer: it copies what
@@ -17,11 +17,14 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma("synchronous = " + workerData.synchronous);
+let failing = false; // reported once when checkpoints start failing, not every interval
 const timer = setInterval(() => {
   try {
     db.pragma("wal_checkpoint(PASSIVE)");
+    failing = false;
   } catch (error) {
-    parentPort.postMessage({ error: String(error && error.message || error) });
+    if (!failing) parentPort.postMessage({ error: String(error && error.message || error) });
+    failing = true;
   }
 }, workerData.intervalMs);
 parentPort.on("message", () => {
@@ -37,8 +40,9 @@ export interface WalCheckpointer {
 }
 
 /**
- * Starts the thread that checkpoints `path`'s WAL. `onError` hears about a failed checkpoint
- * (the WAL then keeps growing until SQLite's own automatic checkpoint, kept as a backstop).
+ * Starts the thread that checkpoints `path`'s WAL. `onError` hears when checkpoints start failing
+ * (once per run of failures) or the thread dies; the WAL then grows until SQLite's own automatic
+ * checkpoint, kept as a backstop on the main connection, steps in.
  */
 export function startWalCheckpointer(path: string, synchronous: string, onError: (message: string) => void): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");

@@ -53,7 +53,8 @@ describe("downtime over cron ticks (restart on the same SQLite file)", () => {
     const attempts = new AttemptLog(hg.service.dispatcher);
     clock.set(minute(11));
     const seen = await attempts.waitForCount(expectedTicks.length);
-    // Missed ticks due together are delivered concurrently: they may finish in any order.
+    // Missed ticks due together are delivered concurrently and may finish in any order; that they
+    // are claimed oldest first is the store contract's "all: every missed tick runs, oldest first".
     expect(seen.map((e) => e.claim.scheduledAt).sort((a, b) => a - b)).toEqual(expectedTicks);
     expect(target.received).toHaveLength(expectedTicks.length);
 
