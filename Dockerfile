@@ -15,6 +15,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 
 COPY tsconfig.json tsconfig.build.json schema.sql ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev
@@ -24,7 +25,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 
-# Same layout as the repository: dist/store/sqlite.js reads ../../schema.sql, i.e. /app/schema.sql.
+# Same layout as the repository: dist/bundle/main.js (and dist/store/sqlite.js) read ../../schema.sql,
+# i.e. /app/schema.sql.
 # Code stays root-owned (read-only to the app); only the data folder belongs to the runtime user.
 COPY --from=builder /app/node_modules ./node_modules
 COPY --from=builder /app/dist ./dist
@@ -39,4 +41,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/bundle/main.js"]

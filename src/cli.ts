@@ -10,9 +10,9 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  // What `npm start` runs: main.js starts the server when imported.
+  // What `npm start` runs, the bundled server (see scripts/bundle.mjs): it starts when imported.
   serve: async () => {
-    await import("./main.js");
+    await import(new URL("./bundle/main.js", import.meta.url).href);
   },
 });
 if (code !== "serving") process.exitCode = code;

@@ -11,11 +11,16 @@ export interface HourglassProcessOptions {
   cpuProfileDir?: string;
 }
 
-/** The compiled Hourglass entry point. */
-export const hourglassMain = resolve(repoRoot, "dist/main.js");
+/** The built Hourglass server, as `npm start` runs it (bundled by `npm run build`). */
+export const hourglassMain = resolve(repoRoot, "dist/bundle/main.js");
+/**
+ * The same build before bundling, one file per module: profiled runs use it so a profile
+ * attributes time to Hourglass's modules and libraries rather than to one bundle.
+ */
+export const hourglassModules = resolve(repoRoot, "dist/main.js");
 
 /**
- * Starts `node dist/main.js` on `databasePath`, pinned to the server core, with the bench key,
+ * Starts `node dist/bundle/main.js` on `databasePath`, pinned to the server core, with the bench key,
  * loopback delivery allowed, info logging, and the delivery concurrency and connection pool the
  * peers get too. A `leaseMs` is split into a 1 s lease margin and the rest as the default
  * attempt timeout (a claim is leased for the trigger's timeout plus the margin).
@@ -38,7 +43,7 @@ export function startHourglass(options: HourglassProcessOptions): Promise<NodeSe
   }
   return startNodeServer({
     name: "hourglass",
-    script: hourglassMain,
+    script: options.cpuProfileDir === undefined ? hourglassMain : hourglassModules,
     nodeArgs: options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`],
     env,
     readyMessage: "hourglass listening",

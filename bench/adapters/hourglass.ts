@@ -16,7 +16,7 @@ export interface HourglassAdapterOptions {
 }
 
 /**
- * Hourglass itself: `node dist/main.js` on its own temporary SQLite file per session. Temporary
+ * Hourglass itself: `node dist/bundle/main.js` (as `npm start`) on its own temporary SQLite file per session. Temporary
  * folders left by an interrupted session are removed by dispose.
  */
 export function hourglassAdapter(options: HourglassAdapterOptions): Adapter {
@@ -29,7 +29,7 @@ export function hourglassAdapter(options: HourglassAdapterOptions): Adapter {
     name: options.synchronous === "FULL" ? "Hourglass (FULL)" : "Hourglass",
     durability,
     async probe() {
-      return existsSync(hourglassMain) ? null : "dist/main.js is missing: run `npm run build` first";
+      return existsSync(hourglassMain) ? null : "dist/bundle/main.js is missing: run `npm run build` first";
     },
     async versions() {
       const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };

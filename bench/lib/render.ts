@@ -196,7 +196,7 @@ export function renderProfiles(profiles: ProfileRun[]): string {
     parts.push(
       `### ${p.workload} (missed: ${p.missed.join("; ")})`,
       "",
-      `\`node --cpu-prof dist/main.js\` during the same workload: ${num(p.summary.busyMs)} ms busy, ${num(p.summary.idleMs)} ms idle. Profile: \`${p.file}\` (open in Chrome DevTools or speedscope for a flame graph).`,
+      `\`node --cpu-prof dist/main.js\` (the build before bundling, so time is attributed to modules) during the same workload: ${num(p.summary.busyMs)} ms busy, ${num(p.summary.idleMs)} ms idle. Profile: \`${p.file}\` (open in Chrome DevTools or speedscope for a flame graph).`,
       "",
       markdownTable(["area (self time)", "ms", "share of busy"], p.summary.areas.slice(0, 12).map((a) => [a.name, num(a.selfMs), pct(a.share)])),
       "",

@@ -41,6 +41,7 @@ export class DatabaseLockedError extends Error {
   }
 }
 
+// From dist/store/sqlite.js and from the bundle dist/bundle/main.js alike (scripts/bundle.mjs).
 const SCHEMA_URL = new URL("../../schema.sql", import.meta.url);
 
 /**

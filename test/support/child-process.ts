@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** The built server: `npm test` builds it first (`pretest`), as `npm start` does. */
-export const MAIN_JS = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+/** The built server, bundled: `npm test` builds it first (`pretest`), as `npm start` does, and runs this file. */
+export const MAIN_JS = fileURLToPath(new URL("../../dist/bundle/main.js", import.meta.url));
 
 export interface HourglassProcess {
   child: ChildProcess;
@@ -16,7 +16,7 @@ export interface HourglassProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node dist/main.js` with `env`, resolving once it logs that it listens. */
+/** Starts `node dist/bundle/main.js` with `env`, resolving once it logs that it listens. */
 export async function spawnHourglass(env: Record<string, string>): Promise<HourglassProcess> {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first (npm test does).`);
   const child = spawn(process.execPath, [MAIN_JS], {
