@@ -2,8 +2,11 @@
 export interface BenchConfig {
   quick: boolean;
   ingest: { concurrency: number; durationMs: number; warmupRequests: number; maxRequests: number };
-  /** `warmup`: triggers fired at one instant first, unmeasured, in the same process (JIT, connections). */
-  burst: { count: number; warmup: number; concurrency: number; timeoutMs: number };
+  /**
+   * `warmup`: triggers fired at one instant first, unmeasured, in the same process (JIT, connections).
+   * `rounds`: measured bursts of `count` after it; the median one is reported.
+   */
+  burst: { count: number; warmup: number; rounds: number; concurrency: number; timeoutMs: number };
   /** Probes counted, and probes sent first at the same cadence to warm up code paths and connections. */
   precision: { probes: number; warmupProbes: number; intervalMs: number; leadMs: number };
   /** Pending-trigger levels for footprint; precision runs at the first and the last. */
@@ -17,7 +20,7 @@ export function benchConfig(quick: boolean): BenchConfig {
     ? {
         quick,
         ingest: { concurrency: 32, durationMs: 3_000, warmupRequests: 500, maxRequests: 100_000 },
-        burst: { count: 1_000, warmup: 500, concurrency: 32, timeoutMs: 60_000 },
+        burst: { count: 1_000, warmup: 500, rounds: 1, concurrency: 32, timeoutMs: 60_000 },
         precision: { probes: 100, warmupProbes: 25, intervalMs: 20, leadMs: 1_000 },
         pendingLevels: [0, 10_000],
         recovery: { count: 500, leaseMs: 3_000, killAfterFraction: 0.25, timeoutMs: 30_000 },
@@ -25,7 +28,7 @@ export function benchConfig(quick: boolean): BenchConfig {
     : {
         quick,
         ingest: { concurrency: 32, durationMs: 10_000, warmupRequests: 2_000, maxRequests: 500_000 },
-        burst: { count: 5_000, warmup: 5_000, concurrency: 32, timeoutMs: 120_000 },
+        burst: { count: 5_000, warmup: 5_000, rounds: 3, concurrency: 32, timeoutMs: 120_000 },
         precision: { probes: 500, warmupProbes: 50, intervalMs: 20, leadMs: 1_000 },
         pendingLevels: [0, 100_000, 1_000_000],
         recovery: { count: 2_000, leaseMs: 3_000, killAfterFraction: 0.25, timeoutMs: 60_000 },

@@ -4,11 +4,16 @@ import { type ScheduleCall, kilobyteBody, sendAll } from "../lib/load.js";
 import type { Sink } from "../lib/sink.js";
 import { lossAndDuplicates, summarize } from "../lib/stats.js";
 
-/** Workload 2: many triggers due at one instant. */
+/**
+ * Workload 2: many triggers due at one instant, in several measured rounds. The rate and
+ * lateness are the median round's (by rate); scheduled, lost and duplicated count every round.
+ */
 export interface BurstResult {
   system: string;
   scheduled: number;
   deliveriesPerSec: number | null;
+  /** Deliveries per second of each measured round, in the order they ran. */
+  roundRates: (number | null)[];
   latenessP50Ms: number | null;
   latenessP99Ms: number | null;
   latenessMaxMs: number | null;
@@ -30,38 +35,62 @@ export function leadTimeMs(count: number, ingestPerSec: number | undefined): num
 /**
  * On a new, empty store, fires a warm-up burst of `warmup` triggers (unmeasured: it brings every
  * system's delivery path to its optimized code and opens its connections, as the ingest
- * workload's warm-up requests do), then the measured burst of `count`. Each burst schedules its
- * triggers for one instant and waits for every id at the sink. Deliveries per second are unique
- * ids over the time from the due instant to the last arrival; lateness is each id's first arrival
- * minus the due instant.
+ * workload's warm-up requests do), then `rounds` measured bursts of `count`, all in the same
+ * process. Each burst schedules its triggers for one instant and waits for every id at the sink.
+ * Deliveries per second are unique ids over the time from the due instant to the last arrival;
+ * lateness is each id's first arrival minus the due instant. One burst's rate moves by up to ±40%
+ * between repeats on a 2-core VM, for every system alike: the median of the rounds is reported.
  */
 export async function runBurst(adapter: Adapter, config: BenchConfig, sink: Sink, ingestPerSec: number | undefined): Promise<BurstResult> {
-  const { count, warmup, concurrency, timeoutMs } = config.burst;
+  const { count, warmup, rounds, concurrency, timeoutMs } = config.burst;
   const session = await adapter.start({ pending: 0 });
   try {
+    const fire = (prefix: string, size: number) => fireAtOnce({ baseUrl: session.baseUrl, sink, prefix, count: size, concurrency, timeoutMs, ingestPerSec });
     const notes: string[] = [];
     if (warmup > 0) {
-      const warm = await fireAtOnce(session.baseUrl, sink, "warmup", warmup, concurrency, timeoutMs, ingestPerSec);
+      const warm = await fire("warmup", warmup);
       if (warm.result.lost > 0) notes.push(`warm-up: ${warm.result.lost} of ${warmup} not delivered`);
     }
-    const run = await fireAtOnce(session.baseUrl, sink, "burst", count, concurrency, timeoutMs, ingestPerSec);
-    notes.push(...run.notes);
-    return { system: adapter.name, ...run.result, note: notes.length === 0 ? null : notes.join("; ") };
+    const measured: BurstRound[] = [];
+    for (let round = 1; round <= Math.max(1, rounds); round++) {
+      const run = await fire(`burst${round}`, count);
+      measured.push(run.result);
+      notes.push(...run.notes.map((note) => (rounds > 1 ? `round ${round}: ${note}` : note)));
+    }
+    const median = [...measured].sort((a, b) => (a.deliveriesPerSec ?? -1) - (b.deliveriesPerSec ?? -1))[Math.floor((measured.length - 1) / 2)]!;
+    return {
+      system: adapter.name,
+      ...median,
+      scheduled: measured.reduce((sum, r) => sum + r.scheduled, 0),
+      lost: measured.reduce((sum, r) => sum + r.lost, 0),
+      duplicated: measured.reduce((sum, r) => sum + r.duplicated, 0),
+      roundRates: measured.map((r) => r.deliveriesPerSec),
+      note: notes.length === 0 ? null : notes.join("; "),
+    };
   } finally {
     await session.stop();
   }
 }
 
+/** One measured burst's figures. */
+type BurstRound = Omit<BurstResult, "system" | "note" | "roundRates">;
+
+interface BurstOptions {
+  baseUrl: string;
+  sink: Sink;
+  /** Prefix of the ids, unique per burst. */
+  prefix: string;
+  count: number;
+  /** Concurrent /schedule requests while posting. */
+  concurrency: number;
+  /** How long after the due instant to wait for the last delivery. */
+  timeoutMs: number;
+  ingestPerSec: number | undefined;
+}
+
 /** One burst: `count` triggers posted ahead of one due instant, then every id awaited at the sink. */
-async function fireAtOnce(
-  baseUrl: string,
-  sink: Sink,
-  prefix: string,
-  count: number,
-  concurrency: number,
-  timeoutMs: number,
-  ingestPerSec: number | undefined,
-): Promise<{ result: Omit<BurstResult, "system" | "note">; notes: string[] }> {
+async function fireAtOnce(options: BurstOptions): Promise<{ result: BurstRound; notes: string[] }> {
+  const { baseUrl, sink, prefix, count, concurrency, timeoutMs, ingestPerSec } = options;
   sink.reset();
   const body = kilobyteBody();
   const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
