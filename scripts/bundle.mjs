@@ -1,14 +1,17 @@
 // Bundles the compiled server (dist/main.js) into one file, dist/bundle/main.js, which is what
 // `npm start` and the Docker image run. Node 20 loads ES modules one file at a time — Hourglass
 // and its libraries are ~550 of them (kysely alone 263) — and that was half of its start-up:
-// ~800 ms to listening on a 2-core VM, ~400 ms bundled. better-sqlite3 stays outside (a native
+// ≈ 750 ms to listening on a 2-core VM, ≈ 350 ms bundled. better-sqlite3 stays outside (a native
 // addon, loaded from node_modules). The bundle sits two folders below the package root, like
 // dist/store/sqlite.js, so the schema path it resolves (../../schema.sql) is the same.
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
+const fromRoot = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
 await build({
-  entryPoints: ["dist/main.js"],
-  outfile: "dist/bundle/main.js",
+  entryPoints: [fromRoot("dist/main.js")],
+  outfile: fromRoot("dist/bundle/main.js"),
   bundle: true,
   platform: "node",
   format: "esm",

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { AttemptEvent, Dispatcher } from "./dispatch/dispatcher.js";
 import type { ScheduleResult } from "./store/types.js";
@@ -12,9 +13,9 @@ export interface Metrics {
 /**
  * Process metrics (including event-loop delay, measured with `monitorEventLoopDelay`), and
  * Hourglass's own: attempts by outcome, how late first attempts start, deliveries in flight,
- * schedules by operation and kind.
+ * schedules by operation and kind, and the size of the SQLite database's write-ahead log.
  */
-export function createMetrics(dispatcher: Dispatcher): Metrics {
+export function createMetrics(dispatcher: Dispatcher, storage: { sqlitePath: string }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const attempts = new Counter({
@@ -35,6 +36,14 @@ export function createMetrics(dispatcher: Dispatcher): Metrics {
     registers: [registry],
     collect() {
       this.set(dispatcher.inFlightCount);
+    },
+  });
+  new Gauge({
+    name: "hourglass_sqlite_wal_bytes",
+    help: "Size of the SQLite write-ahead log file. Checkpoints keep it bounded; steady growth means they are failing (see the warnings in the log).",
+    registers: [registry],
+    collect() {
+      this.set(statSync(`${storage.sqlitePath}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     },
   });
   const schedules = new Counter({

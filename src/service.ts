@@ -72,7 +72,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     { retentionMs: config.historyDays * DAY_MS, intervalMs: 10 * 60_000, batchSize: 500 },
     (error) => log.error({ err: error }, "history pruning failed; will try again"),
   );
-  const metrics = createMetrics(dispatcher);
+  const metrics = createMetrics(dispatcher, { sqlitePath: config.database.path });
   const app = createApp({
     store,
     clock,

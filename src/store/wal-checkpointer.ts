@@ -39,25 +39,68 @@ export interface WalCheckpointer {
   stop(): Promise<void>;
 }
 
+export interface WalCheckpointerOptions {
+  /** Delay before a thread that died is started again; doubles per death, up to a minute. */
+  restartDelayMs?: number;
+  /** Tests only: the module the thread loads as its SQLite driver (default: better-sqlite3). */
+  driver?: string;
+}
+
+const MAX_RESTART_DELAY_MS = 60_000;
+/** A thread that ran this long before dying was healthy: the next restart waits the first delay again. */
+const HEALTHY_RUN_MS = 60_000;
+
 /**
  * Starts the thread that checkpoints `path`'s WAL. `onError` hears when checkpoints start failing
- * (once per run of failures) or the thread dies; the WAL then grows until SQLite's own automatic
+ * (once per run of failures) and when the thread dies; a dead thread is started again after a
+ * delay that doubles while it keeps dying. Meanwhile the WAL grows until SQLite's own automatic
  * checkpoint, kept as a backstop on the main connection, steps in.
  */
-export function startWalCheckpointer(path: string, synchronous: string, onError: (message: string) => void): WalCheckpointer {
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(THREAD_CODE, { eval: true, workerData: { path, synchronous, driver, intervalMs: CHECKPOINT_INTERVAL_MS } });
-  worker.on("message", (message: { error?: string }) => {
-    if (message.error !== undefined) onError(message.error);
-  });
-  worker.on("error", (error) => onError(error.message));
-  worker.unref();
-  // Settles however the thread ends: asked to stop, or failed on its own (then stop() finds it gone).
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+export function startWalCheckpointer(
+  path: string,
+  synchronous: string,
+  onError: (message: string) => void,
+  options: WalCheckpointerOptions = {},
+): WalCheckpointer {
+  const driver = options.driver ?? createRequire(import.meta.url).resolve("better-sqlite3");
+  const firstDelayMs = options.restartDelayMs ?? 1_000;
+  let delayMs = firstDelayMs;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  const startThread = (): { worker: Worker; exited: Promise<void> } => {
+    const startedAt = Date.now();
+    const worker = new Worker(THREAD_CODE, { eval: true, workerData: { path, synchronous, driver, intervalMs: CHECKPOINT_INTERVAL_MS } });
+    worker.on("message", (message: { error?: string }) => {
+      if (message.error !== undefined) onError(message.error);
+    });
+    worker.on("error", (error) => onError(error.message));
+    worker.unref();
+    // Settles however the thread ends: asked to stop, or died on its own (then it is restarted).
+    const exited = new Promise<void>((resolve) =>
+      worker.once("exit", (code) => {
+        resolve();
+        if (stopping) return;
+        if (Date.now() - startedAt >= HEALTHY_RUN_MS) delayMs = firstDelayMs;
+        onError(`the checkpointing thread exited (code ${code}); starting it again in ${delayMs} ms`);
+        restartTimer = setTimeout(() => {
+          restartTimer = null;
+          if (!stopping) thread = startThread();
+        }, delayMs);
+        restartTimer.unref();
+        delayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
+      }),
+    );
+    return { worker, exited };
+  };
+  let thread = startThread();
+
   return {
     stop() {
-      worker.postMessage("stop");
-      return exited;
+      stopping = true;
+      if (restartTimer !== null) clearTimeout(restartTimer);
+      thread.worker.postMessage("stop");
+      return thread.exited;
     },
   };
 }

@@ -84,5 +84,7 @@ describe("manage API (in-process, manual clock, dispatcher off)", () => {
     expect(text).toContain('hourglass_schedules_total{operation="schedule",kind="job"} 1');
     expect(text).toContain("nodejs_eventloop_lag_p99_seconds");
     expect(text).toContain("hourglass_deliveries_in_flight 0");
+    // The committed /schedule is in the write-ahead log (checkpoints copy it, never shrink the file).
+    expect(Number(/^hourglass_sqlite_wal_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { DatabaseLockedError, openSqliteStore } from "../../src/store/sqlite.js";
+import { startWalCheckpointer } from "../../src/store/wal-checkpointer.js";
 import { makeTempDir } from "../support/temp-dir.js";
 import { DELIVERY, describeStoreContract, request } from "./store-contract.js";
 
@@ -78,6 +79,24 @@ describe("SQLite file ownership", () => {
       await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 100 * 4096), { timeout: 10_000, interval: 50 });
     } finally {
       await store.close();
+      temp.remove();
+    }
+  });
+
+  it("starts a checkpointing thread that died again, waiting longer each time, and stops for good when asked", async () => {
+    const temp = makeTempDir();
+    // A driver that cannot load: every thread dies as it starts.
+    const driver = join(temp.dir, "broken-driver.cjs");
+    writeFileSync(driver, 'throw new Error("no driver here");');
+    const messages: string[] = [];
+    const checkpointer = startWalCheckpointer(join(temp.dir, "hourglass.db"), "NORMAL", (m) => messages.push(m), { driver, restartDelayMs: 5 });
+    try {
+      await vi.waitFor(() => expect(messages.filter((m) => m.includes("exited")).length).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
+      expect(messages).toContain("no driver here");
+      const delays = messages.filter((m) => m.includes("exited")).map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
+      expect(delays.slice(0, 3)).toEqual([5, 10, 20]);
+    } finally {
+      await checkpointer.stop();
       temp.remove();
     }
   });

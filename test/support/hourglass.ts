@@ -45,6 +45,7 @@ export async function startHourglass(options: {
   const dbPath = options.dbPath ?? join(temp.dir, "hourglass.db");
   const config = loadConfig({
     HOURGLASS_API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
+    DATABASE_URL: dbPath,
     LOG_LEVEL: "silent",
     // Test targets listen on loopback, which the egress policy refuses by default.
     HOURGLASS_ALLOWED_TARGETS: "127.0.0.1",
