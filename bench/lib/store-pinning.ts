@@ -1,8 +1,19 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { benchDir } from "./paths.js";
 import { taskset } from "./processes.js";
 
 /** The store servers a peer needs, by process name: they run beside the peer's Node process. */
 const STORE_SERVERS = ["redis-server", "postgres"];
+
+/**
+ * The affinities to give back, written before pinning and removed once restored: a bench that was
+ * killed outright (SIGKILL) leaves it, and the next run restores those first.
+ */
+const PENDING_RESTORE = join(benchDir, ".fixtures", "pinned-stores.json");
+
+type Saved = { pid: number; name: string; mask: string };
 
 /** Store server processes pinned for the run, and how to give them their affinity back. */
 export interface StorePinning {
@@ -21,31 +32,60 @@ export interface StorePinning {
 export function pinStoreServers(core: number): StorePinning {
   const bin = taskset();
   if (bin === null) return { pinned: [], restore() {} };
-  const saved: { pid: number; name: string; mask: string }[] = [];
+  restoreLeftover(bin);
+  const saved: Saved[] = [];
   for (const name of STORE_SERVERS) {
     for (const pid of pidsOf(name)) {
       try {
         const mask = /:\s*([0-9a-f]+)\s*$/i.exec(execFileSync(bin, ["-p", String(pid)], { encoding: "utf8" }))?.[1];
-        if (mask === undefined) continue;
-        execFileSync(bin, ["-a", "-cp", String(core), String(pid)], { stdio: "ignore" });
-        saved.push({ pid, name, mask });
+        if (mask !== undefined) saved.push({ pid, name, mask });
       } catch {
-        // gone meanwhile, or not ours to pin
+        // gone meanwhile
       }
     }
   }
+  mkdirSync(dirname(PENDING_RESTORE), { recursive: true });
+  writeFileSync(PENDING_RESTORE, JSON.stringify(saved));
+  const pinned = saved.filter(({ pid }) => {
+    try {
+      execFileSync(bin, ["-a", "-cp", String(core), String(pid)], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false; // gone meanwhile, or not ours to pin
+    }
+  });
   return {
-    pinned: summarize(saved),
+    pinned: summarize(pinned),
     restore() {
-      for (const { pid, mask } of saved.splice(0)) {
-        try {
-          execFileSync(bin, ["-a", "-p", mask, String(pid)], { stdio: "ignore" });
-        } catch {
-          // the process has exited
-        }
-      }
+      giveBack(bin, pinned.splice(0));
+      rmSync(PENDING_RESTORE, { force: true });
     },
   };
+}
+
+/** Gives back the affinities a killed run left pinned (only to processes that still have the same name). */
+function restoreLeftover(bin: string): void {
+  if (!existsSync(PENDING_RESTORE)) return;
+  try {
+    const saved = JSON.parse(readFileSync(PENDING_RESTORE, "utf8")) as Saved[];
+    giveBack(
+      bin,
+      saved.filter(({ pid, name }) => pidsOf(name).includes(pid)),
+    );
+  } catch {
+    // unreadable: nothing to give back
+  }
+  rmSync(PENDING_RESTORE, { force: true });
+}
+
+function giveBack(bin: string, saved: Saved[]): void {
+  for (const { pid, mask } of saved) {
+    try {
+      execFileSync(bin, ["-a", "-p", mask, String(pid)], { stdio: "ignore" });
+    } catch {
+      // the process has exited
+    }
+  }
 }
 
 function pidsOf(name: string): number[] {
