@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     synchronous: config.database.synchronous,
     runMissedCap: config.runMissedCap,
     missedGraceMs: config.missedGraceMs,
-    onCheckpointError: (message) => log.warn({ error: message }, "WAL checkpoint failed; the write-ahead log grows until one succeeds"),
+    onCheckpointError: (message) => log.warn({ error: message }, "WAL checkpointing is failing; the write-ahead log grows until a checkpoint succeeds"),
   });
   const service = createService(config, store, systemClock, log);
 

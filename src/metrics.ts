@@ -1,4 +1,3 @@
-import { statSync } from "node:fs";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { AttemptEvent, Dispatcher } from "./dispatch/dispatcher.js";
 import type { ScheduleResult } from "./store/types.js";
@@ -15,7 +14,7 @@ export interface Metrics {
  * Hourglass's own: attempts by outcome, how late first attempts start, deliveries in flight,
  * schedules by operation and kind, and the size of the SQLite database's write-ahead log.
  */
-export function createMetrics(dispatcher: Dispatcher, storage: { sqlitePath: string }): Metrics {
+export function createMetrics(dispatcher: Dispatcher, storage: { walBytes: () => number }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const attempts = new Counter({
@@ -43,7 +42,7 @@ export function createMetrics(dispatcher: Dispatcher, storage: { sqlitePath: str
     help: "Size of the SQLite write-ahead log file. Checkpoints keep it bounded; steady growth means they are failing (see the warnings in the log).",
     registers: [registry],
     collect() {
-      this.set(statSync(`${storage.sqlitePath}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+      this.set(storage.walBytes());
     },
   });
   const schedules = new Counter({

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
@@ -23,7 +23,10 @@ export interface SqliteStoreConfig extends StoreOptions {
    * engine uses; the store tests run both ways.
    */
   fastPaths?: boolean;
-  /** Told when a checkpoint on the checkpointing thread failed (the WAL grows until one succeeds). */
+  /**
+   * Told when checkpoints on the checkpointing thread start failing, or the thread died (it is
+   * started again): the WAL grows until a checkpoint succeeds.
+   */
   onCheckpointError?: (message: string) => void;
   /** Diagnostics: called with the source text (placeholders, not values) of every statement run. */
   trace?: (sql: string) => void;
@@ -99,6 +102,11 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
   // Kysely opens its driver lazily: a store that never ran a query would keep the file (and its
   // lock) open through destroy(), so the handle is closed here too.
   return new KyselyStore(db, { skipLocked: false, sync: config.fastPaths === false ? null : sync }, config, release);
+}
+
+/** Size of the database's write-ahead log file in bytes (0 when there is none, as in memory). */
+export function sqliteWalBytes(path: string): number {
+  return statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 const STATEMENT_CACHE_SIZE = 2000;
