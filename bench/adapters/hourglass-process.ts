@@ -43,8 +43,9 @@ export function startHourglass(options: HourglassProcessOptions): Promise<NodeSe
   }
   return startNodeServer({
     name: "hourglass",
-    script: options.cpuProfileDir === undefined ? hourglassMain : hourglassModules,
-    nodeArgs: options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`],
+    ...(options.cpuProfileDir === undefined
+      ? { script: hourglassMain, nodeArgs: [] }
+      : { script: hourglassModules, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] }),
     env,
     readyMessage: "hourglass listening",
   });

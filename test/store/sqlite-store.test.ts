@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DatabaseLockedError, openSqliteStore } from "../../src/store/sqlite.js";
 import { startWalCheckpointer } from "../../src/store/wal-checkpointer.js";
 import { makeTempDir } from "../support/temp-dir.js";
-import { DELIVERY, describeStoreContract, request } from "./store-contract.js";
+import { describeStoreContract, generatorInput, jobInput, request } from "./store-contract.js";
 
 const options = { synchronous: "NORMAL" as const, runMissedCap: 100, missedGraceMs: 60_000 };
 
@@ -62,17 +62,7 @@ describe("SQLite file ownership", () => {
       const before = statSync(path).size;
       const body = new Uint8Array(4096).fill(7);
       for (let i = 0; i < 100; i++) {
-        await store.scheduleJob({
-          projectId,
-          customKey: null,
-          triggerId: null,
-          request: request({ body }),
-          delivery: DELIVERY,
-          title: null,
-          tags: [],
-          now: 0,
-          scheduledAt: 3_600_000,
-        });
+        await store.scheduleJob(jobInput(projectId, { request: request({ body }), now: 0, scheduledAt: 3_600_000 }));
       }
       // Far below SQLite's own automatic checkpoint on this connection (20,000 pages): only the
       // checkpointing thread copies these ~100 pages into the main file.
@@ -89,11 +79,12 @@ describe("SQLite file ownership", () => {
     const driver = join(temp.dir, "broken-driver.cjs");
     writeFileSync(driver, 'throw new Error("no driver here");');
     const messages: string[] = [];
+    const exits = () => messages.filter((m) => m.includes("exited"));
     const checkpointer = startWalCheckpointer(join(temp.dir, "hourglass.db"), "NORMAL", (m) => messages.push(m), { driver, restartDelayMs: 5 });
     try {
-      await vi.waitFor(() => expect(messages.filter((m) => m.includes("exited")).length).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
+      await vi.waitFor(() => expect(exits().length).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
       expect(messages).toContain("no driver here");
-      const delays = messages.filter((m) => m.includes("exited")).map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
+      const delays = exits().map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
       expect(delays.slice(0, 3)).toEqual([5, 10, 20]);
     } finally {
       await checkpointer.stop();
@@ -106,20 +97,9 @@ describe("SQLite file ownership", () => {
     const path = join(temp.dir, "hourglass.db");
     const store = openSqliteStore({ ...options, path });
     const projectId = await store.ensureApiKey("a".repeat(64), "hg_a", 0);
-    const { id } = await store.scheduleGenerator({
-      projectId,
-      customKey: null,
-      triggerId: null,
-      request: { method: "GET", url: "https://example.com/", headers: [], body: null },
-      delivery: DELIVERY,
-      title: null,
-      tags: [],
-      now: 0,
-      cronExpr: "@hourly",
-      cronTz: "UTC",
-      runMissed: "once",
-      overlap: "allow",
-    });
+    const { id } = await store.scheduleGenerator(
+      generatorInput(projectId, { request: { method: "GET", url: "https://example.com/", headers: [], body: null }, now: 0, cronExpr: "@hourly" }),
+    );
     await store.close();
     const raw = new BetterSqlite3(path);
     // A byte-for-byte copy of the pending tick under another id: only the schema can refuse it.
@@ -156,8 +136,7 @@ describe("SQLite query plans of the dispatcher's queries", () => {
     const store = openSqliteStore({ ...options, path: join(temp.dir, "h.db"), fastPaths, trace: (sql) => statements.push(sql) });
     const projectId = await store.ensureApiKey("c".repeat(64), "hg_c", 0);
     const other = await store.ensureApiKey("d".repeat(64), "hg_d", 0);
-    const job = (project: string) =>
-      ({ projectId: project, customKey: null, triggerId: null, request: request(), delivery: DELIVERY, title: null, tags: [], now: 0, scheduledAt: 1_000 });
+    const job = (project: string) => jobInput(project, { now: 0, scheduledAt: 1_000 });
     await store.scheduleJob(job(projectId));
     await store.scheduleJob(job(other)); // two projects due: the fair, per-project selection runs too
     statements.length = 0;

@@ -54,6 +54,21 @@ export function finished(
  * The behaviour every Store must have. Run by each implementation's test file, so SQLite and
  * PostgreSQL are held to the same contract.
  */
+/** What every schedule input below starts from: no key or id, the default request and delivery, at T0. */
+function commonInput(projectId: string) {
+  return { projectId, customKey: null, triggerId: null, request: request(), delivery: DELIVERY, title: null, tags: [], now: T0 };
+}
+
+/** A one-shot's store input for `projectId`, due 10 s after T0. */
+export function jobInput(projectId: string, over: Partial<ScheduleJobInput> = {}): ScheduleJobInput {
+  return { ...commonInput(projectId), scheduledAt: T0 + 10_000, ...over };
+}
+
+/** A generator's store input for `projectId`: every 10 s in UTC, missed runs once, overlap allowed. */
+export function generatorInput(projectId: string, over: Partial<ScheduleGeneratorInput> = {}): ScheduleGeneratorInput {
+  return { ...commonInput(projectId), cronExpr: "*/10 * * * * *", cronTz: "UTC", runMissed: "once", overlap: "allow", ...over };
+}
+
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
@@ -61,33 +76,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     let projectA: string;
     let projectB: string;
 
-    const job = (over: Partial<ScheduleJobInput> = {}): ScheduleJobInput => ({
-      projectId: projectA,
-      customKey: null,
-      triggerId: null,
-      request: request(),
-      delivery: DELIVERY,
-      title: null,
-      tags: [],
-      now: T0,
-      scheduledAt: T0 + 10_000,
-      ...over,
-    });
-    const generator = (over: Partial<ScheduleGeneratorInput> = {}): ScheduleGeneratorInput => ({
-      projectId: projectA,
-      customKey: null,
-      triggerId: null,
-      request: request(),
-      delivery: DELIVERY,
-      title: null,
-      tags: [],
-      now: T0,
-      cronExpr: "*/10 * * * * *",
-      cronTz: "UTC",
-      runMissed: "once",
-      overlap: "allow",
-      ...over,
-    });
+    const job = (over: Partial<ScheduleJobInput> = {}): ScheduleJobInput => jobInput(projectA, over);
+    const generator = (over: Partial<ScheduleGeneratorInput> = {}): ScheduleGeneratorInput => generatorInput(projectA, over);
     const pendingOf = async (generatorId: string) =>
       (await store.listTriggers(projectA, { generatorId, status: "registered" }, { limit: 10 })).items;
 
