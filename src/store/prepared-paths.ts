@@ -1,7 +1,7 @@
 import { fairSelection, selectSync } from "./fair-claim.js";
 import type { SyncBatchHooks, SyncConnection } from "./group-commit.js";
 import { monthOf, remainingAfterOne } from "./quota.js";
-import { isFirstTick, newExecutionRow, newJobRow, toClaimedTrigger } from "./row-builders.js";
+import { JOB_ROW_COLUMNS, isFirstTick, newExecutionRow, pushJobRowValues, toClaimedTrigger } from "./row-builders.js";
 import type { TriggerRow } from "./rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "./types.js";
 
@@ -18,11 +18,6 @@ const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
   LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
 const SQL_ADD_INSTANCES = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, ?)
   ON CONFLICT (project_id, month) DO UPDATE SET created = created + excluded.created`;
-const JOB_COLUMNS = Object.keys(newJobRow("", {
-  projectId: "", customKey: null, triggerId: null, now: 0, scheduledAt: 0, title: null, tags: [],
-  request: { method: "GET", url: "", headers: [], body: null },
-  delivery: { retries: 0, retryDelayMs: 0, timeoutMs: 0, callbackUrl: null, failureUrl: null },
-})) as (keyof ReturnType<typeof newJobRow>)[];
 const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
   triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
   responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [],
@@ -44,7 +39,15 @@ const SQL_DUE = `SELECT * FROM triggers WHERE status IN ('registered', 'running'
 const SQL_LEASE = `UPDATE triggers SET status = 'running', due_at = timeout_ms + ?, attempts = attempts + 1, updated_at = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
 const SQL_RELEASE_KEY = `DELETE FROM custom_keys WHERE owner_id = ?`;
-const SQL_INSERT_JOB = `INSERT INTO triggers (${JOB_COLUMNS.join(", ")}) VALUES (${JOB_COLUMNS.map(() => "?").join(", ")})`;
+/** Most rows one INSERT of new one-shots carries (25 parameters each, far below SQLite's limit). */
+const MAX_JOBS_PER_INSERT = 64;
+const JOB_PLACEHOLDERS = `(${JOB_ROW_COLUMNS.map(() => "?").join(", ")})`;
+const insertJobsSql: string[] = [];
+/** The INSERT of `rows` new one-shots, its text built once per row count. */
+function sqlInsertJobs(rows: number): string {
+  insertJobsSql[rows] ??= `INSERT INTO triggers (${JOB_ROW_COLUMNS.join(", ")}) VALUES ${Array(rows).fill(JOB_PLACEHOLDERS).join(", ")}`;
+  return insertJobsSql[rows];
+}
 
 /**
  * The hot paths — a new one-shot, a claim, an outcome — as prepared statements on a synchronous
@@ -62,6 +65,12 @@ export class PreparedPaths implements SyncBatchHooks {
    * stored count once per transaction and adds these.
    */
   private readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
+  /**
+   * The rows of this transaction's new one-shots, as one flat list of values in column order:
+   * written by multi-row INSERTs before anything else reads or writes triggers, and before COMMIT
+   * (one statement per up to 64 rows costs ≈ 30% less than one each).
+   */
+  private readonly pendingJobValues: unknown[] = [];
 
   constructor(
     private readonly sync: SyncSql,
@@ -69,6 +78,7 @@ export class PreparedPaths implements SyncBatchHooks {
   ) {}
 
   beforeCommit(): void {
+    this.writePendingJobs();
     for (const { projectId, month, added } of this.usage.values()) {
       if (added > 0) this.sync.run(SQL_ADD_INSTANCES, [projectId, month, added]);
     }
@@ -76,12 +86,25 @@ export class PreparedPaths implements SyncBatchHooks {
 
   end(): void {
     this.usage.clear();
+    this.pendingJobValues.length = 0;
+  }
+
+  private writePendingJobs(): void {
+    const values = this.pendingJobValues;
+    const chunk = MAX_JOBS_PER_INSERT * JOB_ROW_COLUMNS.length;
+    for (let start = 0; start < values.length; start += chunk) {
+      const part = start === 0 && values.length <= chunk ? values : values.slice(start, start + chunk);
+      this.sync.run(sqlInsertJobs(part.length / JOB_ROW_COLUMNS.length), part);
+    }
+    values.length = 0;
   }
 
   /**
    * The store's insertJob for the commonest /schedule — a new one-shot without a custom key — on a
    * synchronous engine: the same rows, written by prepared statements in a synchronous group
-   * commit. This is the ingest hot path; the Kysely path costs about four times as much CPU.
+   * commit — the row itself is held until the transaction's next statement on triggers, or its
+   * COMMIT, and written with the other new one-shots of the transaction by one INSERT. This is
+   * the ingest hot path; the Kysely path costs about four times as much CPU.
    */
   insertJob(input: ScheduleJobInput): ScheduleResult {
     const month = monthOf(input.now);
@@ -95,8 +118,7 @@ export class PreparedPaths implements SyncBatchHooks {
     const monthQuotaRemaining = remainingAfterOne(usage.quota, usage.stored + usage.added, input.now);
     usage.added++;
     const id = this.rows.newId();
-    const row = newJobRow(id, input);
-    this.sync.run(SQL_INSERT_JOB, JOB_COLUMNS.map((column) => row[column]));
+    pushJobRowValues(this.pendingJobValues, id, input);
     return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
   }
 
@@ -106,6 +128,7 @@ export class PreparedPaths implements SyncBatchHooks {
    * generator (next tick, missed runs, overlap) stays on the one Kysely path.
    */
   claimDue(now: number, limit: number, leaseMarginMs: number): ClaimedTrigger[] | null {
+    this.writePendingJobs();
     const rows = selectSync(fairSelection<TriggerRow>(limit), (query) => {
       if (query.kind === "projects") return this.sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [now]).map((r) => r.id);
       if (query.projectId !== null) return this.sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
@@ -119,6 +142,7 @@ export class PreparedPaths implements SyncBatchHooks {
 
   /** The store's finishAttempt without callbacks to queue: the same writes, prepared. */
   finishAttempt(result: AttemptResult): void {
+    this.writePendingJobs();
     const row = this.rows.executionRow(result);
     this.sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
     if (result.retryAt !== null) {

@@ -2,9 +2,16 @@
 
 import { QuotaExceededError } from "../errors.js";
 
+/** The month {@link monthOf} found last, and the instants it spans: every /schedule asks for it. */
+let lastMonth = { from: 0, until: 0, month: "" };
+
 /** "2026-11": the calendar month (UTC) quotas are counted in. */
 export function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
+  if (ms >= lastMonth.from && ms < lastMonth.until) return lastMonth.month;
+  const date = new Date(ms);
+  const from = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  lastMonth = { from, until: startOfNextMonth(ms), month: date.toISOString().slice(0, 7) };
+  return lastMonth.month;
 }
 
 export function startOfNextMonth(ms: number): number {

