@@ -18,7 +18,7 @@ import { type Sink, startSink } from "./lib/sink.js";
 import { checkTargets } from "./lib/targets.js";
 import { runBurst } from "./workloads/burst.js";
 import { measureFootprint } from "./workloads/footprint.js";
-import { runIngest } from "./workloads/ingest.js";
+import { type IngestResult, combineIngestRounds, runIngest } from "./workloads/ingest.js";
 import { runPrecision } from "./workloads/precision.js";
 import { profileWorkload } from "./workloads/profile.js";
 import { runRecovery } from "./workloads/recovery.js";
@@ -143,9 +143,17 @@ async function main(): Promise<number> {
     };
 
     if (runs("ingest")) {
-      for (const adapter of [bareHonoAdapter(), hourglass, hourglassFull, ...peers]) {
-        const r = await attempt("ingest", adapter.name, () => runIngest(adapter, config, activeSink.url));
-        if (r) results.ingest.push(r);
+      const systems = [bareHonoAdapter(), hourglass, hourglassFull, ...peers];
+      const rounds = systems.map((): (IngestResult | null)[] => []);
+      for (let round = 1; round <= config.ingest.rounds; round++) {
+        for (const [i, adapter] of systems.entries()) {
+          const label = config.ingest.rounds > 1 ? `${adapter.name}, round ${round}` : adapter.name;
+          rounds[i]!.push(await attempt("ingest", label, () => runIngest(adapter, config, activeSink.url)));
+        }
+      }
+      for (const measured of rounds) {
+        const combined = combineIngestRounds(measured);
+        if (combined) results.ingest.push(combined);
       }
       log(`\n${renderIngest(results)}\n`);
     }

@@ -1,7 +1,8 @@
 /** Sizes and limits of one bench run. */
 export interface BenchConfig {
   quick: boolean;
-  ingest: { concurrency: number; durationMs: number; warmupRequests: number; maxRequests: number };
+  /** `rounds`: every system runs once per round, in turn (see workloads/ingest.ts). */
+  ingest: { concurrency: number; durationMs: number; warmupRequests: number; maxRequests: number; rounds: number };
   /**
    * `warmup`: triggers fired at one instant first, unmeasured, in the same process (JIT, connections).
    * `rounds`: measured bursts of `count` after it; the median one is reported.
@@ -19,7 +20,7 @@ export function benchConfig(quick: boolean): BenchConfig {
   return quick
     ? {
         quick,
-        ingest: { concurrency: 32, durationMs: 3_000, warmupRequests: 500, maxRequests: 100_000 },
+        ingest: { concurrency: 32, durationMs: 3_000, warmupRequests: 500, maxRequests: 100_000, rounds: 1 },
         burst: { count: 1_000, warmup: 500, rounds: 1, concurrency: 32, timeoutMs: 60_000 },
         precision: { probes: 100, warmupProbes: 25, intervalMs: 20, leadMs: 1_000 },
         pendingLevels: [0, 10_000],
@@ -27,7 +28,7 @@ export function benchConfig(quick: boolean): BenchConfig {
       }
     : {
         quick,
-        ingest: { concurrency: 32, durationMs: 10_000, warmupRequests: 2_000, maxRequests: 500_000 },
+        ingest: { concurrency: 32, durationMs: 8_000, warmupRequests: 2_000, maxRequests: 500_000, rounds: 3 },
         burst: { count: 5_000, warmup: 5_000, rounds: 3, concurrency: 32, timeoutMs: 120_000 },
         precision: { probes: 500, warmupProbes: 50, intervalMs: 20, leadMs: 1_000 },
         pendingLevels: [0, 100_000, 1_000_000],

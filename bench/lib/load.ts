@@ -1,5 +1,7 @@
 import { Pool } from "undici";
 import { BENCH_ID_HEADER } from "./sink.js";
+import { SERVER_CORE } from "./paths.js";
+import { coreBusyMicros, taskset } from "./processes.js";
 
 /** The API key every adapter is started with. */
 export const BENCH_API_KEY = "hg-bench-key-0123456789abcdef";
@@ -22,6 +24,8 @@ export interface LoadResult {
   samples: string[];
   latenciesMs: number[];
   elapsedMs: number;
+  /** Busy time of the server core over the measured part, when the run is pinned and /proc readable. */
+  serverCoreBusyMicros: number | null;
 }
 
 /** Options of {@link runClosedLoop}. */
@@ -70,12 +74,12 @@ export function scheduleHeaders(call: ScheduleCall): Record<string, string> {
  */
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadResult> {
   const pool = new Pool(options.baseUrl, { connections: options.concurrency, pipelining: 1 });
-  const result: LoadResult = { accepted: 0, refused: 0, errors: 0, samples: [], latenciesMs: [], elapsedMs: 0 };
+  const result: LoadResult = { accepted: 0, refused: 0, errors: 0, samples: [], latenciesMs: [], elapsedMs: 0, serverCoreBusyMicros: null };
   try {
     let next = 0;
     const warmup = options.warmupRequests ?? 0;
     if (warmup > 0) {
-      const scratch: LoadResult = { accepted: 0, refused: 0, errors: 0, samples: [], latenciesMs: [], elapsedMs: 0 };
+      const scratch: LoadResult = { accepted: 0, refused: 0, errors: 0, samples: [], latenciesMs: [], elapsedMs: 0, serverCoreBusyMicros: null };
       let w = 0;
       await Promise.all(
         Array.from({ length: options.concurrency }, async () => {
@@ -89,6 +93,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
       );
       if (scratch.accepted === 0) throw new Error(`warm-up accepted nothing: ${scratch.samples.join(" | ")}`);
     }
+    const busyBefore = taskset() === null ? null : coreBusyMicros(SERVER_CORE);
     const started = performance.now();
     const deadline = started + options.durationMs;
     let sent = 0;
@@ -107,6 +112,8 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
       }),
     );
     result.elapsedMs = performance.now() - started;
+    const busyAfter = busyBefore === null ? null : coreBusyMicros(SERVER_CORE);
+    result.serverCoreBusyMicros = busyBefore === null || busyAfter === null ? null : busyAfter - busyBefore;
     return result;
   } finally {
     await pool.close();

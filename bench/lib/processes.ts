@@ -137,6 +137,22 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop(5_000)));
 }
 
+/**
+ * Microseconds core `core` has spent busy since boot (every state of /proc/stat but idle and
+ * iowait, guest time included in user), or null where it cannot be read.
+ */
+export function coreBusyMicros(core: number): number | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${core} `));
+    if (line === undefined) return null;
+    // user nice system idle iowait irq softirq steal guest guest_nice, in clock ticks (USER_HZ = 100 on Linux)
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
 /** Resident set size of `pid` in bytes (from /proc), or null where it cannot be read. */
 export function rssBytes(pid: number): number | null {
   try {

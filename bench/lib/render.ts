@@ -1,7 +1,8 @@
 import { perPending } from "../workloads/footprint.js";
 import { DELIVERY_WINDOW_MS } from "../workloads/precision.js";
 import { CONNECTIONS_PER_ORIGIN, DELIVERY_CONCURRENCY } from "./paths.js";
-import { markdownTable, mb, ms, num, pct, ratio } from "./report.js";
+import { markdownTable, mb, ms, num, pct, ratio, times } from "./report.js";
+import { pairedRateRatio } from "../workloads/ingest.js";
 import { type BenchResults, CEILING, HOURGLASS, PEERS, type ProfileRun } from "./results.js";
 import { type TargetCheck, checkTargets } from "./targets.js";
 
@@ -11,22 +12,38 @@ const ORIENTATION = "Ratios are Hourglass ÷ peer, oriented so that > 1 means Ho
 export function renderIngest(r: BenchResults): string {
   const ceiling = r.ingest.find((x) => x.system === CEILING);
   const hg = r.ingest.find((x) => x.system === HOURGLASS);
-  const { concurrency, durationMs } = r.config.ingest;
-  const rows = r.ingest.map((x) => [
-    x.system,
-    num(x.acceptedPerSec),
-    ms(x.ackP50Ms),
-    ms(x.ackP99Ms),
-    num(x.refused + x.errors),
-    ceiling ? pct(x.acceptedPerSec / ceiling.acceptedPerSec) : "–",
-    x.system.startsWith(HOURGLASS) || x.system === CEILING ? "" : ratio(hg?.acceptedPerSec, x.acceptedPerSec),
-  ]);
+  const { concurrency, durationMs, rounds } = r.config.ingest;
+  const rows = r.ingest.map((x) => {
+    const share = pairedRateRatio(x, ceiling);
+    const vsHourglass = pairedRateRatio(hg, x);
+    return [
+      x.system,
+      num(x.acceptedPerSec),
+      x.roundRates.map((rate) => (rate === null ? "failed" : num(rate))).join(" / "),
+      ms(x.ackP50Ms),
+      ms(x.ackP99Ms),
+      num(x.refused + x.errors),
+      x.serverCpuMicrosPerAccepted === null ? "–" : num(x.serverCpuMicrosPerAccepted, 1),
+      share === null ? "–" : pct(share),
+      x.system.startsWith(HOURGLASS) || x.system === CEILING ? "" : times(vsHourglass),
+    ];
+  });
+  const cpuShare =
+    hg?.serverCpuMicrosPerAccepted && ceiling?.serverCpuMicrosPerAccepted
+      ? [`By server-core CPU per accepted request (median rounds), the ceiling costs ${pct(ceiling.serverCpuMicrosPerAccepted / hg.serverCpuMicrosPerAccepted)} of what Hourglass does.`]
+      : [];
+  const each = rounds > 1 ? `, ${rounds} rounds (every system once per round, in turn)` : "";
   return [
-    `## 1. Ingest — closed loop, concurrency ${concurrency}, 1 KB bodies due in an hour, ${durationMs / 1000} s`,
+    `## 1. Ingest — closed loop, concurrency ${concurrency}, 1 KB bodies due in an hour, ${durationMs / 1000} s${each}`,
     "",
-    markdownTable(["system", "accepted/s", "ack p50 ms", "ack p99 ms", "refused+errors", "of ceiling", "Hourglass ÷ this"], rows),
+    markdownTable(["system", "accepted/s", "each round", "ack p50 ms", "ack p99 ms", "refused+errors", "server-core µs/req", "of ceiling", "Hourglass ÷ this"], rows),
     "",
     "Accepted = 2xx after the store acknowledged. The ceiling is Hono reading the body and answering JSON, storing nothing.",
+    "server-core µs/req: busy time of the core the system under test is pinned to (process, store server, kernel) per accepted request, in the median round — the cost of a request, whether or not the load generator's core kept up.",
+    ...(rounds > 1
+      ? ["accepted/s and the ack latencies are the median round's; \"of ceiling\" and \"Hourglass ÷ this\" are the median of the per-round ratios (runs a few seconds apart)."]
+      : []),
+    ...cpuShare,
   ].join("\n");
 }
 
@@ -161,7 +178,7 @@ export function renderRatios(r: BenchResults): string {
     return at ? perPending(at, empty, (f) => f.diskBytes) : null;
   };
   const figures: [string, (peer: string) => string][] = [
-    ["ingest accepted/s", (p) => ratio(find(r.ingest, HOURGLASS)?.acceptedPerSec, find(r.ingest, p)?.acceptedPerSec)],
+    ["ingest accepted/s", (p) => times(pairedRateRatio(find(r.ingest, HOURGLASS), find(r.ingest, p)))],
     ["ingest ack p99", (p) => ratio(find(r.ingest, p)?.ackP99Ms, find(r.ingest, HOURGLASS)?.ackP99Ms)],
     ["burst deliveries/s", (p) => ratio(find(r.burst, HOURGLASS)?.deliveriesPerSec, find(r.burst, p)?.deliveriesPerSec)],
     ["burst lateness p99", (p) => ratio(find(r.burst, p)?.latenessP99Ms, find(r.burst, HOURGLASS)?.latenessP99Ms)],

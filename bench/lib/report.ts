@@ -25,7 +25,12 @@ export function mb(bytes: number | null | undefined): string {
 /** A ratio "1.23×"; "–" when either side is missing or the denominator is zero. */
 export function ratio(better: number | null | undefined, worse: number | null | undefined): string {
   if (better === null || better === undefined || worse === null || worse === undefined || worse === 0) return "–";
-  return `${num(better / worse, 2)}×`;
+  return times(better / worse);
+}
+
+/** A ratio as "1.23×". */
+export function times(value: number | null | undefined): string {
+  return value === null || value === undefined ? "–" : `${num(value, 2)}×`;
 }
 
 /** A share 0..1 as a percentage. */

@@ -1,3 +1,4 @@
+import { pairedRateRatio } from "../workloads/ingest.js";
 import { CEILING, HOURGLASS, type BenchResults, type Workload } from "./results.js";
 
 /** One target of issue 3 and whether this run met it. */
@@ -23,9 +24,9 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   const hgIngest = r.ingest.find((x) => x.system === HOURGLASS);
   const ceiling = r.ingest.find((x) => x.system === CEILING);
   const bullIngest = r.ingest.find((x) => x.system === "BullMQ");
-  const share = hgIngest && ceiling ? hgIngest.acceptedPerSec / ceiling.acceptedPerSec : null;
+  const share = pairedRateRatio(hgIngest, ceiling);
   add("ingest", "ingest ≥ 50% of the bare-Hono ceiling", share === null ? "–" : `${(share * 100).toFixed(1)}%`, share === null ? null : share >= 0.5);
-  const vsBull = hgIngest && bullIngest ? hgIngest.acceptedPerSec / bullIngest.acceptedPerSec : null;
+  const vsBull = pairedRateRatio(hgIngest, bullIngest);
   add("ingest", "ingest ≥ 1.5× BullMQ", vsBull === null ? "–" : `${vsBull.toFixed(2)}×`, vsBull === null ? null : vsBull >= 1.5);
 
   const hgBurst = r.burst.find((x) => x.system === HOURGLASS);

@@ -35,7 +35,9 @@ export function scheduleRoutes(deps: AppDeps): Hono<AppEnv> {
       maxCount: deps.limits.maxHeaderCount,
       maxBytes: deps.limits.maxHeaderBytes,
     });
-    const { projectId, rateLimit } = await deps.auth.authenticate(ttr.get("ttr-api-key")?.[0]);
+    const apiKey = ttr.get("ttr-api-key")?.[0];
+    // The cached caller without an await: one event-loop step less on the ingest path.
+    const { projectId, rateLimit } = deps.auth.cached(apiKey) ?? (await deps.auth.authenticate(apiKey));
     deps.rateLimiter.take(projectId, rateLimit);
     const spec = parseScheduleHeaders(ttr, { now, defaults: deps.deliveryDefaults });
     checkEgress(deps.egress, [
