@@ -10,7 +10,7 @@ import { packageVersion } from "./adapters/versions.js";
 import { benchConfig } from "./lib/bench-config.js";
 import { describeMachine } from "./lib/machine.js";
 import { LOAD_CORE, SERVER_CORE, benchDir, repoRoot } from "./lib/paths.js";
-import { pinSelf, stopAll } from "./lib/processes.js";
+import { pinSelf, stopAll, taskset, waitForQuietCore } from "./lib/processes.js";
 import { type StorePinning, pinStoreServers } from "./lib/store-pinning.js";
 import { renderBurst, renderDocument, renderFootprint, renderIngest, renderPrecision, renderProfiles, renderRatios, renderRecovery, renderTargets } from "./lib/render.js";
 import { type BenchResults, HOURGLASS, WORKLOADS, type Workload, emptyResults } from "./lib/results.js";
@@ -148,6 +148,8 @@ async function main(): Promise<number> {
       for (let round = 1; round <= config.ingest.rounds; round++) {
         for (const [i, adapter] of systems.entries()) {
           const label = config.ingest.rounds > 1 ? `${adapter.name}, round ${round}` : adapter.name;
+          const stillBusy = taskset() === null ? null : await waitForQuietCore(SERVER_CORE);
+          if (stillBusy !== null) log(`  core ${SERVER_CORE} still ${(stillBusy * 100).toFixed(0)}% busy after 30 s of waiting for it to go quiet`);
           rounds[i]!.push(await attempt("ingest", label, () => runIngest(adapter, config, activeSink.url)));
         }
       }

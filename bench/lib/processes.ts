@@ -153,6 +153,30 @@ export function coreBusyMicros(core: number): number | null {
   }
 }
 
+/**
+ * Waits until core `core` has been below `busyBelow` (0..1) for two 250 ms samples in a row —
+ * what a previous system left running there (a store server's writeback, autovacuum, its own
+ * exit) would otherwise be charged to the next one — or until `timeoutMs`. Resolves with the
+ * last sample's busy share when it timed out, null when the core went quiet (or is unreadable).
+ */
+export async function waitForQuietCore(core: number, busyBelow = 0.1, timeoutMs = 30_000): Promise<number | null> {
+  const sampleMs = 250;
+  const deadline = performance.now() + timeoutMs;
+  let quietSamples = 0;
+  let last = coreBusyMicros(core);
+  if (last === null) return null;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, sampleMs));
+    const now = coreBusyMicros(core);
+    if (now === null) return null;
+    const share = (now - last) / (sampleMs * 1000);
+    last = now;
+    quietSamples = share < busyBelow ? quietSamples + 1 : 0;
+    if (quietSamples >= 2) return null;
+    if (performance.now() > deadline) return share;
+  }
+}
+
 /** Resident set size of `pid` in bytes (from /proc), or null where it cannot be read. */
 export function rssBytes(pid: number): number | null {
   try {
