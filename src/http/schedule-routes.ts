@@ -3,6 +3,7 @@ import type { EgressPolicy } from "../egress/address-policy.js";
 import { InvalidInputError } from "../errors.js";
 import { methodCarriesBody, splitHeaders } from "../request/captured-request.js";
 import { parseCancelHeaders, parseScheduleHeaders } from "../schedule/ttr-headers.js";
+import type { ParsedUrlHeader } from "../schedule/types.js";
 import type { RequestTemplate, ScheduleResult } from "../store/types.js";
 import { type AppDeps, type AppEnv, rawHeadersOf } from "./context.js";
 import { readBodyLimited } from "./read-body.js";
@@ -17,10 +18,9 @@ export interface ScheduleResponse {
 }
 
 /** Refuses, with the rule and how to open it, a URL the egress policy would never let through. */
-function checkEgress(policy: EgressPolicy, urls: [string, string | null][]): void {
-  for (const [header, url] of urls) {
-    if (url === null) continue;
-    const decision = policy.checkUrlAtSchedule(new URL(url));
+function checkEgress(policy: EgressPolicy, urls: readonly ParsedUrlHeader[]): void {
+  for (const { header, url } of urls) {
+    const decision = policy.checkUrlAtSchedule(url);
     if (!decision.allowed) throw new InvalidInputError("egress_blocked", `${header}: ${decision.message}`);
   }
 }
@@ -40,11 +40,7 @@ export function scheduleRoutes(deps: AppDeps): Hono<AppEnv> {
     const { projectId, rateLimit } = deps.auth.cached(apiKey) ?? (await deps.auth.authenticate(apiKey));
     deps.rateLimiter.take(projectId, rateLimit);
     const spec = parseScheduleHeaders(ttr, { now, defaults: deps.deliveryDefaults });
-    checkEgress(deps.egress, [
-      ["ttr-url", spec.url],
-      ["ttr-callback-url", spec.delivery.callbackUrl],
-      ["ttr-failure-url", spec.delivery.failureUrl],
-    ]);
+    checkEgress(deps.egress, spec.urls);
     const method = c.req.method;
     const body = methodCarriesBody(method)
       ? await readBodyLimited(c.env?.incoming, c.req.raw, deps.limits.maxBodyBytes)

@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../errors.js";
 import { parseScheduledAt } from "./scheduled-at.js";
-import { RUN_MISSED, type RunMissedPolicy, type ScheduleSpec } from "./types.js";
+import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec } from "./types.js";
 import { isValidTimeZone } from "./zoned-time.js";
 
 /** Every `ttr-` header name of the protocol (lower case). Any other `ttr-` header is refused. */
@@ -74,9 +74,10 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
       );
     }
   }
+  const urls: ParsedUrlHeader[] = [];
   return {
     when,
-    url: parseUrl(urlValue),
+    url: parseUrl(urlValue, "ttr-url", urls),
     customKey: parseCustomKey(headers.get("ttr-custom-key")),
     triggerId: parseTriggerId(headers.get("ttr-trigger-id")),
     title: parseTitle(headers.get("ttr-title")),
@@ -87,9 +88,10 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
       retries: parseRetries(headers.get("ttr-retries"), ctx.defaults.retries),
       retryDelayMs: parseDuration(headers.get("ttr-retry-delay"), "ttr-retry-delay", "invalid_retry_delay", ctx.defaults.retryDelayMs, MAX_RETRY_DELAY_MS),
       timeoutMs: parseDuration(headers.get("ttr-timeout"), "ttr-timeout", "invalid_timeout", ctx.defaults.timeoutMs, MAX_TIMEOUT_MS),
-      callbackUrl: optionalUrl(headers.get("ttr-callback-url"), "ttr-callback-url"),
-      failureUrl: optionalUrl(headers.get("ttr-failure-url"), "ttr-failure-url"),
+      callbackUrl: optionalUrl(headers.get("ttr-callback-url"), "ttr-callback-url", urls),
+      failureUrl: optionalUrl(headers.get("ttr-failure-url"), "ttr-failure-url", urls),
     },
+    urls,
   };
 }
 
@@ -169,11 +171,12 @@ function required(headers: Map<string, string>, name: string): string {
   return value;
 }
 
-function optionalUrl(value: string | undefined, name: string): string | null {
-  return value === undefined ? null : parseUrl(value, name);
+function optionalUrl(value: string | undefined, name: string, parsed: ParsedUrlHeader[]): string | null {
+  return value === undefined ? null : parseUrl(value, name, parsed);
 }
 
-function parseUrl(value: string, name = "ttr-url"): string {
+/** Validates an http(s) URL header into its normalized form, and adds the parsed URL to `parsed`. */
+function parseUrl(value: string, name: string, parsed: ParsedUrlHeader[]): string {
   const invalid = (why: string): InvalidInputError =>
     new InvalidInputError("invalid_url", `${name} "${truncate(value)}" ${why}.`);
   if (value.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`);
@@ -188,6 +191,7 @@ function parseUrl(value: string, name = "ttr-url"): string {
     throw invalid("must not contain credentials (user:password@)");
   }
   if (url.href.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters once encoded`);
+  parsed.push({ header: name, url });
   return url.href;
 }
 

@@ -46,4 +46,16 @@ export interface ScheduleSpec {
   runMissed: RunMissedPolicy;
   overlap: OverlapPolicy;
   delivery: DeliveryPolicy;
+  /**
+   * The URLs above as they were parsed to validate them — `ttr-url` first, then the callback and
+   * failure URLs that were given — for checks that need their parts (the egress policy), without
+   * parsing them again.
+   */
+  urls: ParsedUrlHeader[];
+}
+
+/** A URL from a `ttr-` header, parsed. */
+export interface ParsedUrlHeader {
+  header: string;
+  url: URL;
 }

@@ -6,7 +6,7 @@ import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { HistoryPruner } from "../../src/dispatch/history-pruner.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
-import { DELIVERY, finished, request } from "../store/store-contract.js";
+import { DELIVERY, finished, jobInput } from "../store/store-contract.js";
 import { makeTempDir } from "../support/temp-dir.js";
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -31,8 +31,7 @@ describe("dispatcher shutdown and history pruning", () => {
     temp.remove();
   });
 
-  const schedule = (scheduledAt: number) =>
-    store.scheduleJob({ projectId, customKey: null, triggerId: null, request: request(), delivery: DELIVERY, title: null, tags: [], now: T0, scheduledAt });
+  const schedule = (scheduledAt: number) => store.scheduleJob(jobInput(projectId, { now: T0, scheduledAt }));
 
   it("stops claiming, waits the grace period for in-flight deliveries, then releases their leases", async () => {
     const { id } = await schedule(T0);

@@ -45,6 +45,7 @@ describe("parseScheduleHeaders", () => {
       runMissed: "once",
       overlap: "allow",
       delivery: DEFAULT_DELIVERY,
+      urls: [{ header: "ttr-url", url: new URL("https://example.com/hook?x=1") }],
     });
   });
 
@@ -68,6 +69,11 @@ describe("parseScheduleHeaders", () => {
       callbackUrl: "https://cb.example/done",
       failureUrl: "https://cb.example/failed",
     });
+    expect(spec.urls).toEqual([
+      { header: "ttr-url", url: new URL("https://example.com/hook?x=1") },
+      { header: "ttr-callback-url", url: new URL("https://cb.example/done") },
+      { header: "ttr-failure-url", url: new URL("https://cb.example/failed") },
+    ]);
     expect(spec.overlap).toBe("skip");
     expect(parseScheduleHeaders(headers({ "ttr-retry-delay": "15", "ttr-timeout": "15m" }), CTX).delivery).toMatchObject({
       retryDelayMs: 15_000,
@@ -98,6 +104,7 @@ describe("parseScheduleHeaders", () => {
       runMissed: "all",
       overlap: "allow",
       delivery: DEFAULT_DELIVERY,
+      urls: [{ header: "ttr-url", url: new URL("https://example.com/hook?x=1") }],
     });
   });
 
