@@ -82,7 +82,8 @@ export function scheduleRoutes(deps: AppDeps): Hono<AppEnv> {
       maxCount: deps.limits.maxHeaderCount,
       maxBytes: deps.limits.maxHeaderBytes,
     });
-    const { projectId, rateLimit } = await deps.auth.authenticate(ttr.get("ttr-api-key")?.[0]);
+    const apiKey = ttr.get("ttr-api-key")?.[0];
+    const { projectId, rateLimit } = deps.auth.cached(apiKey) ?? (await deps.auth.authenticate(apiKey));
     deps.rateLimiter.take(projectId, rateLimit);
     const { triggerId, customKey } = parseCancelHeaders(ttr);
     await deps.store.cancel({ projectId, triggerId, customKey, now: deps.clock.now() });
