@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { AttemptEvent, Dispatcher } from "./dispatch/dispatcher.js";
 import type { ScheduleResult } from "./store/types.js";
+import type { Store } from "./store/store.js";
 
 /** Prometheus metrics of one Hourglass instance, on its own registry. */
 export interface Metrics {
@@ -14,7 +15,7 @@ export interface Metrics {
  * Hourglass's own: attempts by outcome, how late first attempts start, deliveries in flight,
  * schedules by operation and kind, and the size of the SQLite database's write-ahead log.
  */
-export function createMetrics(dispatcher: Dispatcher, storage: { walBytes: () => number }): Metrics {
+export function createMetrics(dispatcher: Dispatcher, store: Pick<Store, "walBytes">): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const attempts = new Counter({
@@ -42,7 +43,7 @@ export function createMetrics(dispatcher: Dispatcher, storage: { walBytes: () =>
     help: "Size of the SQLite write-ahead log file. Checkpoints keep it bounded; steady growth means they are failing (see the warnings in the log).",
     registers: [registry],
     collect() {
-      this.set(storage.walBytes());
+      this.set(store.walBytes());
     },
   });
   const schedules = new Counter({

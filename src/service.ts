@@ -13,7 +13,6 @@ import { createAuthenticator } from "./http/authenticate.js";
 import { createRateLimiter } from "./http/rate-limiter.js";
 import type { AppEnv } from "./http/context.js";
 import { type Metrics, createMetrics } from "./metrics.js";
-import { sqliteWalBytes } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -73,7 +72,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     { retentionMs: config.historyDays * DAY_MS, intervalMs: 10 * 60_000, batchSize: 500 },
     (error) => log.error({ err: error }, "history pruning failed; will try again"),
   );
-  const metrics = createMetrics(dispatcher, { walBytes: () => sqliteWalBytes(config.database.path) });
+  const metrics = createMetrics(dispatcher, store);
   const app = createApp({
     store,
     clock,

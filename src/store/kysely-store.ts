@@ -59,6 +59,8 @@ export interface DialectCapabilities {
    * run as prepared statements in synchronous group commits instead of through Kysely.
    */
   sync: SyncSql | null;
+  /** Bytes of the engine's own write-ahead log (SQLite's `-wal` file); 0 where it has none. */
+  walBytes: () => number;
 }
 
 export interface StoreOptions {
@@ -544,6 +546,10 @@ export class KyselyStore implements Store {
     if (page.cursor) query = query.where("id", "<", page.cursor);
     const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
     return paginate(rows, page.limit, toExecutionRecord);
+  }
+
+  walBytes(): number {
+    return this.capabilities.walBytes();
   }
 
   async close(): Promise<void> {

@@ -101,12 +101,9 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
   };
   // Kysely opens its driver lazily: a store that never ran a query would keep the file (and its
   // lock) open through destroy(), so the handle is closed here too.
-  return new KyselyStore(db, { skipLocked: false, sync: config.fastPaths === false ? null : sync }, config, release);
-}
-
-/** Size of the database's write-ahead log file in bytes (0 when there is none, as in memory). */
-export function sqliteWalBytes(path: string): number {
-  return statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+  const walBytes = (): number => (onDisk ? (statSync(`${config.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) : 0);
+  const capabilities = { skipLocked: false, sync: config.fastPaths === false ? null : sync, walBytes };
+  return new KyselyStore(db, capabilities, config, release);
 }
 
 const STATEMENT_CACHE_SIZE = 2000;

@@ -98,5 +98,8 @@ export interface Store {
   listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>>;
   listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
 
+  /** Bytes of the store's write-ahead log waiting to be checkpointed, for /metrics; 0 where it has none. */
+  walBytes(): number;
+
   close(): Promise<void>;
 }
