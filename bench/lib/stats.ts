@@ -15,6 +15,15 @@ export function percentile(sorted: readonly number[], q: number): number | null 
   return sorted[rank - 1] ?? null;
 }
 
+/**
+ * The item whose `value` is the median of `items` (the lower middle one for an even count, as
+ * {@link percentile} picks it); undefined for none.
+ */
+export function medianBy<T>(items: readonly T[], value: (item: T) => number): T | undefined {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  return sorted[Math.ceil(sorted.length / 2) - 1];
+}
+
 /** Summarizes `values` (not modified). */
 export function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);

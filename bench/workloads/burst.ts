@@ -2,7 +2,7 @@ import type { Adapter } from "../adapters/adapter.js";
 import type { BenchConfig } from "../lib/bench-config.js";
 import { type ScheduleCall, kilobyteBody, sendAll } from "../lib/load.js";
 import type { Sink } from "../lib/sink.js";
-import { lossAndDuplicates, summarize } from "../lib/stats.js";
+import { lossAndDuplicates, medianBy, summarize } from "../lib/stats.js";
 
 /**
  * Workload 2: many triggers due at one instant, in several measured rounds. The rate and
@@ -57,7 +57,7 @@ export async function runBurst(adapter: Adapter, config: BenchConfig, sink: Sink
       measured.push(run.result);
       notes.push(...run.notes.map((note) => (rounds > 1 ? `round ${round}: ${note}` : note)));
     }
-    const median = [...measured].sort((a, b) => (a.deliveriesPerSec ?? -1) - (b.deliveriesPerSec ?? -1))[Math.floor((measured.length - 1) / 2)]!;
+    const median = medianBy(measured, (r) => r.deliveriesPerSec ?? -1)!;
     return {
       system: adapter.name,
       ...median,

@@ -1,7 +1,7 @@
 import type { Adapter } from "../adapters/adapter.js";
 import type { BenchConfig } from "../lib/bench-config.js";
 import { kilobyteBody, runClosedLoop } from "../lib/load.js";
-import { summarize } from "../lib/stats.js";
+import { medianBy, summarize } from "../lib/stats.js";
 
 /**
  * Workload 1: closed-loop `/schedule` throughput and acknowledgement latency. The systems run
@@ -69,7 +69,7 @@ export async function runIngest(adapter: Adapter, config: BenchConfig, targetUrl
 export function combineIngestRounds(rounds: readonly (IngestResult | null)[]): IngestResult | null {
   const measured = rounds.filter((r): r is IngestResult => r !== null);
   if (measured.length === 0) return null;
-  const median = [...measured].sort((a, b) => a.acceptedPerSec - b.acceptedPerSec)[Math.floor((measured.length - 1) / 2)]!;
+  const median = medianBy(measured, (r) => r.acceptedPerSec)!;
   const total = (pick: (r: IngestResult) => number): number => measured.reduce((sum, r) => sum + pick(r), 0);
   return {
     ...median,
@@ -92,6 +92,5 @@ export function pairedRateRatio(a: IngestResult | undefined, b: IngestResult | u
     const other = b.roundRates[i];
     if (rate !== null && other !== null && other !== undefined && other > 0) ratios.push(rate / other);
   });
-  ratios.sort((x, y) => x - y);
-  return ratios.length === 0 ? null : ratios[Math.floor((ratios.length - 1) / 2)]!;
+  return medianBy(ratios, (ratio) => ratio) ?? null;
 }
