@@ -22,7 +22,7 @@ export interface EgressPolicy {
    * Judges a target URL without DNS: literal IPs and `localhost` / `*.localhost` are decided
    * here; any other hostname passes and is judged on the socket when it is fired.
    */
-  checkUrlAtSchedule(url: URL): EgressDecision;
+  checkUrlAtSchedule(url: Readonly<URL>): EgressDecision;
 }
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
@@ -277,7 +277,7 @@ export function createEgressPolicy(allowed: readonly string[]): EgressPolicy {
     return refuse(refusal.rule, `${subject} is ${refusal.label} (${refusal.cidr}), refused by the egress rule "${refusal.rule}"; ${suggestion(ipaddr.parse(plain).toString())}`);
   }
 
-  function checkUrlAtSchedule(url: URL): EgressDecision {
+  function checkUrlAtSchedule(url: Readonly<URL>): EgressDecision {
     const hostname = normalizeHostname(url.hostname);
     if (hostname === "") return refuse("invalid-address", `${url.protocol} URLs name no host, so egress to them is refused`);
     if (isIP(hostname) !== 0) return checkAddress(hostname, hostname);

@@ -80,8 +80,10 @@ export function splitHeaders(rawHeaders: readonly string[], limits: HeaderLimits
     );
   }
 
-  const pairs: HeaderPair[] = [];
-  const connectionNamed = new Set<string>();
+  const forwarded: HeaderPair[] = [];
+  const forwardedLower: string[] = [];
+  const ttr = new Map<string, string[]>();
+  let connectionNamed: Set<string> | null = null;
   let bytes = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
@@ -102,28 +104,25 @@ export function splitHeaders(rawHeaders: readonly string[], limits: HeaderLimits
         `Header ${name} has a value containing a control character (CR, LF, NUL or similar).`,
       );
     }
-    if (name.toLowerCase() === "connection") {
-      for (const token of value.split(",")) {
-        const named = token.trim().toLowerCase();
-        if (named !== "") connectionNamed.add(named);
-      }
-    }
-    pairs.push([name, value]);
-  }
-
-  const forwarded: HeaderPair[] = [];
-  const ttr = new Map<string, string[]>();
-  for (const pair of pairs) {
-    const lower = pair[0].toLowerCase();
+    const lower = name.toLowerCase();
     if (lower.startsWith(TTR_HEADER_PREFIX)) {
       const values = ttr.get(lower);
-      if (values) values.push(pair[1]);
-      else ttr.set(lower, [pair[1]]);
-    } else if (!NOT_FORWARDED_HEADERS.has(lower) && !connectionNamed.has(lower)) {
-      forwarded.push(pair);
+      if (values) values.push(value);
+      else ttr.set(lower, [value]);
+    } else if (!NOT_FORWARDED_HEADERS.has(lower)) {
+      forwarded.push([name, value]);
+      forwardedLower.push(lower);
+    } else if (lower === "connection") {
+      for (const token of value.split(",")) {
+        const named = token.trim().toLowerCase();
+        if (named !== "") (connectionNamed ??= new Set()).add(named);
+      }
     }
   }
-  return { forwarded, ttr };
+  // A header named by Connection is hop-by-hop wherever it appears, before or after it.
+  if (connectionNamed === null) return { forwarded, ttr };
+  const named = connectionNamed;
+  return { forwarded: forwarded.filter((_, i) => !named.has(forwardedLower[i] as string)), ttr };
 }
 
 /**

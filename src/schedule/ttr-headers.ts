@@ -175,8 +175,30 @@ function optionalUrl(value: string | undefined, name: string, parsed: ParsedUrlH
   return value === undefined ? null : parseUrl(value, name, parsed);
 }
 
+/** Most URLs {@link parseUrl} remembers as valid; the oldest is forgotten first. */
+const MAX_REMEMBERED_URLS = 1024;
+/**
+ * URLs that passed validation, by the header value they were parsed from: most /schedule calls
+ * target a few endpoints, and parsing one costs more than a map lookup. Shared between requests,
+ * so nothing may change them (they are only read: their href, and their parts by the egress check).
+ */
+const validUrls = new Map<string, Readonly<URL>>();
+
 /** Validates an http(s) URL header into its normalized form, and adds the parsed URL to `parsed`. */
 function parseUrl(value: string, name: string, parsed: ParsedUrlHeader[]): string {
+  const known = validUrls.get(value);
+  if (known !== undefined) {
+    parsed.push({ header: name, url: known });
+    return known.href;
+  }
+  const url = validateUrl(value, name);
+  if (validUrls.size >= MAX_REMEMBERED_URLS) validUrls.delete(validUrls.keys().next().value as string);
+  validUrls.set(value, url);
+  parsed.push({ header: name, url });
+  return url.href;
+}
+
+function validateUrl(value: string, name: string): URL {
   const invalid = (why: string): InvalidInputError =>
     new InvalidInputError("invalid_url", `${name} "${truncate(value)}" ${why}.`);
   if (value.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`);
@@ -191,8 +213,7 @@ function parseUrl(value: string, name: string, parsed: ParsedUrlHeader[]): strin
     throw invalid("must not contain credentials (user:password@)");
   }
   if (url.href.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters once encoded`);
-  parsed.push({ header: name, url });
-  return url.href;
+  return url;
 }
 
 function parseCustomKey(value: string | undefined): string | null {

@@ -54,8 +54,8 @@ export interface ScheduleSpec {
   urls: ParsedUrlHeader[];
 }
 
-/** A URL from a `ttr-` header, parsed. */
+/** A URL from a `ttr-` header, parsed (possibly shared with other requests naming the same URL: read only). */
 export interface ParsedUrlHeader {
   header: string;
-  url: URL;
+  url: Readonly<URL>;
 }

@@ -6,13 +6,17 @@ const RANDOM_POOL_BYTES = 4096;
 /**
  * A monotonic ULID generator: 48-bit millisecond time, then 80 random bits (16 base32 chars).
  * Within one millisecond the random part is incremented, so ids sort in creation order. Random
- * bytes come from a pooled `randomFillSync` (one call per 4 KiB instead of one per character).
+ * bytes come from a pooled `randomFillSync` (one call per 4 KiB instead of one per character),
+ * and the encoded time is reused while the millisecond is the same.
  */
 export function createIdGenerator(now: () => number = Date.now): (at?: number) => string {
   const pool = Buffer.alloc(RANDOM_POOL_BYTES);
   let poolOffset = RANDOM_POOL_BYTES;
   let lastTime = -1;
   const lastRandom = new Uint8Array(16);
+  // The time part of the last id: ids made in the same millisecond (a group commit's) share it.
+  let encodedTime = -1;
+  let encodedPrefix = "";
 
   const freshRandom = () => {
     if (poolOffset + 16 > RANDOM_POOL_BYTES) {
@@ -44,7 +48,11 @@ export function createIdGenerator(now: () => number = Date.now): (at?: number) =
       lastTime = time;
       freshRandom();
     }
-    let id = encodeTime(time);
+    if (time !== encodedTime) {
+      encodedTime = time;
+      encodedPrefix = encodeTime(time);
+    }
+    let id = encodedPrefix;
     for (let i = 0; i < 16; i++) id += CROCKFORD[lastRandom[i] as number];
     return id;
   };

@@ -81,6 +81,29 @@ describe("parseScheduleHeaders", () => {
     });
   });
 
+  it("judges a URL seen before like a new one: its href, under each header's own name; a refused one stays refused", () => {
+    const same = "HTTPS://Example.com:443/a/../hook";
+    for (let i = 0; i < 3; i++) {
+      const spec = parseScheduleHeaders(headers({ "ttr-url": same, "ttr-callback-url": same, "ttr-failure-url": same }), CTX);
+      expect(spec.url).toBe("https://example.com/hook");
+      expect(spec.delivery.callbackUrl).toBe("https://example.com/hook");
+      expect(spec.urls.map((u) => [u.header, u.url.href])).toEqual([
+        ["ttr-url", "https://example.com/hook"],
+        ["ttr-callback-url", "https://example.com/hook"],
+        ["ttr-failure-url", "https://example.com/hook"],
+      ]);
+    }
+    for (let i = 0; i < 2; i++) {
+      expect(failure(headers({ "ttr-url": "https://user:pw@example.com/" })).message).toMatch(/ttr-url .*credentials/);
+      expect(failure(headers({ "ttr-callback-url": "https://user:pw@example.com/" })).message).toMatch(/ttr-callback-url .*credentials/);
+    }
+    // Many more distinct URLs than are remembered: each still parses to its own href.
+    for (let i = 0; i < 1500; i++) {
+      expect(parseScheduleHeaders(headers({ "ttr-url": `https://example.com/${i}` }), CTX).url).toBe(`https://example.com/${i}`);
+    }
+    expect(parseScheduleHeaders(headers({ "ttr-url": same }), CTX).url).toBe("https://example.com/hook");
+  });
+
   it("parses every optional header", () => {
     const spec = parseScheduleHeaders(
       headers({

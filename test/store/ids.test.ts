@@ -44,4 +44,14 @@ describe("id generator", () => {
     expect(clamped > at).toBe(true);
     expect(decodeTime(clamped)).toBe(t);
   });
+
+  it("carries each id's own time when the clock moves, stays and steps back between ids", () => {
+    const times = [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_031, 1_700_000_001_024, 1_700_000_001_024, 1_764_000_000_000];
+    let i = 0;
+    const next = createIdGenerator(() => times[i] as number);
+    for (i = 0; i < times.length; i++) expect(decodeTime(next())).toBe(times[i]);
+    // A clock that steps back stamps the last time again (monotonic), then moves on.
+    expect(decodeTime(next(1_600_000_000_000))).toBe(1_764_000_000_000);
+    expect(decodeTime(next(1_764_000_000_001))).toBe(1_764_000_000_001);
+  });
 });
