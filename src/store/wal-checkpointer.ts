@@ -44,11 +44,13 @@ export interface WalCheckpointerOptions {
   restartDelayMs?: number;
   /** Tests only: the module the thread loads as its SQLite driver (default: better-sqlite3). */
   driver?: string;
+  /** Tests only: how long a thread must have run for its death to restart the delays (default: a minute). */
+  healthyRunMs?: number;
 }
 
 const MAX_RESTART_DELAY_MS = 60_000;
 /** A thread that ran this long before dying was healthy: the next restart waits the first delay again. */
-const HEALTHY_RUN_MS = 60_000;
+const DEFAULT_HEALTHY_RUN_MS = 60_000;
 
 /**
  * Starts the thread that checkpoints `path`'s WAL. `onError` hears when checkpoints start failing
@@ -64,6 +66,7 @@ export function startWalCheckpointer(
 ): WalCheckpointer {
   const driver = options.driver ?? createRequire(import.meta.url).resolve("better-sqlite3");
   const firstDelayMs = options.restartDelayMs ?? 1_000;
+  const healthyRunMs = options.healthyRunMs ?? DEFAULT_HEALTHY_RUN_MS;
   let delayMs = firstDelayMs;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | null = null;
@@ -81,7 +84,7 @@ export function startWalCheckpointer(
       worker.once("exit", (code) => {
         resolve();
         if (stopping) return;
-        if (Date.now() - startedAt >= HEALTHY_RUN_MS) delayMs = firstDelayMs;
+        if (Date.now() - startedAt >= healthyRunMs) delayMs = firstDelayMs;
         onError(`the checkpointing thread exited (code ${code}); starting it again in ${delayMs} ms`);
         restartTimer = setTimeout(() => {
           restartTimer = null;

@@ -92,6 +92,42 @@ describe("SQLite file ownership", () => {
     }
   });
 
+  it("waits the first delay again after a thread that died having run long enough to count as healthy", async () => {
+    const temp = makeTempDir();
+    // A driver whose first two threads die as they start, whose third runs for 3 s (healthy at
+    // 1.5 s, well above a thread's start-up even on a slow machine) and then dies, and whose later
+    // threads die as they start again.
+    const driver = join(temp.dir, "flaky-driver.cjs");
+    const loads = join(temp.dir, "loads");
+    writeFileSync(loads, "0");
+    writeFileSync(
+      driver,
+      `const fs = require("node:fs");
+const n = Number(fs.readFileSync(${JSON.stringify(loads)}, "utf8")) + 1;
+fs.writeFileSync(${JSON.stringify(loads)}, String(n));
+if (n !== 3) throw new Error("thread " + n + " dies at once");
+setTimeout(() => { throw new Error("thread 3 dies after a healthy run"); }, 3000);
+module.exports = class { pragma() {} close() {} };`,
+    );
+    const messages: string[] = [];
+    const exits = () => messages.filter((m) => m.includes("exited"));
+    const checkpointer = startWalCheckpointer(join(temp.dir, "hourglass.db"), "NORMAL", (m) => messages.push(m), {
+      driver,
+      restartDelayMs: 5,
+      healthyRunMs: 1500,
+    });
+    try {
+      await vi.waitFor(() => expect(exits().length).toBeGreaterThanOrEqual(5), { timeout: 10_000, interval: 10 });
+      expect(messages).toContain("thread 3 dies after a healthy run");
+      const delays = exits().map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
+      // 5, 10 while dying at start; the healthy thread's death restarts at 5; then doubling again.
+      expect(delays.slice(0, 5)).toEqual([5, 10, 5, 10, 20]);
+    } finally {
+      await checkpointer.stop();
+      temp.remove();
+    }
+  });
+
   it("enforces one pending instance per generator in the schema itself", async () => {
     const temp = makeTempDir();
     const path = join(temp.dir, "hourglass.db");
