@@ -37,7 +37,12 @@ export interface SyncCommits {
 }
 
 type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
-type Queued<DB> = ({ sync: false; work: Work<DB, unknown> } & Settle) | ({ sync: true; work: SyncWork<unknown> } & Settle);
+type Queued<DB> =
+  | ({ sync: false; work: Work<DB, unknown> } & Settle)
+  | ({ sync: true; work: SyncWork<unknown>; gather: boolean } & Settle);
+
+/** Most extra event-loop turns a transaction of gathering items waits while more keep arriving. */
+export const MAX_GATHER_TURNS = 4;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -52,11 +57,24 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * end of the current event-loop turn (`setImmediate`), so every request parsed in the same turn
  * shares their transaction, committed in one synchronous call, under the rules of
  * {@link SyncCommits}. Items are committed in submission order.
+ *
+ * Synchronous items may also ask to be gathered (new one-shots from /schedule): while the queue
+ * holds only such items and it grew during the last turn, the commit waits one more turn — up to
+ * {@link MAX_GATHER_TURNS}, and never past `maxBatch` items — since a burst of requests is still
+ * arriving. Fewer, larger transactions write fewer pages per item: each commit rewrites the
+ * last page of every index and the quota row, whatever its size. A lone request does not wait
+ * (nothing arrived after it), and an item that is not gathering (a claim, an outcome) ends the
+ * wait at the end of its own turn.
  */
 export class GroupCommitter<DB> {
   private queue: Queued<DB>[] = [];
   private draining = false;
   private drainScheduled = false;
+  /** Queued synchronous items that did not ask to be gathered. */
+  private notGathering = 0;
+  /** Extra turns the scheduled commit has waited, and the queue length it last saw. */
+  private gatherTurns = 0;
+  private lengthSeen = 0;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -76,19 +94,34 @@ export class GroupCommitter<DB> {
     });
   }
 
-  runSync<T>(work: SyncWork<T>): Promise<T> {
+  /** `gather`: the commit may wait a few turns while more items arrive (see the class comment). */
+  runSync<T>(work: SyncWork<T>, options: { gather?: boolean } = {}): Promise<T> {
     if (this.sync === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
+    const gather = options.gather === true;
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ sync: true, work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ sync: true, work, gather, resolve: resolve as (value: unknown) => void, reject });
+      if (!gather) this.notGathering++;
       if (!this.draining && !this.drainScheduled) {
         this.drainScheduled = true;
-        setImmediate(() => {
-          this.drainScheduled = false;
-          if (!this.draining) void this.drain();
-        });
+        this.gatherTurns = 0;
+        this.lengthSeen = this.queue.length;
+        setImmediate(this.endOfTurn);
       }
     });
   }
+
+  /** At the end of a turn with synchronous items queued: commit them, or wait a turn more. */
+  private readonly endOfTurn = (): void => {
+    const grew = this.queue.length > this.lengthSeen;
+    this.lengthSeen = this.queue.length;
+    if (grew && this.notGathering === 0 && this.gatherTurns < MAX_GATHER_TURNS && this.queue.length < this.maxBatch) {
+      this.gatherTurns++;
+      setImmediate(this.endOfTurn);
+      return;
+    }
+    this.drainScheduled = false;
+    if (!this.draining) void this.drain();
+  };
 
   private async drain(): Promise<void> {
     this.draining = true;
@@ -108,7 +141,9 @@ export class GroupCommitter<DB> {
     const kind = this.queue[0]?.sync;
     let n = 0;
     while (n < this.queue.length && n < this.maxBatch && this.queue[n]?.sync === kind) n++;
-    return this.queue.splice(0, n);
+    const batch = this.queue.splice(0, n);
+    for (const item of batch) if (item.sync && !item.gather) this.notGathering--;
+    return batch;
   }
 
   private async commit(batch: Queued<DB>[]): Promise<void> {

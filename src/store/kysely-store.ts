@@ -77,6 +77,8 @@ class CustomKeyRace extends Error {}
 
 const MAX_TRANSACTION_RETRIES = 5;
 const GROUP_COMMIT_MAX_BATCH = 256;
+/** New one-shots may wait a few turns for more /schedule requests to share their commit. */
+const GATHER = { gather: true } as const;
 /**
  * The status lists are SQL literals, never bound parameters: the partial indexes
  * (`triggers_due`, `triggers_due_by_project`, `triggers_finished`) repeat them, and SQLite only
@@ -237,7 +239,7 @@ export class KyselyStore implements Store {
   async scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult> {
     const prepared = this.prepared;
     if (prepared !== null && input.triggerId === null && input.customKey === null) {
-      return this.committer.runSync(() => prepared.insertJob(input));
+      return this.committer.runSync(() => prepared.insertJob(input), GATHER);
     }
     return this.transaction(async (trx) => {
       if (input.triggerId !== null) {

@@ -1,7 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { type Generated, Kysely, SqliteDialect } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GroupCommitter } from "../../src/store/group-commit.js";
+import { GroupCommitter, MAX_GATHER_TURNS } from "../../src/store/group-commit.js";
 
 interface DB {
   items: { id: Generated<number>; label: string };
@@ -105,6 +105,101 @@ describe("group commit", () => {
       // A lone item later gets a transaction of its own.
       expect(await committer.runSync(insertSync("c"))).toBe("c");
       expect(controls).toEqual(["BEGIN", "COMMIT", "BEGIN", "COMMIT"]);
+    });
+
+    /** Resolves after the committer's end-of-turn check of the current turn (scheduled before it). */
+    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    /** Synchronous commits that record how many items each transaction held. */
+    const sizedCommits = (sizes: number[]) => {
+      let items = 0;
+      return {
+        ...syncCommits(),
+        hooks: { beforeCommit: () => void sizes.push(items), end: () => void (items = 0) },
+        count: () => void items++,
+      };
+    };
+    const counted = (commits: { count: () => void }, label: string) => () => {
+      commits.count();
+      return insertSync(label)();
+    };
+
+    it("lets gathering items of consecutive turns share a transaction while more keep arriving; a quiet turn commits them", async () => {
+      const sizes: number[] = [];
+      const commits = sizedCommits(sizes);
+      const committer = new GroupCommitter(db, 64, () => false, 5, commits);
+      const submitted: Promise<unknown>[] = [];
+      const submit = (label: string, gather: boolean) => submitted.push(committer.runSync(counted(commits, label), { gather }));
+      submit("t0-a", true);
+      submit("t0-b", true);
+      await nextTurn();
+      submit("t1-a", true);
+      submit("t1-b", true);
+      await Promise.all(submitted);
+      expect(sizes).toEqual([4]);
+      expect(labels()).toEqual(["t0-a", "t0-b", "t1-a", "t1-b"]);
+
+      // The same arrivals without gathering: a transaction per turn, as before.
+      sizes.length = 0;
+      submitted.length = 0;
+      submit("u0-a", false);
+      submit("u0-b", false);
+      await nextTurn();
+      submit("u1-a", false);
+      submit("u1-b", false);
+      await Promise.all(submitted);
+      expect(sizes).toEqual([2, 2]);
+    });
+
+    it("does not keep a lone gathering item waiting, and commits at the end of the turn once a non-gathering item is queued", async () => {
+      const sizes: number[] = [];
+      const commits = sizedCommits(sizes);
+      const committer = new GroupCommitter(db, 64, () => false, 5, commits);
+      // Nothing arrives after it: committed at the end of its own turn, before the test's next turn.
+      let settled = false;
+      const lone = committer.runSync(counted(commits, "lone"), { gather: true }).then(() => (settled = true));
+      await nextTurn();
+      expect(settled).toBe(true);
+      await lone;
+      // A claim or an outcome among gathering items: no waiting for the next arrivals.
+      const first = [
+        committer.runSync(counted(commits, "g1"), { gather: true }),
+        committer.runSync(counted(commits, "claim")),
+        committer.runSync(counted(commits, "g2"), { gather: true }),
+      ];
+      await nextTurn();
+      const second = committer.runSync(counted(commits, "g3"), { gather: true });
+      await Promise.all([...first, second]);
+      expect(sizes).toEqual([1, 3, 1]);
+    });
+
+    it("stops gathering after a few turns while items keep arriving, and at the batch limit", async () => {
+      const sizes: number[] = [];
+      const commits = sizedCommits(sizes);
+      const committer = new GroupCommitter(db, 64, () => false, 5, commits);
+      const submitted: Promise<unknown>[] = [];
+      // Two at first, then one every turn for 20 turns: waiting MAX_GATHER_TURNS turns at most.
+      submitted.push(committer.runSync(counted(commits, "first-0"), { gather: true }));
+      submitted.push(committer.runSync(counted(commits, "first-1"), { gather: true }));
+      for (let turn = 0; turn < 20; turn++) {
+        await nextTurn();
+        submitted.push(committer.runSync(counted(commits, `turn-${turn}`), { gather: true }));
+      }
+      await Promise.all(submitted);
+      expect(sizes[0]).toBe(2 + MAX_GATHER_TURNS);
+      expect(sizes.reduce((a, b) => a + b)).toBe(22);
+
+      // A batch limit of 4: four gathering items arriving at once are committed at the end of their turn.
+      const limited: number[] = [];
+      const limitedCommits = sizedCommits(limited);
+      const small = new GroupCommitter(db, 4, () => false, 5, limitedCommits);
+      const batch = ["l0", "l1", "l2", "l3"].map((label) => small.runSync(counted(limitedCommits, label), { gather: true }));
+      let batchSettled = false;
+      void Promise.all(batch).then(() => (batchSettled = true));
+      await nextTurn();
+      expect(batchSettled).toBe(true);
+      const later = small.runSync(counted(limitedCommits, "l4"), { gather: true });
+      await Promise.all([...batch, later]);
+      expect(limited).toEqual([4, 1]);
     });
 
     it("keeps submission order across synchronous and Kysely work", async () => {
