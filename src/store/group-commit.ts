@@ -110,6 +110,19 @@ export class GroupCommitter<DB> {
     });
   }
 
+  /**
+   * Commits everything queued now, without waiting for the end of the turn or for more items to
+   * gather, and resolves once nothing is queued or being committed: the store calls it before it
+   * closes the connection, so work accepted before a shutdown is committed, not failed.
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.draining) await new Promise<void>((resolve) => setImmediate(resolve)); // a Kysely batch is awaiting its database
+      else if (this.queue.length > 0) await this.drain();
+      else return;
+    }
+  }
+
   /** At the end of a turn with synchronous items queued: commit them, or wait a turn more. */
   private readonly endOfTurn = (): void => {
     const grew = this.queue.length > this.lengthSeen;

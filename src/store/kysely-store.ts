@@ -555,6 +555,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.committer.flush();
     await this.db.destroy();
     await this.release();
   }

@@ -202,6 +202,23 @@ describe("group commit", () => {
       expect(limited).toEqual([4, 1]);
     });
 
+    it("flushes on demand: what is queued is committed without waiting for the turn to end, Kysely work included", async () => {
+      const sizes: number[] = [];
+      const commits = sizedCommits(sizes);
+      const committer = new GroupCommitter(db, 64, () => false, 5, commits);
+      const settled: string[] = [];
+      const track = (p: Promise<unknown>) => void p.then((v) => settled.push(String(v)));
+      track(committer.runSync(counted(commits, "gathering"), { gather: true }));
+      track(committer.runSync(counted(commits, "plain")));
+      track(committer.run(insert("kysely")));
+      await committer.flush();
+      expect(settled.sort()).toEqual(["gathering", "kysely", "plain"]);
+      expect(labels()).toEqual(["gathering", "plain", "kysely"]);
+      await committer.flush(); // nothing queued: returns at once
+      await nextTurn(); // the end-of-turn check scheduled before the flush finds nothing to do
+      expect(sizes).toEqual([2]);
+    });
+
     it("keeps submission order across synchronous and Kysely work", async () => {
       const committer = new GroupCommitter(db, 64, () => false, 5, syncCommits());
       await Promise.all([

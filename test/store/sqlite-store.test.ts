@@ -128,6 +128,24 @@ module.exports = class { pragma() {} close() {} };`,
     }
   });
 
+  it("commits the /schedule work already queued when it closes, instead of failing it", async () => {
+    const temp = makeTempDir();
+    const path = join(temp.dir, "hourglass.db");
+    const store = openSqliteStore({ ...options, path });
+    const projectId = await store.ensureApiKey("a".repeat(64), "hg_a", 0);
+    // Queued in this turn, waiting for the group commit at its end; the store closes meanwhile.
+    const queued = Array.from({ length: 5 }, () => store.scheduleJob(jobInput(projectId)));
+    await store.close();
+    const ids = (await Promise.all(queued)).map((r) => r.id);
+    const raw = new BetterSqlite3(path, { readonly: true });
+    try {
+      expect(raw.prepare("SELECT id FROM triggers ORDER BY id").all().map((r) => (r as { id: string }).id)).toEqual(ids);
+    } finally {
+      raw.close();
+      temp.remove();
+    }
+  });
+
   it("enforces one pending instance per generator in the schema itself", async () => {
     const temp = makeTempDir();
     const path = join(temp.dir, "hourglass.db");
