@@ -10,6 +10,11 @@ import { describeStoreContract, generatorInput, jobInput, request } from "./stor
 
 const options = { synchronous: "NORMAL" as const, runMissedCap: 100, missedGraceMs: 60_000 };
 
+/** The restart delays a checkpointer announced in its messages, in order. */
+function restartDelays(messages: readonly string[]): number[] {
+  return messages.filter((m) => m.includes("exited")).map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
+}
+
 describeStoreContract("SQLite file", async () => {
   const temp = makeTempDir();
   const store = openSqliteStore({ ...options, path: join(temp.dir, "hourglass.db") });
@@ -79,13 +84,11 @@ describe("SQLite file ownership", () => {
     const driver = join(temp.dir, "broken-driver.cjs");
     writeFileSync(driver, 'throw new Error("no driver here");');
     const messages: string[] = [];
-    const exits = () => messages.filter((m) => m.includes("exited"));
     const checkpointer = startWalCheckpointer(join(temp.dir, "hourglass.db"), "NORMAL", (m) => messages.push(m), { driver, restartDelayMs: 5 });
     try {
-      await vi.waitFor(() => expect(exits().length).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
+      await vi.waitFor(() => expect(restartDelays(messages).length).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
       expect(messages).toContain("no driver here");
-      const delays = exits().map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
-      expect(delays.slice(0, 3)).toEqual([5, 10, 20]);
+      expect(restartDelays(messages).slice(0, 3)).toEqual([5, 10, 20]);
     } finally {
       await checkpointer.stop();
       temp.remove();
@@ -110,18 +113,16 @@ setTimeout(() => { throw new Error("thread 3 dies after a healthy run"); }, 3000
 module.exports = class { pragma() {} close() {} };`,
     );
     const messages: string[] = [];
-    const exits = () => messages.filter((m) => m.includes("exited"));
     const checkpointer = startWalCheckpointer(join(temp.dir, "hourglass.db"), "NORMAL", (m) => messages.push(m), {
       driver,
       restartDelayMs: 5,
       healthyRunMs: 1500,
     });
     try {
-      await vi.waitFor(() => expect(exits().length).toBeGreaterThanOrEqual(5), { timeout: 10_000, interval: 10 });
+      await vi.waitFor(() => expect(restartDelays(messages).length).toBeGreaterThanOrEqual(5), { timeout: 10_000, interval: 10 });
       expect(messages).toContain("thread 3 dies after a healthy run");
-      const delays = exits().map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
       // 5, 10 while dying at start; the healthy thread's death restarts at 5; then doubling again.
-      expect(delays.slice(0, 5)).toEqual([5, 10, 5, 10, 20]);
+      expect(restartDelays(messages).slice(0, 5)).toEqual([5, 10, 5, 10, 20]);
     } finally {
       await checkpointer.stop();
       temp.remove();
