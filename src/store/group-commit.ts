@@ -39,7 +39,7 @@ export interface SyncCommits {
 type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type Queued<DB> =
   | ({ sync: false; work: Work<DB, unknown> } & Settle)
-  | ({ sync: true; work: SyncWork<unknown>; gather: boolean } & Settle);
+  | ({ sync: true; work: SyncWork<unknown> } & Settle);
 
 /** Most extra event-loop turns a transaction of gathering items waits while more keep arriving. */
 export const MAX_GATHER_TURNS = 4;
@@ -69,9 +69,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommitter<DB> {
   private queue: Queued<DB>[] = [];
   private draining = false;
+  /** The drain in progress while it waits on the database (a Kysely batch); null otherwise. */
+  private waitingDrain: Promise<void> | null = null;
   private drainScheduled = false;
-  /** Queued synchronous items that did not ask to be gathered. */
-  private notGathering = 0;
+  /** Whether the scheduled commit may wait for more: every item queued since it was scheduled asked to gather. */
+  private mayGather = false;
   /** Extra turns the scheduled commit has waited, and the queue length it last saw. */
   private gatherTurns = 0;
   private lengthSeen = 0;
@@ -90,7 +92,7 @@ export class GroupCommitter<DB> {
   run<T>(work: Work<DB, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ sync: false, work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) void this.startDrain();
     });
   }
 
@@ -99,10 +101,12 @@ export class GroupCommitter<DB> {
     if (this.sync === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
     const gather = options.gather === true;
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ sync: true, work, gather, resolve: resolve as (value: unknown) => void, reject });
-      if (!gather) this.notGathering++;
-      if (!this.draining && !this.drainScheduled) {
+      this.queue.push({ sync: true, work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.drainScheduled) {
+        this.mayGather &&= gather;
+      } else if (!this.draining) {
         this.drainScheduled = true;
+        this.mayGather = gather;
         this.gatherTurns = 0;
         this.lengthSeen = this.queue.length;
         setImmediate(this.endOfTurn);
@@ -116,25 +120,28 @@ export class GroupCommitter<DB> {
    * closes the connection, so work accepted before a shutdown is committed, not failed.
    */
   async flush(): Promise<void> {
-    for (;;) {
-      if (this.draining) await new Promise<void>((resolve) => setImmediate(resolve)); // a Kysely batch is awaiting its database
-      else if (this.queue.length > 0) await this.drain();
-      else return;
-    }
+    while (this.waitingDrain !== null || this.queue.length > 0) await (this.waitingDrain ?? this.startDrain());
   }
 
   /** At the end of a turn with synchronous items queued: commit them, or wait a turn more. */
   private readonly endOfTurn = (): void => {
     const grew = this.queue.length > this.lengthSeen;
     this.lengthSeen = this.queue.length;
-    if (grew && this.notGathering === 0 && this.gatherTurns < MAX_GATHER_TURNS && this.queue.length < this.maxBatch) {
+    if (grew && this.mayGather && this.gatherTurns < MAX_GATHER_TURNS && this.queue.length < this.maxBatch) {
       this.gatherTurns++;
       setImmediate(this.endOfTurn);
       return;
     }
     this.drainScheduled = false;
-    if (!this.draining) void this.drain();
+    if (!this.draining) void this.startDrain();
   };
+
+  /** Drains the queue, remembering the drain while it waits on the database (for {@link flush}). */
+  private startDrain(): Promise<void> {
+    const drained = this.drain();
+    if (this.draining) this.waitingDrain = drained; // not finished synchronously
+    return drained;
+  }
 
   private async drain(): Promise<void> {
     this.draining = true;
@@ -146,6 +153,7 @@ export class GroupCommitter<DB> {
       }
     } finally {
       this.draining = false;
+      this.waitingDrain = null;
     }
   }
 
@@ -154,9 +162,7 @@ export class GroupCommitter<DB> {
     const kind = this.queue[0]?.sync;
     let n = 0;
     while (n < this.queue.length && n < this.maxBatch && this.queue[n]?.sync === kind) n++;
-    const batch = this.queue.splice(0, n);
-    for (const item of batch) if (item.sync && !item.gather) this.notGathering--;
-    return batch;
+    return this.queue.splice(0, n);
   }
 
   private async commit(batch: Queued<DB>[]): Promise<void> {
