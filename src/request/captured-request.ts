@@ -81,7 +81,6 @@ export function splitHeaders(rawHeaders: readonly string[], limits: HeaderLimits
   }
 
   const forwarded: HeaderPair[] = [];
-  const forwardedLower: string[] = [];
   const ttr = new Map<string, string[]>();
   let connectionNamed: Set<string> | null = null;
   let bytes = 0;
@@ -111,7 +110,6 @@ export function splitHeaders(rawHeaders: readonly string[], limits: HeaderLimits
       else ttr.set(lower, [value]);
     } else if (!NOT_FORWARDED_HEADERS.has(lower)) {
       forwarded.push([name, value]);
-      forwardedLower.push(lower);
     } else if (lower === "connection") {
       for (const token of value.split(",")) {
         const named = token.trim().toLowerCase();
@@ -122,7 +120,7 @@ export function splitHeaders(rawHeaders: readonly string[], limits: HeaderLimits
   // A header named by Connection is hop-by-hop wherever it appears, before or after it.
   if (connectionNamed === null) return { forwarded, ttr };
   const named = connectionNamed;
-  return { forwarded: forwarded.filter((_, i) => !named.has(forwardedLower[i] as string)), ttr };
+  return { forwarded: forwarded.filter(([name]) => !named.has(name.toLowerCase())), ttr };
 }
 
 /**

@@ -14,9 +14,8 @@ export function createIdGenerator(now: () => number = Date.now): (at?: number) =
   let poolOffset = RANDOM_POOL_BYTES;
   let lastTime = -1;
   const lastRandom = new Uint8Array(16);
-  // The time part of the last id: ids made in the same millisecond (a group commit's) share it.
-  let encodedTime = -1;
-  let encodedPrefix = "";
+  // The time part of the ids stamped lastTime: ids made in the same millisecond (a group commit's) share it.
+  let lastTimePrefix = "";
 
   const freshRandom = () => {
     if (poolOffset + 16 > RANDOM_POOL_BYTES) {
@@ -46,13 +45,10 @@ export function createIdGenerator(now: () => number = Date.now): (at?: number) =
       increment();
     } else {
       lastTime = time;
+      lastTimePrefix = encodeTime(time);
       freshRandom();
     }
-    if (time !== encodedTime) {
-      encodedTime = time;
-      encodedPrefix = encodeTime(time);
-    }
-    let id = encodedPrefix;
+    let id = lastTimePrefix;
     for (let i = 0; i < 16; i++) id += CROCKFORD[lastRandom[i] as number];
     return id;
   };
