@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import ipaddr from "ipaddr.js";
+import { BoundedCache } from "../bounded-cache.js";
 
 /**
  * The egress policy: which addresses Hourglass may send requests to. Pure: no DNS, no sockets.
@@ -224,12 +225,11 @@ export function createEgressPolicy(allowed: readonly string[]): EgressPolicy {
   // A decision depends only on (ip, hostname) and this policy, and the same few targets come
   // back on every /schedule and delivery: decisions are remembered (parsing the address and
   // walking the tables was ≈ 2% of a /schedule).
-  const decided = new Map<string, EgressDecision>();
+  const decided = new BoundedCache<string, EgressDecision>(MAX_REMEMBERED_DECISIONS);
   function checkAddress(ip: string, hostname: string): EgressDecision {
     const key = `${ip} ${hostname}`; // neither holds a space
     let decision = decided.get(key);
     if (decision === undefined) {
-      if (decided.size >= MAX_REMEMBERED_DECISIONS) decided.clear();
       decision = judgeAddress(ip, hostname);
       decided.set(key, decision);
     }

@@ -1,3 +1,4 @@
+import { BoundedCache } from "../bounded-cache.js";
 import { UnauthorizedError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { digestsEqual, hashApiKey } from "./api-key.js";
@@ -28,7 +29,7 @@ export interface Authenticator {
  * this process forgets them at once when a key is revoked through its admin API.
  */
 export function createAuthenticator(store: Store, now: () => number): Authenticator {
-  const cache = new Map<string, { caller: Caller; expiresAt: number }>();
+  const cache = new BoundedCache<string, { caller: Caller; expiresAt: number }>(CACHE_MAX_ENTRIES);
   const cached = (apiKey: string | undefined): Caller | undefined => {
     if (apiKey === undefined) return undefined;
     const entry = cache.get(apiKey);
@@ -47,7 +48,6 @@ export function createAuthenticator(store: Store, now: () => number): Authentica
       throw new UnauthorizedError("invalid_api_key", "The API key is not valid.");
     }
     const caller = { projectId: found.projectId, rateLimit: found.rateLimit };
-    if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
     cache.set(apiKey, { caller, expiresAt: now() + CACHE_TTL_MS });
     return caller;
   };

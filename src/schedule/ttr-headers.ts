@@ -1,3 +1,4 @@
+import { BoundedCache } from "../bounded-cache.js";
 import { InvalidInputError } from "../errors.js";
 import { parseScheduledAt } from "./scheduled-at.js";
 import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec } from "./types.js";
@@ -182,7 +183,7 @@ const MAX_REMEMBERED_URLS = 1024;
  * target a few endpoints, and parsing one costs more than a map lookup. Shared between requests,
  * so nothing may change them (they are only read: their href, and their parts by the egress check).
  */
-const validUrls = new Map<string, Readonly<URL>>();
+const validUrls = new BoundedCache<string, Readonly<URL>>(MAX_REMEMBERED_URLS);
 
 /** Validates an http(s) URL header into its normalized form, and adds the parsed URL to `parsed`. */
 function parseUrl(value: string, name: string, parsed: ParsedUrlHeader[]): string {
@@ -192,7 +193,6 @@ function parseUrl(value: string, name: string, parsed: ParsedUrlHeader[]): strin
     return known.href;
   }
   const url = validateUrl(value, name);
-  if (validUrls.size >= MAX_REMEMBERED_URLS) validUrls.delete(validUrls.keys().next().value as string);
   validUrls.set(value, url);
   parsed.push({ header: name, url });
   return url.href;
