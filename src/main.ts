@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { serve } from "@hono/node-server";
+import { createServer } from "node:http";
 import { pino } from "pino";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   }
 
   service.start();
-  const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    log.info({ port: info.port, host: config.host, database: config.database.path }, "hourglass listening");
+  const server = createServer(service.requestListener);
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : config.port;
+    log.info({ port, host: config.host, database: config.database.path }, "hourglass listening");
   });
 
   let shuttingDown = false;

@@ -10,8 +10,9 @@ import type { HostResolver } from "./egress/guarded-lookup.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./http/api-key.js";
 import { createApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
+import type { AppDeps, AppEnv } from "./http/context.js";
+import { type RequestListener, createRequestListener } from "./http/node-listener.js";
 import { createRateLimiter } from "./http/rate-limiter.js";
-import type { AppEnv } from "./http/context.js";
 import { type Metrics, createMetrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
 
@@ -20,6 +21,8 @@ const SIGNING_SECRETS_TTL_MS = 5_000;
 
 export interface Service {
   app: Hono<AppEnv>;
+  /** The Node request listener to serve: {@link app}, with `/schedule` answered without Hono. */
+  requestListener: RequestListener;
   store: Store;
   dispatcher: Dispatcher;
   metrics: Metrics;
@@ -73,7 +76,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     (error) => log.error({ err: error }, "history pruning failed; will try again"),
   );
   const metrics = createMetrics(dispatcher, store);
-  const app = createApp({
+  const deps: AppDeps = {
     store,
     clock,
     limits: config.limits,
@@ -85,10 +88,12 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     onScheduled: (dueAt) => dispatcher.notify(dueAt),
     metrics,
     logError: (error) => log.error({ err: error }, "unhandled error in request"),
-  });
+  };
+  const app = createApp(deps);
 
   return {
     app,
+    requestListener: createRequestListener(app, deps),
     store,
     dispatcher,
     metrics,

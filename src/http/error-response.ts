@@ -20,15 +20,28 @@ export interface ErrorBody {
   message: string;
 }
 
+/** An error as an HTTP answer: status, JSON body, extra headers. */
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  headers: Record<string, string> | undefined;
+}
+
 /**
- * The one place that turns an error into an HTTP response. Domain errors keep their code and
+ * The one place that turns an error into an HTTP answer. Domain errors keep their code and
  * message; anything else is a 500 whose details go to the log, never to the client.
  */
-export function errorResponse(c: Context, error: unknown, logUnexpected: (error: unknown) => void): Response {
+export function errorAnswer(error: unknown, logUnexpected: (error: unknown) => void): ErrorAnswer {
   if (error instanceof HourglassError) {
-    if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
-    return c.json<ErrorBody>({ error: error.code, message: error.message }, STATUS_BY_KIND[error.kind]);
+    const headers = error instanceof RateLimitedError ? { "Retry-After": String(error.retryAfterSeconds) } : undefined;
+    return { status: STATUS_BY_KIND[error.kind], body: { error: error.code, message: error.message }, headers };
   }
   logUnexpected(error);
-  return c.json<ErrorBody>({ error: "internal_error", message: "Something went wrong on our side; it has been logged." }, 500);
+  return { status: 500, body: { error: "internal_error", message: "Something went wrong on our side; it has been logged." }, headers: undefined };
+}
+
+/** {@link errorAnswer} as a Hono response. */
+export function errorResponse(c: Context, error: unknown, logUnexpected: (error: unknown) => void): Response {
+  const { status, body, headers } = errorAnswer(error, logUnexpected);
+  return c.json<ErrorBody>(body, status, headers);
 }

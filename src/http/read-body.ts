@@ -12,9 +12,9 @@ export async function readBodyLimited(
   request: Request,
   maxBytes: number,
 ): Promise<Uint8Array> {
+  if (incoming !== undefined) return readIncomingLimited(incoming, maxBytes);
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  if (incoming !== undefined) return readIncoming(incoming, maxBytes);
   const source: AsyncIterable<Uint8Array> | null = request.body;
   if (source === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -29,7 +29,9 @@ export async function readBodyLimited(
 }
 
 /** The same from Node's stream, by its events: cheaper than its async iterator on the ingest path. */
-function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+export function readIncomingLimited(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  const declared = declaredLength(incoming.rawHeaders);
+  if (declared !== null && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
   if (incoming.readableEnded) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -67,6 +69,15 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint
     incoming.on("error", onError);
     incoming.on("close", onClose);
   });
+}
+
+/** Content-Length from the raw header list (`incoming.headers` would build an object of all of them). */
+function declaredLength(rawHeaders: readonly string[]): string | null {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 14 && name.toLowerCase() === "content-length") return rawHeaders[i + 1] as string;
+  }
+  return null;
 }
 
 function tooLarge(maxBytes: number): PayloadTooLargeError {

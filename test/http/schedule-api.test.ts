@@ -9,11 +9,20 @@ const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 type Json = any;
 const json = async (res: Response | Promise<Response>): Promise<Json> => (await res).json();
 
-describe("HTTP API (in-process, manual clock, dispatcher off)", () => {
+/**
+ * Every test runs twice: in-process through the Hono application, and over a real socket through
+ * the request listener `hourglass` serves, which answers `/schedule` without Hono.
+ */
+const TRANSPORTS = [
+  { transport: "in-process, through Hono", listen: false },
+  { transport: "over a socket, through the served request listener", listen: true },
+];
+
+describe.each(TRANSPORTS)("HTTP API ($transport; manual clock, dispatcher off)", ({ listen }) => {
   let hg: TestHourglass;
   let clock: ManualClock;
 
-  const call = (path: string, init: RequestInit = {}) => hg.service.app.request(path, init);
+  const call = (path: string, init: RequestInit = {}) => (listen ? fetch(`${hg.url}${path}`, init) : hg.service.app.request(path, init));
   const schedule = (headers: Record<string, string>, init: RequestInit = {}) =>
     call("/schedule", {
       method: "POST",
@@ -23,7 +32,7 @@ describe("HTTP API (in-process, manual clock, dispatcher off)", () => {
 
   beforeEach(async () => {
     clock = new ManualClock(T0);
-    hg = await startHourglass({ clock, dispatch: false, env: { HOURGLASS_MAX_BODY_BYTES: "64", HOURGLASS_MAX_HEADER_COUNT: "20" } });
+    hg = await startHourglass({ clock, dispatch: false, listen, env: { HOURGLASS_MAX_BODY_BYTES: "64", HOURGLASS_MAX_HEADER_COUNT: "20" } });
   });
   afterEach(async () => {
     await hg.close();
@@ -115,6 +124,25 @@ describe("HTTP API (in-process, manual clock, dispatcher off)", () => {
       const many = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`x-h${i}`, "v"]));
       const res = await schedule({ "ttr-scheduled-at": "now", ...many });
       expect(res.status).toBe(431);
+    });
+
+    it("answers 429 with Retry-After once the project's rate limit is spent", async () => {
+      await hg.service.store.updateProject(hg.projectId, { rateLimit: 1 }, T0);
+      expect((await schedule({ "ttr-scheduled-at": "now | add 1h" })).status).toBe(200);
+      const limited = await schedule({ "ttr-scheduled-at": "now | add 1h" });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("retry-after")).toBe("1");
+      expect(limited.headers.get("content-type")).toBe("application/json");
+      expect(await json(limited)).toEqual({ error: "rate_limited", message: expect.any(String) });
+    });
+
+    it("answers 500 without the details when something unexpected fails", async () => {
+      hg.service.store.scheduleJob = () => Promise.reject(new Error("disk on fire at /var/lib/secret"));
+      const res = await schedule({ "ttr-scheduled-at": "now | add 1h" });
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: "internal_error", message: expect.any(String) });
+      expect(text).not.toContain("disk on fire");
     });
 
     it("answers 404 for an unknown or foreign trigger id, 410 for a cancelled one", async () => {

@@ -1,7 +1,6 @@
-import type { Server as HttpServer } from "node:http";
+import { type Server as HttpServer, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type ServerType, serve } from "@hono/node-server";
 import { pino } from "pino";
 import { type Clock, systemClock } from "../../src/clock.js";
 import { type Config, loadConfig } from "../../src/config.js";
@@ -27,7 +26,8 @@ export interface TestHourglass {
 
 /**
  * A full Hourglass on a real SQLite file in a temp dir, with two projects (API_KEY and
- * OTHER_API_KEY). With `listen`, also a real HTTP server on 127.0.0.1:0.
+ * OTHER_API_KEY). With `listen`, also a real HTTP server on 127.0.0.1:0, served as `hourglass`
+ * serves (the service's request listener: `/schedule` without Hono, the rest through it).
  */
 export async function startHourglass(options: {
   clock?: Clock;
@@ -61,13 +61,13 @@ export async function startHourglass(options: {
   const projectId = (await store.findApiKey(hashApiKey(API_KEY)))?.projectId as string;
   const otherProjectId = (await store.findApiKey(hashApiKey(OTHER_API_KEY)))?.projectId as string;
   if (options.dispatch !== false) service.start();
-  let server: ServerType | null = null;
+  let server: HttpServer | null = null;
   let url = "";
   if (options.listen) {
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const s = createServer(service.requestListener);
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", () => resolve()));
+    server = s;
+    url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
   }
   return {
     service,
@@ -78,7 +78,7 @@ export async function startHourglass(options: {
     otherProjectId,
     async close() {
       if (server) {
-        const s = server as HttpServer;
+        const s = server;
         s.closeAllConnections();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
