@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { PayloadTooLargeError } from "../errors.js";
+import { InvalidInputError, PayloadTooLargeError } from "../errors.js";
 
 /**
  * Reads the whole request body as raw bytes, refusing it with {@link PayloadTooLargeError} as
@@ -56,13 +56,15 @@ export function readIncomingLimited(incoming: IncomingMessage, maxBytes: number)
       cleanup();
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
     };
+    // A stream error here is the client's connection failing (reset, or closed mid-body): its
+    // fault, answered as such (if anyone is still listening) and not logged as ours.
     const onError = (error: Error) => {
       cleanup();
-      reject(error);
+      reject(incomplete(error));
     };
     const onClose = () => {
       cleanup();
-      reject(new Error("the client closed the connection before the body was read"));
+      reject(incomplete(undefined));
     };
     incoming.on("data", onData);
     incoming.on("end", onEnd);
@@ -78,6 +80,10 @@ function declaredLength(rawHeaders: readonly string[]): string | null {
     if (name.length === 14 && name.toLowerCase() === "content-length") return rawHeaders[i + 1] as string;
   }
   return null;
+}
+
+function incomplete(cause: unknown): InvalidInputError {
+  return new InvalidInputError("body_incomplete", "The connection ended before the whole request body arrived.", { cause });
 }
 
 function tooLarge(maxBytes: number): PayloadTooLargeError {

@@ -1,4 +1,6 @@
+import { connect } from "node:net";
 import { Readable } from "node:stream";
+import { pino } from "pino";
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
@@ -21,8 +23,13 @@ function chunked(total: number): Readable {
 describe("request body limit on a real socket", () => {
   let hg: TestHourglass;
 
+  /** What the service logged at warn level and above. */
+  let logged: string[];
+
   beforeEach(async () => {
-    hg = await startHourglass({ listen: true, dispatch: false, env: { HOURGLASS_MAX_BODY_BYTES: String(LIMIT) } });
+    logged = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => void logged.push(line) });
+    hg = await startHourglass({ listen: true, dispatch: false, log, env: { HOURGLASS_MAX_BODY_BYTES: String(LIMIT) } });
   });
   afterEach(async () => {
     await hg.close();
@@ -54,5 +61,28 @@ describe("request body limit on a real socket", () => {
     expect(response.statusCode).toBe(413);
     expect(((await response.body.json()) as { error: string }).error).toBe("body_too_large");
     expect(await storedTriggers()).toBe(0);
+  });
+
+  it("stores nothing from a client that goes away mid-body, does not log it as an error, and keeps serving", async () => {
+    const { port } = new URL(hg.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    // The server ends its side once it has seen the request cut short (Node answers 400 itself).
+    const serverDone = new Promise<void>((resolve) => socket.once("end", () => resolve()));
+    socket.on("data", () => {});
+    socket.on("error", () => {});
+    socket.write(
+      "POST /schedule HTTP/1.1\r\nHost: x\r\nttr-api-key: " +
+        API_KEY +
+        "\r\nttr-url: http://127.0.0.1:9/hook\r\nttr-scheduled-at: now | add 1h\r\nContent-Length: 1000\r\n\r\n" +
+        "x".repeat(100),
+    );
+    socket.end(); // 900 bytes short: the server sees the connection end before the body does
+    await serverDone;
+    socket.destroy();
+    const response = await schedule(chunked(10));
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+    expect(await storedTriggers()).toBe(1);
+    expect(logged).toEqual([]);
   });
 });

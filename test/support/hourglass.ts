@@ -1,7 +1,7 @@
 import { type Server as HttpServer, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { type Clock, systemClock } from "../../src/clock.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { hashApiKey } from "../../src/http/api-key.js";
@@ -40,6 +40,8 @@ export async function startHourglass(options: {
   dbPath?: string;
   /** DNS for the deliverer (egress tests). */
   resolveHost?: HostResolver;
+  /** The service's logger (default: silent). */
+  log?: Logger;
 } = {}): Promise<TestHourglass> {
   const temp = makeTempDir();
   const dbPath = options.dbPath ?? join(temp.dir, "hourglass.db");
@@ -53,7 +55,7 @@ export async function startHourglass(options: {
   });
   const clock = options.clock ?? systemClock;
   const store = openSqliteStore({ path: dbPath, synchronous: "NORMAL", runMissedCap: config.runMissedCap, missedGraceMs: config.missedGraceMs });
-  const service = createService(config, store, clock, pino({ level: "silent" }), {
+  const service = createService(config, store, clock, options.log ?? pino({ level: "silent" }), {
     ...(options.random ? { random: options.random } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
