@@ -42,6 +42,7 @@ describe.each(TRANSPORTS)("HTTP API ($transport; manual clock, dispatcher off)",
     it("answers the contract's shape", async () => {
       const res = await schedule({ "ttr-scheduled-at": "now | add 10s" }, { body: "{}" });
       expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json");
       expect(await json(res)).toEqual({
         triggerId: expect.stringMatching(ULID),
         scheduledAt: "2026-03-01T12:00:10.000Z",
@@ -49,6 +50,17 @@ describe.each(TRANSPORTS)("HTTP API ($transport; manual clock, dispatcher off)",
         kind: "job",
         monthQuotaRemaining: null,
       });
+    });
+
+    it("answers the same with a query string on the path (the served listener hands it to Hono)", async () => {
+      const res = await call("/schedule?from=test", {
+        method: "POST",
+        headers: { "ttr-api-key": API_KEY, "ttr-url": "https://example.com/hook", "ttr-scheduled-at": "now | add 10s" },
+        body: "{}",
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(await json(res)).toMatchObject({ scheduledAt: "2026-03-01T12:00:10.000Z", operation: "schedule", kind: "job" });
     });
 
     it("edits in place when the custom key is posted again", async () => {
