@@ -97,9 +97,9 @@ export class GroupCommitter<DB> {
   }
 
   /** `gather`: the commit may wait a few turns while more items arrive (see the class comment). */
-  runSync<T>(work: SyncWork<T>, options: { gather?: boolean } = {}): Promise<T> {
+  runSync<T>(work: SyncWork<T>, options?: { gather?: boolean }): Promise<T> {
     if (this.sync === null) return Promise.reject(new Error("runSync needs a synchronous connection"));
-    const gather = options.gather === true;
+    const gather = options?.gather === true;
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ sync: true, work, resolve: resolve as (value: unknown) => void, reject });
       if (this.drainScheduled) {
