@@ -264,7 +264,7 @@ export function renderDocument(r: BenchResults, command: string): string {
       `Hourglass's dispatcher, BullMQ's Worker and pg-boss's batches all run ${DELIVERY_CONCURRENCY} deliveries at a time.`,
     "- pg-boss is pinned to 10.4.2 in `bench/package.json`: pg-boss 12 needs Node ≥ 22.12, this machine runs Node 20. Its polling is at its minimum, 0.5 s.",
     "- Load generation stays on 127.0.0.1 with bounded request counts and time limits.",
-    "- HTTP: the peers' front ends and the ceiling run on Hono (@hono/node-server); Hourglass answers `/schedule` on `node:http` directly (its other routes go through Hono), which saves it what Hono costs the ceiling, ≈ 4 µs a request.",
+    "- HTTP: the peers' front ends and the ceiling run on Hono (@hono/node-server); Hourglass answers `/schedule` on `node:http` directly (its other routes go through Hono), which saves it what Hono costs the ceiling (measured in pairs once, see bench/README.md; not by this run).",
     ...(m.pinnedStores !== null && m.pinnedStores.length > 0
       ? ["- One core per system under test (see pinning above): a peer's Node process and the store server it needs share the server core, as Hourglass and its embedded SQLite do; the load generator and the sink have the other core."]
       : []),
