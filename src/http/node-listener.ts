@@ -16,13 +16,13 @@ export type RequestListener = (incoming: IncomingMessage, outgoing: ServerRespon
  */
 export function createRequestListener(app: Hono<AppEnv>, deps: AppDeps): RequestListener {
   const viaHono = getRequestListener(app.fetch);
-  const readBody = (incoming: IncomingMessage) => () => readIncomingLimited(incoming, deps.limits.maxBodyBytes);
   return (incoming, outgoing) => {
     if (incoming.url !== "/schedule") {
       void viaHono(incoming, outgoing);
       return;
     }
-    acceptSchedule(deps, { method: incoming.method ?? "GET", rawHeaders: incoming.rawHeaders, readBody: readBody(incoming) }).then(
+    const readBody = () => readIncomingLimited(incoming, deps.limits.maxBodyBytes);
+    acceptSchedule(deps, { method: incoming.method ?? "GET", rawHeaders: incoming.rawHeaders, readBody }).then(
       (answer) => writeJson(outgoing, 200, answer, undefined),
       (error: unknown) => {
         const { status, body, headers } = errorAnswer(error, deps.logError);
