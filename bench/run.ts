@@ -22,6 +22,7 @@ import { type IngestResult, combineIngestRounds, runIngest } from "./workloads/i
 import { runPrecision } from "./workloads/precision.js";
 import { profileWorkload } from "./workloads/profile.js";
 import { runRecovery } from "./workloads/recovery.js";
+import { type StorageFloorRound, combineStorageFloorRounds, prepareFloorTemplate, runStorageFloorRound } from "./workloads/storage-floor.js";
 
 const USAGE = `npm run bench [-- options]
   --quick            small counts, no million-row fixture (fast iteration)
@@ -145,18 +146,31 @@ async function main(): Promise<number> {
     if (runs("ingest")) {
       const systems = [bareHonoAdapter(), hourglass, hourglassFull, ...peers];
       const rounds = systems.map((): (IngestResult | null)[] => []);
-      for (let round = 1; round <= config.ingest.rounds; round++) {
-        for (const [i, adapter] of systems.entries()) {
-          const label = config.ingest.rounds > 1 ? `${adapter.name}, round ${round}` : adapter.name;
-          const stillBusy = taskset() === null ? null : await waitForQuietCore(SERVER_CORE);
-          if (stillBusy !== null) log(`  core ${SERVER_CORE} still ${(stillBusy * 100).toFixed(0)}% busy after 30 s of waiting for it to go quiet`);
-          rounds[i]!.push(await attempt("ingest", label, () => runIngest(adapter, config, activeSink.url)));
+      const floorRounds: (StorageFloorRound | null)[] = [];
+      const floorTemplate = await attempt("ingest", "the durable write alone: template", () => prepareFloorTemplate(activeSink.url));
+      const roundLabel = (name: string, round: number): string => (config.ingest.rounds > 1 ? `${name}, round ${round}` : name);
+      const waitQuiet = async (): Promise<void> => {
+        const stillBusy = taskset() === null ? null : await waitForQuietCore(SERVER_CORE);
+        if (stillBusy !== null) log(`  core ${SERVER_CORE} still ${(stillBusy * 100).toFixed(0)}% busy after 30 s of waiting for it to go quiet`);
+      };
+      try {
+        for (let round = 1; round <= config.ingest.rounds; round++) {
+          for (const [i, adapter] of systems.entries()) {
+            await waitQuiet();
+            rounds[i]!.push(await attempt("ingest", roundLabel(adapter.name, round), () => runIngest(adapter, config, activeSink.url)));
+          }
+          if (floorTemplate === null) continue;
+          await waitQuiet();
+          floorRounds.push(await attempt("ingest", roundLabel("the durable write alone", round), () => runStorageFloorRound(floorTemplate, config)));
         }
+      } finally {
+        await floorTemplate?.dispose();
       }
       for (const measured of rounds) {
         const combined = combineIngestRounds(measured);
         if (combined) results.ingest.push(combined);
       }
+      results.storageFloor = combineStorageFloorRounds(floorRounds, config.ingest.concurrency);
       log(`\n${renderIngest(results)}\n`);
     }
     const ingestRate = (name: string): number | undefined => results.ingest.find((x) => x.system === name)?.acceptedPerSec;

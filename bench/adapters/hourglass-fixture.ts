@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/
 import { resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Pool } from "undici";
-import { kilobyteBody, scheduleHeaders } from "../lib/load.js";
+import { type ScheduleCall, kilobyteBody, scheduleHeaders } from "../lib/load.js";
 import { benchDir, repoRoot } from "../lib/paths.js";
 import { startHourglass } from "./hourglass-process.js";
 
@@ -51,7 +51,7 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
   const started = performance.now();
   const tmp = `${file}.building`;
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) await rm(f, { force: true });
-  const templateId = await createTemplate(tmp);
+  const templateId = await createTemplateTrigger(tmp, { id: "fixture", targetUrl: "http://127.0.0.1:9", scheduledAt: "now | add 30d", body: kilobyteBody() });
   cloneTemplate(tmp, templateId, count);
   await rename(tmp, file);
   const meta: FixtureMeta = { count, schemaHash, builtAt: Date.now(), buildMs: Math.round(performance.now() - started) };
@@ -60,16 +60,16 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
   return file;
 }
 
-async function createTemplate(databasePath: string): Promise<string> {
+/**
+ * Starts Hourglass on a new database at `databasePath`, schedules `call` through `/schedule`,
+ * stops it, and returns the trigger's id: the database then holds the schema, the bench project
+ * and key, and that one trigger as Hourglass stores it.
+ */
+export async function createTemplateTrigger(databasePath: string, call: ScheduleCall): Promise<string> {
   const server = await startHourglass({ databasePath, synchronous: "NORMAL" });
   try {
     const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: 1 });
-    const response = await pool.request({
-      path: "/schedule",
-      method: "POST",
-      headers: scheduleHeaders({ id: "fixture", targetUrl: "http://127.0.0.1:9", scheduledAt: "now | add 30d", body: new Uint8Array() }),
-      body: kilobyteBody(),
-    });
+    const response = await pool.request({ path: "/schedule", method: "POST", headers: scheduleHeaders(call), body: call.body });
     const answer = (await response.body.json()) as { triggerId?: string };
     await pool.close();
     if (response.statusCode !== 200 || typeof answer.triggerId !== "string") {

@@ -44,7 +44,39 @@ export function renderIngest(r: BenchResults): string {
       ? ["accepted/s and the ack latencies are the median round's; \"of ceiling\" and \"Hourglass ÷ this\" are the median of the per-round ratios (runs a few seconds apart)."]
       : []),
     ...cpuShare,
+    ...renderStorageFloor(r),
   ].join("\n");
+}
+
+/** Part of section 1: the ingest's durable write alone, beside the ceiling and Hourglass. */
+function renderStorageFloor(r: BenchResults): string[] {
+  const floor = r.storageFloor;
+  if (floor === null) return [];
+  const ceilingCpu = r.ingest.find((x) => x.system === CEILING)?.serverCpuMicrosPerAccepted ?? null;
+  const hourglassCpu = r.ingest.find((x) => x.system === HOURGLASS)?.serverCpuMicrosPerAccepted ?? null;
+  const floorCpu = floor.serverCpuMicrosPerRow;
+  const budget =
+    floorCpu !== null && ceilingCpu !== null && hourglassCpu !== null
+      ? [
+          "",
+          `50% of the ceiling's rate, with the server core as the bottleneck, means at most 2× the ceiling's CPU per request: the ceiling's own HTTP work plus one ceiling's worth (${num(ceilingCpu, 1)} µs) for everything else. ` +
+            `The durable write alone takes ${num(floorCpu, 1)} µs of it (${pct(floorCpu / ceilingCpu)}); Hourglass's whole request costs the ceiling's plus ${num(hourglassCpu - ceilingCpu, 1)} µs.`,
+        ]
+      : [];
+  return [
+    "",
+    `### The durable write alone — ${floor.rowsPerTransaction} rows per transaction, no HTTP`,
+    "",
+    markdownTable(
+      ["what", "rows/s", "each round", "server-core µs/row", "÷ ceiling's µs/req"],
+      [["SQLite write alone", num(floor.rowsPerSec), floor.roundRates.map((rate) => num(rate)).join(" / "), num(floorCpu, 1), floorCpu === null || ceilingCpu === null ? "–" : times(floorCpu / ceilingCpu)]],
+    ),
+    "",
+    `\`bench/adapters/sqlite-floor-writer.ts\`, pinned to the server core, after each round of the systems above: the row Hourglass stored for this workload's request, cloned with fresh ids and times into an empty store, ` +
+      `${floor.rowsPerTransaction} rows per transaction (one multi-row INSERT and the month-usage upsert, as Hourglass's group commit writes them — the largest group ${floor.rowsPerTransaction} callers can make, so the cheapest per row), ` +
+      "WAL, synchronous=NORMAL, SQLite's own checkpoints. No HTTP, no authentication, no parsing: what storing the requests costs before anything else.",
+    ...budget,
+  ];
 }
 
 /** Section 2: fire burst. */

@@ -6,6 +6,7 @@ import type { FootprintResult } from "../workloads/footprint.js";
 import type { IngestResult } from "../workloads/ingest.js";
 import type { PrecisionResult } from "../workloads/precision.js";
 import type { RecoveryResult } from "../workloads/recovery.js";
+import type { StorageFloorResult } from "../workloads/storage-floor.js";
 
 /** The workloads, in the order they run. */
 export const WORKLOADS = ["ingest", "burst", "precision", "footprint", "recovery"] as const;
@@ -31,6 +32,8 @@ export interface BenchResults {
   skipped: { system: string; reason: string }[];
   failures: { workload: string; system: string; message: string }[];
   ingest: IngestResult[];
+  /** The ingest's durable write alone, measured in the ingest rounds; null when not run. */
+  storageFloor: StorageFloorResult | null;
   burst: BurstResult[];
   precision: PrecisionResult[];
   footprint: FootprintResult[];
@@ -57,6 +60,7 @@ export function emptyResults(config: BenchConfig, machine: MachineDescription, s
     skipped: [],
     failures: [],
     ingest: [],
+    storageFloor: null,
     burst: [],
     precision: [],
     footprint: [],

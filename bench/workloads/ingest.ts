@@ -1,6 +1,6 @@
 import type { Adapter } from "../adapters/adapter.js";
 import type { BenchConfig } from "../lib/bench-config.js";
-import { kilobyteBody, runClosedLoop } from "../lib/load.js";
+import { type ScheduleCall, kilobyteBody, runClosedLoop } from "../lib/load.js";
 import { medianBy, summarize } from "../lib/stats.js";
 
 /**
@@ -30,6 +30,11 @@ export interface IngestResult {
   samples: string[];
 }
 
+/** The `i`-th call of the workload: `body` delivered to `targetUrl` in an hour. */
+export function ingestCall(i: number, targetUrl: string, body: Uint8Array): ScheduleCall {
+  return { id: `ingest-${i}`, targetUrl, scheduledAt: "now | add 3600s", body };
+}
+
 /**
  * Starts `adapter` on an empty store and runs `concurrency` closed-loop callers posting 1 KB
  * bodies due in an hour. Only 2xx answers count, and every adapter answers only after its store
@@ -45,7 +50,7 @@ export async function runIngest(adapter: Adapter, config: BenchConfig, targetUrl
       durationMs: config.ingest.durationMs,
       maxRequests: config.ingest.maxRequests,
       warmupRequests: config.ingest.warmupRequests,
-      call: (i) => ({ id: `ingest-${i}`, targetUrl, scheduledAt: "now | add 3600s", body }),
+      call: (i) => ingestCall(i, targetUrl, body),
     });
     const latency = summarize(load.latenciesMs);
     return {
