@@ -107,7 +107,11 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
 }
 
 const STATEMENT_CACHE_SIZE = 2000;
-/** WAL pages after which this connection checkpoints itself (the thread normally keeps far below). */
+/**
+ * WAL pages after which this connection checkpoints itself, on the event loop. Above the size at
+ * which the checkpointing thread lets the log start over (DEFAULT_RESTART_PAGES): a server
+ * whose commits never pause long enough for that reaches it under sustained load.
+ */
 const BACKSTOP_CHECKPOINT_PAGES = 20_000;
 
 /**

@@ -10,6 +10,28 @@ import { describeStoreContract, generatorInput, jobInput, request } from "./stor
 
 const options = { synchronous: "NORMAL" as const, runMissedCap: 100, missedGraceMs: 60_000 };
 
+/** The WAL header's checkpoint sequence number: SQLite adds one each time the log starts over. */
+function walStartsOver(path: string): number {
+  return readFileSync(`${path}-wal`).readUInt32BE(12);
+}
+
+/** From the WAL index (native byte order): frames in the log, and how many checkpoints have copied. */
+function walProgress(path: string): { frames: number; copied: number } {
+  const shm = readFileSync(`${path}-shm`);
+  return { frames: shm.readUInt32LE(16), copied: shm.readUInt32LE(96) };
+}
+
+/** Waits until the checkpointing thread has copied every frame of the log into the database file. */
+async function checkpointedAll(path: string): Promise<void> {
+  await vi.waitFor(
+    () => {
+      const { frames, copied } = walProgress(path);
+      expect(copied).toBe(frames);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+}
+
 /** The restart delays a checkpointer announced in its messages, in order. */
 function restartDelays(messages: readonly string[]): number[] {
   return messages.filter((m) => m.includes("exited")).map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
@@ -78,6 +100,58 @@ describe("SQLite file ownership", () => {
     }
   });
 
+  it("keeps the event loop's commits from starting the log over (and fsyncing it) after the thread has copied all of it", async () => {
+    const temp = makeTempDir();
+    const path = join(temp.dir, "hourglass.db");
+    const store = openSqliteStore({ ...options, path });
+    try {
+      const projectId = await store.ensureApiKey("d".repeat(64), "hg_d", 0);
+      await store.scheduleJob(jobInput(projectId));
+      await checkpointedAll(path);
+      const startsOver = walStartsOver(path);
+      const framesBefore = walProgress(path).frames;
+      // Without a reader of the log, SQLite's next writer starts a fully copied log over from its
+      // beginning, and fsyncs its header, whatever `synchronous` says: here, on the event loop.
+      for (let i = 0; i < 3; i++) {
+        await store.scheduleJob(jobInput(projectId));
+        await checkpointedAll(path);
+      }
+      await store.scheduleJob(jobInput(projectId));
+      expect(walStartsOver(path)).toBe(startsOver);
+      expect(walProgress(path).frames).toBeGreaterThan(framesBefore);
+    } finally {
+      await store.close();
+      temp.remove();
+    }
+  });
+
+  it("lets the log start over once it reaches the restart size, so it does not grow without end", async () => {
+    const temp = makeTempDir();
+    const path = join(temp.dir, "hourglass.db");
+    const main = new BetterSqlite3(path);
+    main.pragma("journal_mode = WAL");
+    main.exec("CREATE TABLE t (x BLOB)");
+    const insert = main.prepare("INSERT INTO t VALUES (randomblob(3000))");
+    const messages: string[] = [];
+    const checkpointer = startWalCheckpointer(path, "NORMAL", (m) => messages.push(m), { restartPages: 20 });
+    try {
+      insert.run();
+      await checkpointedAll(path);
+      const startsOver = walStartsOver(path);
+      for (let i = 0; i < 30; i++) insert.run();
+      expect(walProgress(path).frames).toBeGreaterThanOrEqual(20);
+      await checkpointedAll(path);
+      insert.run();
+      expect(walStartsOver(path)).toBe(startsOver + 1);
+      expect(walProgress(path).frames).toBeLessThan(20);
+      expect(messages).toEqual([]);
+    } finally {
+      main.close();
+      await checkpointer.stop();
+      temp.remove();
+    }
+  });
+
   it("starts a checkpointing thread that died again, waiting longer each time, and stops for good when asked", async () => {
     const temp = makeTempDir();
     // A driver that cannot load: every thread dies as it starts.
@@ -110,7 +184,7 @@ const n = Number(fs.readFileSync(${JSON.stringify(loads)}, "utf8")) + 1;
 fs.writeFileSync(${JSON.stringify(loads)}, String(n));
 if (n !== 3) throw new Error("thread " + n + " dies at once");
 setTimeout(() => { throw new Error("thread 3 dies after a healthy run"); }, 3000);
-module.exports = class { pragma() {} close() {} };`,
+module.exports = class { pragma() { return [{ log: 0, checkpointed: 0 }]; } prepare() { return { get() {} }; } exec() {} close() {} };`,
     );
     const messages: string[] = [];
     const checkpointer = startWalCheckpointer(join(temp.dir, "hourglass.db"), "NORMAL", (m) => messages.push(m), {
