@@ -151,6 +151,9 @@ export function startWalCheckpointer(
     stop() {
       stopping = true;
       if (restartTimer !== null) clearTimeout(restartTimer);
+      // Unreferenced while it runs, the thread must hold the process open while it closes: its
+      // connection, the last one, checkpoints what is left and removes the log as it closes.
+      thread.worker.ref();
       thread.worker.postMessage("stop");
       return thread.exited;
     },

@@ -1,4 +1,6 @@
+import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type HourglassProcess, spawnHourglass } from "../support/child-process.js";
 import { type TargetServer, startTargetServer } from "../support/target-server.js";
@@ -113,5 +115,24 @@ describe("kill -9 of a real Hourglass process", () => {
     running = await spawnHourglass(env);
     running.child.kill("SIGTERM");
     expect(await running.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("on SIGTERM, waits for the checkpointing thread to copy the log into the database file and remove it", async () => {
+    running = await spawnHourglass(env);
+    expect(await scheduleOne(running.url, target.url, 1, "now | add 1h")).toBe(200);
+    const database = env.DATABASE_URL as string;
+    expect(existsSync(`${database}-wal`)).toBe(true);
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(`${database}-wal`)).toBe(false);
+    // The trigger is in the database file itself: the file alone, copied elsewhere, holds it.
+    const copy = join(temp.dir, "copy.db");
+    copyFileSync(database, copy);
+    const db = new BetterSqlite3(copy, { readonly: true });
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM triggers").get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
   });
 });
