@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore, type StoreOptions } from "./kysely-store.js";
 import type { SyncSql } from "./prepared-paths.js";
 import type { Database } from "./rows.js";
-import { type WalCheckpointer, startWalCheckpointer } from "./wal-checkpointer.js";
+import { DEFAULT_RESTART_PAGES, type WalCheckpointer, startWalCheckpointer } from "./wal-checkpointer.js";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
 
@@ -108,11 +108,12 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
 
 const STATEMENT_CACHE_SIZE = 2000;
 /**
- * WAL pages after which this connection checkpoints itself, on the event loop. Above the size at
- * which the checkpointing thread lets the log start over (DEFAULT_RESTART_PAGES): a server
- * whose commits never pause long enough for that reaches it under sustained load.
+ * WAL pages after which this connection checkpoints itself, on the event loop: twice the size at
+ * which the checkpointing thread lets the log start over, so that the thread lets go first (a
+ * server whose commits never pause long enough for the restart still reaches it under sustained
+ * load).
  */
-const BACKSTOP_CHECKPOINT_PAGES = 20_000;
+const BACKSTOP_CHECKPOINT_PAGES = 2 * DEFAULT_RESTART_PAGES;
 
 /**
  * Kysely's SQLite driver prepares every query anew; parsing the same SQL again was a sixth of

@@ -90,9 +90,8 @@ export interface WalCheckpointerOptions {
 }
 
 /**
- * ≈ 40 MB of 4 KB pages: well below the main connection's own automatic checkpoint (20,000
- * pages, see sqlite.ts), which the log should not reach before the thread lets go of it — up to
- * one interval later.
+ * ≈ 40 MB of 4 KB pages. The main connection's own automatic checkpoint sits at twice this (see
+ * sqlite.ts): the log should not reach it before the thread lets go — up to one interval later.
  */
 export const DEFAULT_RESTART_PAGES = 10_000;
 
