@@ -36,6 +36,8 @@ db.prepare("DELETE FROM triggers").run();
 const columns = Object.keys(row);
 const placeholders = `(${columns.map(() => "?").join(", ")})`;
 const insert = db.prepare(`INSERT INTO triggers (${columns.join(", ")}) VALUES ${Array(rowsPerTransaction).fill(placeholders).join(", ")}`);
+// The statements mirror Hourglass's own on this path (src/store/prepared-paths.ts: sqlInsertJobs,
+// SQL_ADD_INSTANCES), which the bench cannot import: keep them alike.
 const addUsage = db.prepare(`INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, ?)
   ON CONFLICT (project_id, month) DO UPDATE SET created = created + excluded.created`);
 const begin = db.prepare("BEGIN");

@@ -69,7 +69,7 @@ function renderStorageFloor(r: BenchResults): string[] {
     "",
     markdownTable(
       ["what", "rows/s", "each round", "server-core µs/row", "÷ ceiling's µs/req"],
-      [["SQLite write alone", num(floor.rowsPerSec), floor.roundRates.map((rate) => num(rate)).join(" / "), num(floorCpu, 1), floorCpu === null || ceilingCpu === null ? "–" : times(floorCpu / ceilingCpu)]],
+      [["SQLite write alone", num(floor.rowsPerSec), floor.roundRates.map((rate) => (rate === null ? "failed" : num(rate))).join(" / "), num(floorCpu, 1), floorCpu === null || ceilingCpu === null ? "–" : times(floorCpu / ceilingCpu)]],
     ),
     "",
     `\`bench/adapters/sqlite-floor-writer.ts\`, pinned to the server core, after each round of the systems above: the row Hourglass stored for this workload's request, cloned with fresh ids and times into an empty store, ` +

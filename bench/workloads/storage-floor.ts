@@ -16,9 +16,9 @@ import { ingestCall } from "./ingest.js";
  */
 export interface StorageFloorResult {
   rowsPerTransaction: number;
-  /** Rows/s of the median round (by rate), and every round's. */
+  /** Rows/s of the median round (by rate), and every round's (null for a round that failed). */
   rowsPerSec: number;
-  roundRates: number[];
+  roundRates: (number | null)[];
   /** Server-core busy time per row in the median round, µs; null without pinning. */
   serverCpuMicrosPerRow: number | null;
 }
@@ -85,7 +85,7 @@ export function combineStorageFloorRounds(rounds: readonly (StorageFloorRound | 
   return {
     rowsPerTransaction,
     rowsPerSec: rate(median),
-    roundRates: measured.map(rate),
+    roundRates: rounds.map((r) => (r === null || r.rows === 0 ? null : rate(r))),
     serverCpuMicrosPerRow: median.busyMicros === null ? null : median.busyMicros / median.rows,
   };
 }
