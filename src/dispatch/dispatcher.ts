@@ -66,7 +66,12 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** Earliest time announced by `notify` while a tick was running (it may predate its read). */
   private notifiedDuringTick: number | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly secrets = new Map<string, { secrets: string[]; expiresAt: number }>();
+  /**
+   * Each project's signing secrets, as the one look-up every delivery of the project awaits until
+   * it expires: a batch of 256 claims starting at once (after a restart, or when the entry expires
+   * in a burst) costs one query, not 256 queued on the connection.
+   */
+  private readonly secrets = new Map<string, { secrets: Promise<string[]>; expiresAt: number }>();
 
   constructor(
     private readonly store: Store,
@@ -145,13 +150,18 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     return { ...claim, headers: [...claim.headers, ...signature] };
   }
 
-  private async secretsOf(projectId: string): Promise<string[]> {
+  private secretsOf(projectId: string): Promise<string[]> {
     const now = this.clock.now();
     const cached = this.secrets.get(projectId);
     if (cached && cached.expiresAt > now) return cached.secrets;
-    const secrets = await this.store.getSigningSecrets(projectId);
-    this.secrets.set(projectId, { secrets, expiresAt: now + this.options.signingSecretsTtlMs });
-    return secrets;
+    const entry = { secrets: this.store.getSigningSecrets(projectId), expiresAt: now + this.options.signingSecretsTtlMs };
+    this.secrets.set(projectId, entry);
+    // A failed look-up is not cached: the deliveries awaiting it fail (and keep their leases);
+    // the next one asks again.
+    entry.secrets.catch(() => {
+      if (this.secrets.get(projectId) === entry) this.secrets.delete(projectId);
+    });
+    return entry.secrets;
   }
 
   /** What the attempt came to: succeeded, failed for good (with callbacks), or failed with a retry due. */
