@@ -143,16 +143,19 @@ async function main(): Promise<number> {
       }
     };
 
+    // Before every measured run: what the previous system left running on the server core
+    // (PostgreSQL's writeback after pg-boss, the kernel writing a copied fixture) is not charged to the next.
+    const waitQuiet = async (): Promise<void> => {
+      const stillBusy = taskset() === null ? null : await waitForQuietCore(SERVER_CORE);
+      if (stillBusy !== null) log(`  core ${SERVER_CORE} still ${(stillBusy * 100).toFixed(0)}% busy after 30 s of waiting for it to go quiet`);
+    };
+
     if (runs("ingest")) {
       const systems = [bareHonoAdapter(), hourglass, hourglassFull, ...peers];
       const rounds = systems.map((): (IngestResult | null)[] => []);
       const floorRounds: (StorageFloorRound | null)[] = [];
       const floorTemplate = await attempt("ingest", "the durable write alone: template", () => prepareFloorTemplate(activeSink.url));
       const roundLabel = (name: string, round: number): string => (config.ingest.rounds > 1 ? `${name}, round ${round}` : name);
-      const waitQuiet = async (): Promise<void> => {
-        const stillBusy = taskset() === null ? null : await waitForQuietCore(SERVER_CORE);
-        if (stillBusy !== null) log(`  core ${SERVER_CORE} still ${(stillBusy * 100).toFixed(0)}% busy after 30 s of waiting for it to go quiet`);
-      };
       try {
         for (let round = 1; round <= config.ingest.rounds; round++) {
           for (const [i, adapter] of systems.entries()) {
@@ -177,6 +180,7 @@ async function main(): Promise<number> {
 
     if (runs("burst")) {
       for (const adapter of fireSystems) {
+        await waitQuiet();
         const r = await attempt("burst", adapter.name, () => runBurst(adapter, config, activeSink, ingestRate(adapter.name)));
         if (r) results.burst.push(r);
       }
@@ -193,6 +197,7 @@ async function main(): Promise<number> {
             try {
               if (runs("footprint")) results.footprint.push(await measureFootprint(adapter.name, session, pending, SETTLE_MS));
               if (runs("precision") && precisionLevels.has(pending)) {
+                await waitQuiet();
                 results.precision.push(await runPrecision(adapter.name, session, pending, config, activeSink));
               }
             } finally {
@@ -207,6 +212,7 @@ async function main(): Promise<number> {
 
     if (runs("recovery")) {
       for (const adapter of fireSystems) {
+        await waitQuiet();
         const r = await attempt("recovery", adapter.name, () => runRecovery(adapter, config, activeSink, ingestRate(adapter.name)));
         if (r) results.recovery.push(r);
       }

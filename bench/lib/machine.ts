@@ -47,7 +47,7 @@ export function describeMachine(pinnedStores: string[] | null): MachineDescripti
               : pinnedStores.length === 0
                 ? "no store server found to pin"
                 : `store servers on core 0 with the server under test (${pinnedStores.join(", ")})`
-          }`,
+          }; every measured run starts once core 0 has been under 10% busy for 0.5 s (waiting up to 30 s)`,
     pinnedStores: taskset() === null ? null : pinnedStores,
     loadAtStart: loadavg()
       .map((l) => l.toFixed(2))
