@@ -12,7 +12,6 @@ import { makeTempDir } from "../support/temp-dir.js";
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const TTL_MS = 1_000;
 const silent = pino({ level: "silent" });
-const log = { error: silent.error.bind(silent), debug: silent.debug.bind(silent) };
 
 describe("dispatcher: a project's signing secrets are looked up once for the deliveries that start together", () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -23,6 +22,16 @@ describe("dispatcher: a project's signing secrets are looked up once for the del
   let lookups: number;
   let failNext: boolean;
   let counting: Store;
+  /** The dispatcher's log: errors are counted, so a test can await the attempts that could not be made. */
+  let errorsLogged: number;
+  let onError: () => void;
+  const log = {
+    error: () => {
+      errorsLogged++;
+      onError();
+    },
+    debug: silent.debug.bind(silent),
+  };
 
   beforeEach(async () => {
     temp = makeTempDir();
@@ -32,6 +41,8 @@ describe("dispatcher: a project's signing secrets are looked up once for the del
     await store.setSigningSecrets(projectId, ["whsec_" + Buffer.alloc(32, 7).toString("base64")]);
     lookups = 0;
     failNext = false;
+    errorsLogged = 0;
+    onError = () => undefined;
     counting = new Proxy(store, {
       get(target, property, receiver) {
         if (property === "getSigningSecrets") {
@@ -82,6 +93,13 @@ describe("dispatcher: a project's signing secrets are looked up once for the del
     });
   }
 
+  function errors(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      onError = () => (errorsLogged >= n ? resolve() : undefined);
+      onError();
+    });
+  }
+
   const schedule = async (count: number, at: number) => {
     for (let i = 0; i < count; i++) await store.scheduleJob(jobInput(projectId, { now: T0, scheduledAt: at }));
   };
@@ -122,10 +140,11 @@ describe("dispatcher: a project's signing secrets are looked up once for the del
     // Secrets kept far longer than a lease: a cached failure would still be served at the retry.
     const dispatcher = dispatcherRecording(sent, 3_600_000);
     failNext = true;
+    const failed = errors(5);
     dispatcher.start();
     // The five shared the one failed look-up and were not sent; their leases expire, then they are claimed again.
-    await new Promise((resolve) => setImmediate(resolve));
-    for (let turn = 0; turn < 10 && dispatcher.inFlightCount > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await failed;
+    await new Promise((resolve) => setImmediate(resolve)); // each leaves the in-flight set as its attempt settles
     expect(dispatcher.inFlightCount).toBe(0);
     expect(lookups).toBe(1);
     expect(sent).toHaveLength(0);

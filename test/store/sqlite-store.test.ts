@@ -32,6 +32,19 @@ async function checkpointedAll(path: string): Promise<void> {
   );
 }
 
+/** Runs `fn` on a store over a new SQLite file, then closes the store and removes the file. */
+async function withStoreFile(fn: (store: ReturnType<typeof openSqliteStore>, path: string) => Promise<void>): Promise<void> {
+  const temp = makeTempDir();
+  const path = join(temp.dir, "hourglass.db");
+  const store = openSqliteStore({ ...options, path });
+  try {
+    await fn(store, path);
+  } finally {
+    await store.close();
+    temp.remove();
+  }
+}
+
 /** The restart delays a checkpointer announced in its messages, in order. */
 function restartDelays(messages: readonly string[]): number[] {
   return messages.filter((m) => m.includes("exited")).map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
@@ -81,10 +94,7 @@ describe("SQLite file ownership", () => {
   });
 
   it("checkpoints the write-ahead log on its own thread: committed pages reach the database file", async () => {
-    const temp = makeTempDir();
-    const path = join(temp.dir, "hourglass.db");
-    const store = openSqliteStore({ ...options, path });
-    try {
+    await withStoreFile(async (store, path) => {
       const projectId = await store.ensureApiKey("c".repeat(64), "hg_c", 0);
       const before = statSync(path).size;
       const body = new Uint8Array(4096).fill(7);
@@ -94,17 +104,11 @@ describe("SQLite file ownership", () => {
       // Far below SQLite's own automatic checkpoint on this connection (20,000 pages): only the
       // checkpointing thread copies these ~100 pages into the main file.
       await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 100 * 4096), { timeout: 10_000, interval: 50 });
-    } finally {
-      await store.close();
-      temp.remove();
-    }
+    });
   });
 
   it("keeps the event loop's commits from starting the log over (and fsyncing it) after the thread has copied all of it", async () => {
-    const temp = makeTempDir();
-    const path = join(temp.dir, "hourglass.db");
-    const store = openSqliteStore({ ...options, path });
-    try {
+    await withStoreFile(async (store, path) => {
       const projectId = await store.ensureApiKey("d".repeat(64), "hg_d", 0);
       await store.scheduleJob(jobInput(projectId));
       await checkpointedAll(path);
@@ -119,10 +123,7 @@ describe("SQLite file ownership", () => {
       await store.scheduleJob(jobInput(projectId));
       expect(walStartsOver(path)).toBe(startsOver);
       expect(walProgress(path).frames).toBeGreaterThan(framesBefore);
-    } finally {
-      await store.close();
-      temp.remove();
-    }
+    });
   });
 
   it("lets the log start over once it reaches the restart size, so it does not grow without end", async () => {
