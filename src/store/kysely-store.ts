@@ -18,6 +18,7 @@ import { GroupCommitter, type SyncCommits } from "./group-commit.js";
 import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
 import {
+  RETRIES_DROPPED,
   cancelledColumns,
   generatorColumns,
   isFirstTick,
@@ -87,6 +88,12 @@ const GATHER = { gather: true } as const;
  */
 const isLive = (column: "status" | "triggers.status" = "status") => sql<boolean>`${sql.ref(column)} IN ('registered', 'running')`;
 const isFinished = (column: "status" | "t.status") => sql<boolean>`${sql.ref(column)} IN ('succeeded', 'failed', 'cancelled')`;
+/**
+ * A generator's pending instance: its next tick, never attempted. The same terms as the partial
+ * unique index `triggers_one_pending_per_generator`; a run-now instance or a tick waiting for a
+ * retry is history, never the pending instance.
+ */
+const isPendingTick = sql<boolean>`status = 'registered' AND origin = 'tick' AND attempts = 0`;
 const ORIGINS_BY_KIND: Record<TriggerListKind, TriggerOrigin[]> = {
   job: ["job"],
   generator: ["tick", "run"],
@@ -351,7 +358,8 @@ export class KyselyStore implements Store {
       return this.committer.runSync(() => prepared.finishAttempt(result));
     }
     await this.transaction(async (trx) => {
-      await trx.insertInto("executions").values(this.executionRow(result)).execute();
+      const execution = this.executionRow(result);
+      await trx.insertInto("executions").values(execution).execute();
       // Fenced by the attempt number: if this attempt's lease expired and another claim took the
       // trigger over, the execution is still recorded but the newer attempt owns the state.
       const fenced = trx
@@ -360,9 +368,16 @@ export class KyselyStore implements Store {
         .where("status", "=", "running")
         .where("attempts", "=", result.attempt);
       if (result.retryAt !== null) {
-        await fenced
+        const retried = await fenced
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom("generators as g").select("g.id").whereRef("g.id", "=", "triggers.generator_id").where("g.status", "=", "cancelled"))),
+          )
           .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
-          .execute();
+          .executeTakeFirst();
+        if (retried.numUpdatedRows === 0n) {
+          const dropped = await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
+          if (dropped.numUpdatedRows === 1n) await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
+        }
         return;
       }
       // Released when the attempt moved the trigger, as on the prepared path: deleting the key of a
@@ -385,7 +400,7 @@ export class KyselyStore implements Store {
     return this.transaction(async (trx) => {
       const row = await trx
         .selectFrom("triggers")
-        .select(["id", "status"])
+        .select(["id", "status", "custom_key"])
         .where("project_id", "=", projectId)
         .where("id", "=", triggerId)
         .executeTakeFirst();
@@ -395,6 +410,17 @@ export class KyselyStore implements Store {
           "trigger_not_executed",
           `Trigger ${triggerId} is ${row.status}; only an executed (succeeded or failed) trigger can be replayed.`,
         );
+      }
+      // Live again, it owns its custom key again — unless another live trigger took the key meanwhile.
+      if (row.custom_key !== null) {
+        const owner = await this.findKeyOwner(trx, projectId, row.custom_key);
+        if (owner) {
+          throw new ConflictError(
+            "custom_key_in_use",
+            `Custom key "${row.custom_key}" now belongs to ${owner.owner_kind === "job" ? "trigger" : "generator"} ${owner.owner_id}; cancel it before replaying ${triggerId}.`,
+          );
+        }
+        await this.claimKey(trx, projectId, row.custom_key, "job", triggerId);
       }
       await trx
         .updateTable("triggers")
@@ -787,14 +813,7 @@ export class KyselyStore implements Store {
   }
 
   private async cancelPendingTick(trx: Trx, generatorId: string, now: number, reason: string): Promise<void> {
-    await trx
-      .updateTable("triggers")
-      .set(cancelledColumns(now, reason))
-      .where("generator_id", "=", generatorId)
-      .where("status", "=", "registered")
-      .where("origin", "=", "tick")
-      .where("attempts", "=", 0)
-      .execute();
+    await trx.updateTable("triggers").set(cancelledColumns(now, reason)).where("generator_id", "=", generatorId).where(isPendingTick).execute();
   }
 
   private async findLiveGenerator(trx: Trx, projectId: string, id: string): Promise<GeneratorRow> {
@@ -936,7 +955,7 @@ export class KyselyStore implements Store {
       .selectFrom("triggers")
       .select(["id", "generator_id", "scheduled_at"])
       .where("generator_id", "in", generatorIds)
-      .where("status", "=", "registered")
+      .where(isPendingTick)
       .execute();
     return new Map(rows.map((r) => [r.generator_id as string, { id: r.id, scheduled_at: Number(r.scheduled_at) }]));
   }

@@ -1,7 +1,7 @@
 import { fairSelection, selectSync } from "./fair-claim.js";
 import type { SyncBatchHooks, SyncConnection } from "./group-commit.js";
 import { monthOf, remainingAfterOne } from "./quota.js";
-import { JOB_ROW_COLUMNS, isFirstTick, newExecutionRow, pushJobRowValues, toClaimedTrigger } from "./row-builders.js";
+import { JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, newExecutionRow, pushJobRowValues, toClaimedTrigger } from "./row-builders.js";
 import type { TriggerRow } from "./rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "./types.js";
 
@@ -24,8 +24,13 @@ const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
 })) as (keyof ReturnType<typeof newExecutionRow>)[];
 const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map(() => "?").join(", ")})`;
 // finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
+// An instance whose generator was cancelled meanwhile gets no retry: it is cancelled instead.
 const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
+  WHERE id = ? AND status = 'running' AND attempts = ?
+  AND NOT EXISTS (SELECT 1 FROM generators g WHERE g.id = triggers.generator_id AND g.status = 'cancelled')`;
+const SQL_DROP_RETRIES = `UPDATE triggers SET status = 'cancelled', finished_at = ?, updated_at = ?, cancel_reason = ?
   WHERE id = ? AND status = 'running' AND attempts = ?`;
+const SQL_FORGET_RETRY = `UPDATE executions SET retry_at = NULL WHERE id = ?`;
 // No RETURNING: it builds a temporary table per execution. Releasing a key the trigger never had
 // deletes nothing, through custom_keys_by_owner, for less.
 const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
@@ -146,7 +151,9 @@ export class PreparedPaths implements SyncBatchHooks {
     const row = this.rows.executionRow(result);
     this.sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
     if (result.retryAt !== null) {
-      this.sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]);
+      if (this.sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]).changes === 1) return;
+      const dropped = this.sync.run(SQL_DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);
+      if (dropped.changes === 1) this.sync.run(SQL_FORGET_RETRY, [row.id]);
       return;
     }
     const moved = this.sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);

@@ -131,6 +131,9 @@ export function generatorColumns(input: ScheduleGeneratorInput) {
   };
 }
 
+/** Why an instance whose generator was cancelled during its attempt gets no retry. */
+export const RETRIES_DROPPED = "its generator was cancelled while this attempt was in flight; its retries were dropped";
+
 /** The columns of a trigger moving to cancelled. */
 export function cancelledColumns(now: number, reason: string) {
   return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason };

@@ -521,6 +521,75 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    describe("unlucky sequences", () => {
+      it("drops the retries of an instance whose generator is cancelled while its attempt is in flight", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const [attempt] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        await store.cancel({ projectId: projectA, triggerId: id, customKey: null, now: T0 + 10_001 });
+        await store.finishAttempt(finished(attempt!, projectA, "failed", { finishedAt: T0 + 10_005, retryAt: T0 + 20_000 }));
+        expect(await store.getTrigger(projectA, attempt!.id)).toMatchObject({
+          status: "cancelled",
+          finishedAt: T0 + 10_005,
+          cancelReason: "its generator was cancelled while this attempt was in flight; its retries were dropped",
+        });
+        const [execution] = (await store.listExecutions(projectA, { triggerId: attempt!.id }, { limit: 5 })).items;
+        expect(execution).toMatchObject({ outcome: "failed", retryAt: null });
+        expect(await store.claimDue(T0 + 1_000_000, 10, LEASE)).toEqual([]);
+        expect(await store.nextDueAt()).toBeNull();
+      });
+
+      it("keeps retrying an instance of a generator that is only paused", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const [attempt] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        await store.setGeneratorPaused(projectA, id, true, T0 + 10_001);
+        await store.finishAttempt(finished(attempt!, projectA, "failed", { finishedAt: T0 + 10_005, retryAt: T0 + 12_000 }));
+        expect((await store.claimDue(T0 + 12_000, 10, LEASE)).map((c) => [c.id, c.attempt])).toEqual([[attempt!.id, 2]]);
+      });
+
+      it("reports and restores the pending tick, never a run-now instance waiting for its retry", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const [tick] = await pendingOf(id);
+        const run = await store.runGeneratorNow(projectA, id, T0 + 1);
+        const [attempt] = await store.claimDue(T0 + 1, 10, LEASE);
+        expect(attempt?.id).toBe(run.triggerId);
+        await store.finishAttempt(finished(attempt!, projectA, "failed", { finishedAt: T0 + 2, retryAt: T0 + 5_000 }));
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ pendingTriggerId: tick!.id, nextAt: T0 + 10_000 });
+        expect((await store.listGenerators(projectA, { limit: 10 })).items[0]).toMatchObject({ nextAt: T0 + 10_000 });
+
+        await store.setGeneratorPaused(projectA, id, true, T0 + 3);
+        // Pausing leaves the run's retry alone: it is history, not the pending tick.
+        expect(await store.getTrigger(projectA, run.triggerId)).toMatchObject({ status: "registered", attempts: 1 });
+        await store.setGeneratorPaused(projectA, id, false, T0 + 4);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "active", nextAt: T0 + 10_000 });
+        // Nothing unscheduled comes due: the run's retry at its time, then the tick at its own.
+        expect(await store.claimDue(T0 + 4_999, 10, LEASE)).toEqual([]);
+        expect((await store.claimDue(T0 + 5_000, 10, LEASE)).map((c) => c.id)).toEqual([run.triggerId]);
+        expect(await store.claimDue(T0 + 9_999, 10, LEASE)).toEqual([]);
+        expect((await store.claimDue(T0 + 10_000, 10, LEASE)).map((c) => c.scheduledAt)).toEqual([T0 + 10_000]);
+      });
+
+      it("gives a replayed trigger its custom key back, or refuses while another live trigger holds it", async () => {
+        const { id } = await store.scheduleJob(job({ customKey: "replay-key", scheduledAt: T0 }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(claim!, projectA, "succeeded"));
+        await store.replay(projectA, id, T0 + 100);
+        // The key is the replayed trigger's again: posting it edits that trigger, cancelling by it cancels it.
+        expect(await store.scheduleJob(job({ customKey: "replay-key", scheduledAt: T0 + 500 }))).toMatchObject({ id, operation: "reschedule" });
+        await store.cancel({ projectId: projectA, triggerId: null, customKey: "replay-key", now: T0 + 200 });
+        expect(await store.getTrigger(projectA, id)).toMatchObject({ status: "cancelled" });
+
+        const second = await store.scheduleJob(job({ customKey: "other-key", scheduledAt: T0 + 1_000 }));
+        const [secondClaim] = await store.claimDue(T0 + 1_000, 10, LEASE);
+        await store.finishAttempt(finished(secondClaim!, projectA, "failed"));
+        const taker = await store.scheduleJob(job({ customKey: "other-key", scheduledAt: T0 + 5_000 }));
+        expect(taker.operation).toBe("schedule");
+        await expect(store.replay(projectA, second.id, T0 + 2_000)).rejects.toMatchObject({ code: "custom_key_in_use" });
+        expect(await store.getTrigger(projectA, second.id)).toMatchObject({ status: "failed" });
+        const live = (await store.listTriggers(projectA, { customKey: "other-key", status: "registered" }, { limit: 10 })).items;
+        expect(live.map((t) => t.id)).toEqual([taker.id]);
+      });
+    });
+
     describe("signing secrets and history", () => {
       it("stores a project's signing secrets, current first", async () => {
         expect(await store.getSigningSecrets(projectA)).toEqual([]);
