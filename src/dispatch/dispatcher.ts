@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Clock } from "../clock.js";
+import { type SlotUsage, fairShare, reservedSlots } from "../store/fair-claim.js";
 import type { Store } from "../store/store.js";
 import type { AttemptResult, ClaimedTrigger, DeliveryPolicy, RequestTemplate } from "../store/types.js";
 import { callbacksFor } from "./callback-payload.js";
@@ -44,6 +45,8 @@ export interface AttemptEvent {
 }
 
 const ERROR_BACKOFF_MS = 1000;
+/** While due triggers are held back for fairness, the longest wait before claiming again. */
+const HELD_BACK_RECHECK_MS = 1000;
 
 /**
  * The claim loop. It keeps no per-trigger timers: one timer is armed for the earliest due time
@@ -66,6 +69,11 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** Earliest time announced by `notify` while a tick was running (it may predate its read). */
   private notifiedDuringTick: number | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Deliveries in flight per project: claims share the slots fairly between projects (fair-claim.ts). */
+  private readonly inFlightByProject = new Map<string, number>();
+  private readonly slots: SlotUsage;
+  /** `now` of the last claim that came back with fewer triggers than it asked for. */
+  private lastShortClaimAt: number | null = null;
   /**
    * Each project's signing secrets, as the one look-up every delivery of the project awaits until
    * it expires: a batch of 256 claims starting at once (after a restart, or when the entry expires
@@ -81,6 +89,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     private readonly log: DispatcherLog,
   ) {
     super();
+    this.slots = { capacity: options.concurrency, inFlight: this.inFlightByProject };
   }
 
   /** Starts claiming: due triggers (and leases expired by a previous crash) are claimed at once. */
@@ -202,12 +211,14 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   }
 
   /**
-   * After saturation, claiming resumes once a quarter of the slots are free (or all of them, when
+   * After saturation — every slot busy, or all but the reserve a claim keeps free for other
+   * projects — claiming resumes once a quarter of the slots more are free (or all of them, when
    * concurrency is tiny): one claim transaction per 64 finished deliveries rather than one per
    * delivery, which halved the throughput of a 5,000-trigger burst.
    */
   private refillThreshold(): number {
-    return this.options.concurrency - Math.max(1, Math.floor(this.options.concurrency / 4));
+    const { concurrency } = this.options;
+    return Math.max(0, concurrency - reservedSlots(concurrency) - Math.max(1, Math.floor(concurrency / 4)));
   }
 
   private async tick(): Promise<void> {
@@ -234,31 +245,54 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   }
 
   private async claimAndSend(): Promise<void> {
+    this.lastShortClaimAt = null;
     while (!this.stopping && !this.saturated()) {
       const limit = Math.min(this.options.batchSize, this.options.concurrency - this.inFlight.size);
-      const claimed = await this.store.claimDue(this.clock.now(), limit, this.options.leaseMarginMs);
+      const now = this.clock.now();
+      const claimed = await this.store.claimDue(now, limit, this.options.leaseMarginMs, this.slots);
       if (claimed.length > 0 && this.options.failpoint?.at === "after-claim") this.options.failpoint.crash();
       for (const claim of claimed) this.send(claim);
-      if (claimed.length < limit) return;
+      if (claimed.length < limit) {
+        this.lastShortClaimAt = now;
+        return;
+      }
     }
   }
 
   private async armForNextDue(): Promise<void> {
     this.notifiedDuringTick = null;
     const nextDue = await this.store.nextDueAt();
-    const ceiling = this.clock.now() + this.options.maxIdleMs;
+    const now = this.clock.now();
+    const ceiling = now + this.options.maxIdleMs;
     let at = nextDue === null ? ceiling : Math.min(nextDue, ceiling);
+    // Due when the last claim ran, yet not claimed with slots free: held back because its
+    // project has its share of the slots. A delivery that ends ticks again (see send); the
+    // timer only re-checks now and then.
+    if (nextDue !== null && this.lastShortClaimAt !== null && nextDue <= this.lastShortClaimAt && this.inFlight.size > 0) {
+      this.awaitingSlots = true;
+      at = Math.min(ceiling, now + HELD_BACK_RECHECK_MS);
+    }
     if (this.notifiedDuringTick !== null) at = Math.min(at, this.notifiedDuringTick);
     if (!this.stopping) this.arm(at);
   }
 
   private send(claim: ClaimedTrigger): void {
+    const { projectId } = claim;
+    this.inFlightByProject.set(projectId, (this.inFlightByProject.get(projectId) ?? 0) + 1);
     const delivery = this.deliverAndRecord(claim).finally(() => {
       this.inFlight.delete(claim.id);
-      // While saturated no timer is armed: the delivery that frees enough slots ticks again.
-      if (this.awaitingSlots && this.inFlight.size <= this.refillThreshold() && !this.stopping) {
-        this.awaitingSlots = false;
-        void this.tick();
+      const left = (this.inFlightByProject.get(projectId) ?? 1) - 1;
+      if (left === 0) this.inFlightByProject.delete(projectId);
+      else this.inFlightByProject.set(projectId, left);
+      // While waiting for slots, the delivery that frees enough of them ticks again — or one that
+      // leaves its project under its fair share, which may have more due: slow deliveries of
+      // other projects must not keep it waiting for a quarter of the slots.
+      if (this.awaitingSlots && !this.stopping) {
+        const underShare = left < fairShare(this.options.concurrency, this.inFlightByProject.size);
+        if (this.inFlight.size <= this.refillThreshold() || underShare) {
+          this.awaitingSlots = false;
+          void this.tick();
+        }
       }
     });
     this.inFlight.set(claim.id, delivery);

@@ -13,7 +13,7 @@ import {
   toGeneratorRecord,
   toTriggerRecord,
 } from "./rows.js";
-import { fairSelection, selectAsync } from "./fair-claim.js";
+import { type SlotUsage, fairSelection, selectAsync } from "./fair-claim.js";
 import { GroupCommitter, type SyncCommits } from "./group-commit.js";
 import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
@@ -110,6 +110,8 @@ export class KyselyStore implements Store {
   /** Executions have their own sequence, stamped with each attempt's end (see executionRow). */
   private readonly newExecutionId = createIdGenerator();
   private readonly cronCache = new Map<string, CronSchedule>();
+  /** Claims so far: which project comes first in a claim rotates with it. */
+  private claims = 0;
   private readonly committer: GroupCommitter<Database>;
   /** The hot paths as prepared statements, when the engine has a synchronous connection. */
   private readonly prepared: PreparedPaths | null;
@@ -294,14 +296,15 @@ export class KyselyStore implements Store {
     });
   }
 
-  async claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]> {
+  async claimDue(now: number, limit: number, leaseMarginMs: number, slots?: SlotUsage): Promise<ClaimedTrigger[]> {
+    const rotation = this.claims++;
     const prepared = this.prepared;
     if (prepared !== null) {
-      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs));
+      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs, slots, rotation));
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
-      const rows = await this.selectDueFairly(trx, now, limit);
+      const rows = await this.selectDueFairly(trx, now, limit, slots, rotation);
       if (rows.length === 0) return [];
 
       // The lease outlives the attempt's own timeout, so a slow target never causes a second claim.
@@ -326,8 +329,8 @@ export class KyselyStore implements Store {
   }
 
   /** {@link fairSelection} through Kysely (row locks skipped where the engine has them). */
-  private async selectDueFairly(trx: Trx, now: number, limit: number): Promise<TriggerRow[]> {
-    return selectAsync(fairSelection<TriggerRow>(limit), async (query) => {
+  private async selectDueFairly(trx: Trx, now: number, limit: number, slots: SlotUsage | undefined, rotation: number): Promise<TriggerRow[]> {
+    return selectAsync(fairSelection<TriggerRow>(limit, slots, rotation), async (query) => {
       if (query.kind === "projects") {
         const rows = await trx
           .selectFrom("projects")

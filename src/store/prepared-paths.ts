@@ -1,4 +1,4 @@
-import { fairSelection, selectSync } from "./fair-claim.js";
+import { type SlotUsage, fairSelection, selectSync } from "./fair-claim.js";
 import type { SyncBatchHooks, SyncConnection } from "./group-commit.js";
 import { monthOf, remainingAfterOne } from "./quota.js";
 import { JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, newExecutionRow, pushJobRowValues, toClaimedTrigger } from "./row-builders.js";
@@ -132,9 +132,9 @@ export class PreparedPaths implements SyncBatchHooks {
    * null, having written nothing, when the batch holds a generator's first tick: advancing a
    * generator (next tick, missed runs, overlap) stays on the one Kysely path.
    */
-  claimDue(now: number, limit: number, leaseMarginMs: number): ClaimedTrigger[] | null {
+  claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): ClaimedTrigger[] | null {
     this.writePendingJobs();
-    const rows = selectSync(fairSelection<TriggerRow>(limit), (query) => {
+    const rows = selectSync(fairSelection<TriggerRow>(limit, slots, rotation), (query) => {
       if (query.kind === "projects") return this.sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [now]).map((r) => r.id);
       if (query.projectId !== null) return this.sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
       return this.sync.all<TriggerRow>(SQL_DUE, [now, JSON.stringify(query.except), query.take]);

@@ -16,6 +16,7 @@ import type {
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
+import type { SlotUsage } from "./fair-claim.js";
 
 /**
  * Everything Hourglass keeps, behind one interface. `http/` and `dispatch/` see only this;
@@ -62,9 +63,10 @@ export interface Store {
    * Claims up to `limit` triggers whose due time is ≤ `now` — registered ones, and running ones
    * whose lease expired — under a lease until `now + timeout + leaseMarginMs` (per trigger). For each generator instance
    * claimed from `registered`, the generator's next instance is materialized in the same
-   * transaction.
+   * transaction. With `slots`, what the claiming dispatcher's delivery slots hold, the batch
+   * shares them fairly between projects (see fair-claim.ts).
    */
-  claimDue(now: number, limit: number, leaseMarginMs: number): Promise<ClaimedTrigger[]>;
+  claimDue(now: number, limit: number, leaseMarginMs: number, slots?: SlotUsage): Promise<ClaimedTrigger[]>;
   /**
    * Records an attempt: inserts the execution and, when the trigger is still running under this
    * attempt (its lease was not taken over), moves it on: back to registered at `retryAt` for a

@@ -109,20 +109,21 @@ describe("dispatcher shutdown and history pruning", () => {
       });
     dispatcher.on("attempt", () => void recorded++);
     dispatcher.start();
-    await sentCount(8);
-    expect(dispatcher.inFlightCount).toBe(8);
+    // A project alone fills all slots but the reserve kept for another project (1 of 8).
+    await sentCount(7);
+    expect(dispatcher.inFlightCount).toBe(7);
 
-    // One slot free (7 of 8 busy): no claim yet. (A claim would have run within these turns:
+    // One slot more free (6 of 8 busy): no claim yet. (A claim would have run within these turns:
     // the store's synchronous commits run on setImmediate.)
     pending.shift()?.();
     await recordedCount(1);
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
-    expect(sent).toHaveLength(8);
-    expect(dispatcher.inFlightCount).toBe(7);
-    // Two free (6 of 8, a quarter): one claim refills both.
+    expect(sent).toHaveLength(7);
+    expect(dispatcher.inFlightCount).toBe(6);
+    // Two more free (5 of 8: a quarter beyond the reserve): one claim refills both.
     pending.shift()?.();
-    await sentCount(10);
-    expect(dispatcher.inFlightCount).toBe(8);
+    await sentCount(9);
+    expect(dispatcher.inFlightCount).toBe(7);
 
     while (recorded < 20) {
       pending.shift()?.();
