@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS api_keys (
   revoked_at  INTEGER
 );
 
+-- Keys provisioned from HOURGLASS_API_KEYS, by digest: one no longer listed there is revoked at
+-- start-up. Keys created through the admin API, or generated at first start, are never listed here.
+CREATE TABLE IF NOT EXISTS configured_api_keys (
+  key_hash  TEXT  PRIMARY KEY REFERENCES api_keys (key_hash)
+);
+
 CREATE TABLE IF NOT EXISTS generators (
   id            TEXT    PRIMARY KEY,
   project_id    TEXT    NOT NULL REFERENCES projects (id),

@@ -26,7 +26,10 @@ export interface Service {
   store: Store;
   dispatcher: Dispatcher;
   metrics: Metrics;
-  /** Ensures the configured API keys; returns a newly generated key when the store had none. */
+  /**
+   * Ensures the keys of HOURGLASS_API_KEYS and revokes those it listed before but no longer does;
+   * returns a newly generated key when the store has no live key.
+   */
   bootstrapKeys(): Promise<string | null>;
   /** Starts the dispatcher and the history pruner. */
   start(): void;
@@ -98,7 +101,9 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     dispatcher,
     metrics,
     async bootstrapKeys() {
-      for (const key of config.apiKeys) await store.ensureApiKey(hashApiKey(key), apiKeyPrefix(key), clock.now());
+      const configured = config.apiKeys.map((key) => ({ hash: hashApiKey(key), prefix: apiKeyPrefix(key) }));
+      const revoked = await store.provisionApiKeys(configured, clock.now());
+      if (revoked.length > 0) log.warn({ prefixes: revoked }, "revoked API keys no longer listed in HOURGLASS_API_KEYS");
       if ((await store.countApiKeys()) > 0) return null;
       const key = generateApiKey();
       await store.ensureApiKey(hashApiKey(key), apiKeyPrefix(key), clock.now());

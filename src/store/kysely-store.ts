@@ -129,21 +129,39 @@ export class KyselyStore implements Store {
   }
 
   async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {
+    return this.transaction((trx) => this.ensureKeyIn(trx, keyHash, keyPrefix, now));
+  }
+
+  async provisionApiKeys(keys: readonly { hash: string; prefix: string }[], now: number): Promise<string[]> {
     return this.transaction(async (trx) => {
-      const existing = await trx
-        .selectFrom("api_keys")
-        .select("project_id")
-        .where("key_hash", "=", keyHash)
-        .executeTakeFirst();
-      if (existing) return existing.project_id;
-      const projectId = this.newId();
-      await trx.insertInto("projects").values({ id: projectId, name: `project ${keyPrefix}`, created_at: now }).execute();
-      await trx
-        .insertInto("api_keys")
-        .values({ id: this.newId(), project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
-        .execute();
-      return projectId;
+      for (const key of keys) {
+        await this.ensureKeyIn(trx, key.hash, key.prefix, now);
+        await trx.insertInto("configured_api_keys").values({ key_hash: key.hash }).onConflict((oc) => oc.doNothing()).execute();
+      }
+      const listed = new Set(keys.map((key) => key.hash));
+      const unlisted = (
+        await trx
+          .selectFrom("configured_api_keys")
+          .innerJoin("api_keys", "api_keys.key_hash", "configured_api_keys.key_hash")
+          .select(["api_keys.id", "api_keys.key_hash", "api_keys.key_prefix"])
+          .where("api_keys.revoked_at", "is", null)
+          .execute()
+      ).filter((row) => !listed.has(row.key_hash));
+      for (const row of unlisted) await trx.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", row.id).execute();
+      return unlisted.map((row) => row.key_prefix);
     });
+  }
+
+  private async ensureKeyIn(trx: Trx, keyHash: string, keyPrefix: string, now: number): Promise<string> {
+    const existing = await trx.selectFrom("api_keys").select("project_id").where("key_hash", "=", keyHash).executeTakeFirst();
+    if (existing) return existing.project_id;
+    const projectId = this.newId();
+    await trx.insertInto("projects").values({ id: projectId, name: `project ${keyPrefix}`, created_at: now }).execute();
+    await trx
+      .insertInto("api_keys")
+      .values({ id: this.newId(), project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
+      .execute();
+    return projectId;
   }
 
   async findApiKey(keyHash: string): Promise<KeyOwner | null> {

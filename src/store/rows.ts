@@ -33,6 +33,7 @@ export interface Database {
     created_at: number;
     revoked_at: number | null;
   };
+  configured_api_keys: { key_hash: string };
   generators: {
     id: string;
     project_id: string;

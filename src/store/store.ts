@@ -25,6 +25,13 @@ import type {
 export interface Store {
   /** Creates the project owning `keyHash` if no key has that digest; returns the project id. */
   ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string>;
+  /**
+   * Makes `keys` (HOURGLASS_API_KEYS) the configured keys: ensures each (as {@link ensureApiKey};
+   * a key revoked earlier stays revoked) and revokes every key configured before that is no
+   * longer listed. Keys never configured (admin API, generated) are not touched. Returns the
+   * prefixes of the keys it revoked.
+   */
+  provisionApiKeys(keys: readonly { hash: string; prefix: string }[], now: number): Promise<string[]>;
   /** The live (unrevoked) key with this SHA-256 hex digest and its project's rate limit, or null. */
   findApiKey(keyHash: string): Promise<KeyOwner | null>;
   /** Number of live API keys in the store. */
