@@ -11,6 +11,14 @@ CREATE TABLE IF NOT EXISTS projects (
   rate_limit       INTEGER                      -- /schedule and /cancel requests per second; NULL: none
 );
 
+-- A project's own egress allowlist, added to HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS
+-- for that project only. JSON arrays of entries in the environment variables' syntax.
+CREATE TABLE IF NOT EXISTS project_egress (
+  project_id       TEXT  PRIMARY KEY REFERENCES projects (id),
+  allowed_targets  TEXT  NOT NULL DEFAULT '[]',
+  allowed_ports    TEXT  NOT NULL DEFAULT '[]'
+);
+
 -- Trigger instances created per project and month ("2026-11"), counted against month_quota.
 CREATE TABLE IF NOT EXISTS project_usage (
   project_id  TEXT    NOT NULL REFERENCES projects (id),

@@ -5,8 +5,8 @@ import type { Config } from "./config.js";
 import { createDeliverer } from "./dispatch/deliver.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
 import { HistoryPruner } from "./dispatch/history-pruner.js";
-import { createEgressPolicy } from "./egress/address-policy.js";
 import type { HostResolver } from "./egress/guarded-lookup.js";
+import { createProjectPolicies } from "./egress/project-policies.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./http/api-key.js";
 import { createApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
@@ -48,11 +48,15 @@ export interface ServiceOptions {
 
 /** Wires a store, the HTTP app, the dispatcher and the pruner together. Opens no socket. */
 export function createService(config: Config, store: Store, clock: Clock, log: Logger, options: ServiceOptions = {}): Service {
-  const egress = createEgressPolicy(config.allowedTargets);
+  const egress = createProjectPolicies({ allowedTargets: config.allowedTargets, allowedPorts: config.allowedPorts }, (projectId) =>
+    store.getProjectEgress(projectId),
+  );
   const deliverer = createDeliverer({
     now: () => clock.now(),
     connectionsPerOrigin: config.dispatch.connectionsPerOrigin,
-    egress,
+    egress: egress.global,
+    egressFor: (projectId) => egress.cached(projectId) ?? egress.policyFor(projectId),
+    onBlocked: (details) => log.warn(details, "egress policy refused a delivery"),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const failpoint = config.dispatch.failpoint;

@@ -40,6 +40,8 @@ import type {
   KeyOwner,
   Page,
   PageRequest,
+  ProjectChanges,
+  ProjectEgressRules,
   ProjectRecord,
   TriggerListKind,
   TriggerOrigin,
@@ -179,7 +181,7 @@ export class KyselyStore implements Store {
   async createProject(name: string, now: number): Promise<ProjectRecord> {
     const id = this.newId();
     await this.db.insertInto("projects").values({ id, name, created_at: now }).execute();
-    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0 };
+    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0, egress: { allowedTargets: [], allowedPorts: [] } };
   }
 
   async listProjects(now: number): Promise<ProjectRecord[]> {
@@ -188,7 +190,9 @@ export class KyselyStore implements Store {
       .leftJoin("project_usage", (join) =>
         join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", monthOf(now)),
       )
+      .leftJoin("project_egress", "project_egress.project_id", "projects.id")
       .select(["projects.id", "projects.name", "projects.created_at", "projects.month_quota", "projects.rate_limit", "project_usage.created"])
+      .select(["project_egress.allowed_targets", "project_egress.allowed_ports"])
       .orderBy("projects.id")
       .execute();
     return rows.map((row) => ({
@@ -198,19 +202,36 @@ export class KyselyStore implements Store {
       monthQuota: row.month_quota === null ? null : Number(row.month_quota),
       rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
       usedThisMonth: Number(row.created ?? 0),
+      egress: egressRules(row.allowed_targets, row.allowed_ports),
     }));
   }
 
-  async updateProject(
-    projectId: string,
-    changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null },
-    now: number,
-  ): Promise<ProjectRecord> {
+  async getProjectEgress(projectId: string): Promise<ProjectEgressRules> {
+    const row = await this.db
+      .selectFrom("project_egress")
+      .select(["allowed_targets", "allowed_ports"])
+      .where("project_id", "=", projectId)
+      .executeTakeFirst();
+    return egressRules(row?.allowed_targets ?? null, row?.allowed_ports ?? null);
+  }
+
+  async updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord> {
     const set: { name?: string; month_quota?: number | null; rate_limit?: number | null } = {};
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.monthQuota !== undefined) set.month_quota = changes.monthQuota;
     if (changes.rateLimit !== undefined) set.rate_limit = changes.rateLimit;
     if (Object.keys(set).length > 0) await this.db.updateTable("projects").set(set).where("id", "=", projectId).execute();
+    const egress: { allowed_targets?: string; allowed_ports?: string } = {};
+    if (changes.allowedTargets !== undefined) egress.allowed_targets = JSON.stringify(changes.allowedTargets);
+    if (changes.allowedPorts !== undefined) egress.allowed_ports = JSON.stringify(changes.allowedPorts);
+    const known = await this.db.selectFrom("projects").select("id").where("id", "=", projectId).executeTakeFirst();
+    if (known && Object.keys(egress).length > 0) {
+      await this.db
+        .insertInto("project_egress")
+        .values({ project_id: projectId, ...egress })
+        .onConflict((oc) => oc.column("project_id").doUpdateSet(egress))
+        .execute();
+    }
     const project = (await this.listProjects(now)).find((p) => p.id === projectId);
     if (!project) throw new NotFoundError("project_not_found", `No project ${projectId}.`);
     return project;
@@ -1072,6 +1093,10 @@ export class KyselyStore implements Store {
   private transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.committer.run(fn);
   }
+}
+
+function egressRules(targets: string | null, ports: string | null): ProjectEgressRules {
+  return { allowedTargets: targets === null ? [] : (JSON.parse(targets) as string[]), allowedPorts: ports === null ? [] : (JSON.parse(ports) as string[]) };
 }
 
 function assertStillWaiting(row: Pick<TriggerRow, "id" | "status">): void {

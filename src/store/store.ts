@@ -9,6 +9,8 @@ import type {
   KeyOwner,
   Page,
   PageRequest,
+  ProjectChanges,
+  ProjectEgressRules,
   ProjectRecord,
   ScheduleGeneratorInput,
   ScheduleJobInput,
@@ -39,12 +41,10 @@ export interface Store {
 
   createProject(name: string, now: number): Promise<ProjectRecord>;
   listProjects(now: number): Promise<ProjectRecord[]>;
-  /** Sets the monthly quota and/or the rate limit (null removes it); NotFound for an unknown project. */
-  updateProject(
-    projectId: string,
-    changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null },
-    now: number,
-  ): Promise<ProjectRecord>;
+  /** Sets the name, monthly quota, rate limit (null removes them) and egress allowlist; NotFound for an unknown project. */
+  updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord>;
+  /** The project's own egress allowlist (empty lists when it has none, or is unknown). */
+  getProjectEgress(projectId: string): Promise<ProjectEgressRules>;
   /** Adds a key (by digest) to a project; NotFound for an unknown project. */
   createApiKey(projectId: string, keyHash: string, keyPrefix: string, now: number): Promise<ApiKeyRecord>;
   listApiKeys(projectId: string): Promise<ApiKeyRecord[]>;
