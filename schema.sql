@@ -11,6 +11,14 @@ CREATE TABLE IF NOT EXISTS projects (
   rate_limit       INTEGER                      -- /schedule and /cancel requests per second; NULL: none
 );
 
+-- A project's own egress allowlist, added to HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS
+-- for that project only. JSON arrays of entries in the environment variables' syntax.
+CREATE TABLE IF NOT EXISTS project_egress (
+  project_id       TEXT  PRIMARY KEY REFERENCES projects (id),
+  allowed_targets  TEXT  NOT NULL DEFAULT '[]',
+  allowed_ports    TEXT  NOT NULL DEFAULT '[]'
+);
+
 -- Trigger instances created per project and month ("2026-11"), counted against month_quota.
 CREATE TABLE IF NOT EXISTS project_usage (
   project_id  TEXT    NOT NULL REFERENCES projects (id),
@@ -26,6 +34,12 @@ CREATE TABLE IF NOT EXISTS api_keys (
   key_prefix  TEXT    NOT NULL,                 -- first characters, to recognise a key in listings
   created_at  INTEGER NOT NULL,
   revoked_at  INTEGER
+);
+
+-- Keys provisioned from HOURGLASS_API_KEYS, by digest: one no longer listed there is revoked at
+-- start-up. Keys created through the admin API, or generated at first start, are never listed here.
+CREATE TABLE IF NOT EXISTS configured_api_keys (
+  key_hash  TEXT  PRIMARY KEY REFERENCES api_keys (key_hash)
 );
 
 CREATE TABLE IF NOT EXISTS generators (

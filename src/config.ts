@@ -1,5 +1,5 @@
 import type { Failpoint } from "./dispatch/dispatcher.js";
-import { createEgressPolicy } from "./egress/address-policy.js";
+import { validateAllowedPorts, validateAllowedTargets } from "./egress/address-policy.js";
 import { MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_TIMEOUT_MS, MIN_DURATION_MS } from "./schedule/ttr-headers.js";
 import type { SqliteSynchronous } from "./store/sqlite.js";
 
@@ -12,6 +12,8 @@ export interface Config {
   apiKeys: string[];
   /** HOURGLASS_ALLOWED_TARGETS: hosts, *.suffixes, IPs and CIDRs the egress policy lets through anyway. */
   allowedTargets: string[];
+  /** HOURGLASS_ALLOWED_PORTS: destination ports and ranges egress may use. */
+  allowedPorts: string[];
   /** HOURGLASS_ADMIN_TOKEN: turns the admin API on; null keeps it off. */
   adminToken: string | null;
   limits: {
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     apiKeys: parseApiKeys(env.HOURGLASS_API_KEYS, problems),
     allowedTargets: parseAllowedTargets(env.HOURGLASS_ALLOWED_TARGETS, problems),
+    allowedPorts: parseAllowedPorts(env.HOURGLASS_ALLOWED_PORTS, problems),
     adminToken: parseAdminToken(env.HOURGLASS_ADMIN_TOKEN, problems),
     limits: {
       maxBodyBytes: int("HOURGLASS_MAX_BODY_BYTES", 1024 * 1024, 0, 64 * 1024 * 1024),
@@ -128,16 +131,38 @@ function parseAdminToken(raw: string | undefined, problems: string[]): string | 
 }
 
 function parseAllowedTargets(raw: string | undefined, problems: string[]): string[] {
-  const entries = (raw ?? "")
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0);
+  const entries = splitList(raw);
   try {
-    createEgressPolicy(entries);
+    validateAllowedTargets(entries, "HOURGLASS_ALLOWED_TARGETS");
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
   return entries;
+}
+
+/*
+ * HTTP, HTTPS and every unprivileged port: webhook receivers live there (8080, 3000, 8443, …),
+ * while the well-known ports below 1024 are where other protocols' servers listen (SMTP 25/587,
+ * SSH 22, LDAP 389, …) — a tenant's crafted request to them is a cross-protocol attack on a
+ * public host, and no webhook needs them. An operator widens it here or per project.
+ */
+const DEFAULT_ALLOWED_PORTS = "80,443,1024-65535";
+
+function parseAllowedPorts(raw: string | undefined, problems: string[]): string[] {
+  const entries = splitList(raw?.trim() ? raw : DEFAULT_ALLOWED_PORTS);
+  try {
+    validateAllowedPorts(entries, "HOURGLASS_ALLOWED_PORTS");
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  return entries;
+}
+
+function splitList(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
 }
 
 function parseFailpoint(raw: string | undefined, problems: string[]): Failpoint | null {

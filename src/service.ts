@@ -5,8 +5,8 @@ import type { Config } from "./config.js";
 import { createDeliverer } from "./dispatch/deliver.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
 import { HistoryPruner } from "./dispatch/history-pruner.js";
-import { createEgressPolicy } from "./egress/address-policy.js";
 import type { HostResolver } from "./egress/guarded-lookup.js";
+import { createProjectPolicies } from "./egress/project-policies.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./http/api-key.js";
 import { createApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
@@ -26,7 +26,10 @@ export interface Service {
   store: Store;
   dispatcher: Dispatcher;
   metrics: Metrics;
-  /** Ensures the configured API keys; returns a newly generated key when the store had none. */
+  /**
+   * Ensures the keys of HOURGLASS_API_KEYS and revokes those it listed before but no longer does;
+   * returns a newly generated key when the store has no live key.
+   */
   bootstrapKeys(): Promise<string | null>;
   /** Starts the dispatcher and the history pruner. */
   start(): void;
@@ -45,11 +48,15 @@ export interface ServiceOptions {
 
 /** Wires a store, the HTTP app, the dispatcher and the pruner together. Opens no socket. */
 export function createService(config: Config, store: Store, clock: Clock, log: Logger, options: ServiceOptions = {}): Service {
-  const egress = createEgressPolicy(config.allowedTargets);
+  const egress = createProjectPolicies({ allowedTargets: config.allowedTargets, allowedPorts: config.allowedPorts }, (projectId) =>
+    store.getProjectEgress(projectId),
+  );
   const deliverer = createDeliverer({
     now: () => clock.now(),
     connectionsPerOrigin: config.dispatch.connectionsPerOrigin,
-    egress,
+    egress: egress.global,
+    egressFor: (projectId) => egress.cached(projectId) ?? egress.policyFor(projectId),
+    onBlocked: (details) => log.warn(details, "egress policy refused a delivery"),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const failpoint = config.dispatch.failpoint;
@@ -98,7 +105,9 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     dispatcher,
     metrics,
     async bootstrapKeys() {
-      for (const key of config.apiKeys) await store.ensureApiKey(hashApiKey(key), apiKeyPrefix(key), clock.now());
+      const configured = config.apiKeys.map((key) => ({ hash: hashApiKey(key), prefix: apiKeyPrefix(key) }));
+      const revoked = await store.provisionApiKeys(configured, clock.now());
+      if (revoked.length > 0) log.warn({ prefixes: revoked }, "revoked API keys no longer listed in HOURGLASS_API_KEYS");
       if ((await store.countApiKeys()) > 0) return null;
       const key = generateApiKey();
       await store.ensureApiKey(hashApiKey(key), apiKeyPrefix(key), clock.now());

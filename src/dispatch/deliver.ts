@@ -1,7 +1,7 @@
 import { Agent } from "undici";
 import type { Dispatcher } from "undici";
-import type { EgressPolicy } from "../egress/address-policy.js";
-import { createGuardedConnector, findEgressBlocked, type HostResolver } from "../egress/guarded-lookup.js";
+import { type EgressPolicy, PORT_RULE } from "../egress/address-policy.js";
+import { EgressBlockedError, createGuardedConnector, findEgressBlocked, type HostResolver } from "../egress/guarded-lookup.js";
 import type { HeaderPair, RequestTemplate } from "../store/types.js";
 
 /** What happened when a request was sent once. A value, never an exception. */
@@ -34,8 +34,27 @@ export interface DelivererOptions {
    * Without it, every address is allowed.
    */
   egress?: EgressPolicy;
+  /**
+   * The policy of a delivery that names its project: a project whose policy is not
+   * {@link egress} gets connections of its own, so a connection opened under one project's
+   * allowlist is never reused by another's.
+   */
+  egressFor?: (projectId: string) => EgressPolicy | Promise<EgressPolicy>;
   /** DNS used for egress-checked connections (tests inject one). Default `dns.lookup`. */
   resolveHost?: HostResolver;
+  /**
+   * Told the whole reason of each egress refusal (which names resolved addresses): for the
+   * operator's log. The outcome, which the tenant reads, only names the rule.
+   */
+  onBlocked?: (details: { projectId: string | null; origin: string; rule: string; reason: string }) => void;
+}
+
+/** Options of one {@link Deliverer.deliver}. */
+export interface DeliverOptions {
+  /** Bounds the whole attempt: queueing, connect, response headers and body. */
+  timeoutMs: number;
+  /** The project delivering: its egress policy applies ({@link DelivererOptions.egressFor}). */
+  projectId?: string;
 }
 
 /** Sends stored requests over a shared keep-alive connection pool. */
@@ -43,9 +62,8 @@ export interface Deliverer {
   /**
    * Sends `request` once and reports what happened. Never rejects: network errors, timeouts,
    * non-success statuses and invalid requests are all reported in the outcome.
-   * `timeoutMs` bounds the whole attempt: queueing, connect, response headers and body.
    */
-  deliver(request: RequestTemplate, opts: { timeoutMs: number }): Promise<DeliveryOutcome>;
+  deliver(request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome>;
   /** Waits for in-flight requests, then closes every connection. Safe to call more than once. */
   close(): Promise<void>;
   /** Aborts in-flight requests and closes every connection at once (shutdown after the grace period). */
@@ -98,11 +116,41 @@ interface AttemptState {
  */
 export function createDeliverer(options: DelivererOptions): Deliverer {
   const excerptBytes = Math.max(0, options.excerptBytes ?? DEFAULT_EXCERPT_BYTES);
-  const agent = new Agent({
-    connections: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN,
-    // A plain Agent, never EnvHttpProxyAgent: a proxy would connect on our behalf, unchecked.
-    ...(options.egress ? { connect: createGuardedConnector(options.egress, { resolve: options.resolveHost }) } : {}),
-  });
+  const newAgent = (egress: EgressPolicy | undefined): Agent =>
+    new Agent({
+      connections: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN,
+      // A plain Agent, never EnvHttpProxyAgent: a proxy would connect on our behalf, unchecked.
+      ...(egress ? { connect: createGuardedConnector(egress, { resolve: options.resolveHost }) } : {}),
+    });
+  const agent = newAgent(options.egress);
+  /** Projects whose policy differs from the default one, with the connections made under it. */
+  const projectAgents = new Map<string, { policy: EgressPolicy; agent: Agent }>();
+
+  const agentOf = (projectId: string, policy: EgressPolicy): Agent => {
+    if (policy === options.egress) return agent;
+    const own = projectAgents.get(projectId);
+    if (own?.policy === policy) return own.agent;
+    // The project's rules changed: its old connections finish what they carry, then close.
+    void own?.agent.close();
+    const fresh = newAgent(policy);
+    projectAgents.set(projectId, { policy, agent: fresh });
+    return fresh;
+  };
+
+  function deliver(request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome> {
+    const projectId = opts.projectId;
+    if (projectId === undefined || options.egressFor === undefined) return send(agent, request, opts);
+    const policy = options.egressFor(projectId);
+    if (!(policy instanceof Promise)) return send(agentOf(projectId, policy), request, opts);
+    return policy.then(
+      (loaded) => send(agentOf(projectId, loaded), request, opts),
+      (error: unknown) => {
+        const now = options.now();
+        const reason = `egress policy unavailable: ${error instanceof Error ? error.message : String(error)}`;
+        return { ok: false, httpStatus: null, error: reason, responseExcerpt: null, responseHeaders: [], startedAt: now, finishedAt: now };
+      },
+    );
+  }
 
   /*
    * Undici's dispatch API rather than request(): no response stream and no AbortSignal per
@@ -111,7 +159,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
    * deadline — which settles on its own, because a request still queued or connecting has no
    * controller to abort yet (it is aborted as soon as it gets one).
    */
-  function deliver(request: RequestTemplate, opts: { timeoutMs: number }): Promise<DeliveryOutcome> {
+  function send(agent: Agent, request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome> {
     const startedAt = options.now();
     const timeoutError = `timeout after ${opts.timeoutMs} ms`;
     return new Promise<DeliveryOutcome>((resolve) => {
@@ -146,6 +194,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       } catch (error) {
         return settle(describeError(error));
       }
+      const describe = (error: unknown): string => {
+        const blocked = findEgressBlocked(error);
+        if (blocked === undefined) return describeError(error);
+        const rule = blocked instanceof EgressBlockedError ? blocked.rule : "unknown";
+        options.onBlocked?.({ projectId: opts.projectId ?? null, origin: url.origin, rule, reason: blocked.message });
+        return blockedOutcome(rule);
+      };
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(started) {
           controller = started;
@@ -175,7 +230,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           settle(outcomeError(state.httpStatus));
         },
         onResponseError(_controller, error) {
-          settle(describeError(error));
+          settle(describe(error));
         },
       };
       try {
@@ -193,16 +248,17 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           handler,
         );
       } catch (error) {
-        settle(describeError(error));
+        settle(describe(error));
       }
     });
   }
 
+  const allAgents = (): Agent[] => [agent, ...[...projectAgents.values()].map((own) => own.agent)];
   let closing: Promise<void> | null = null;
   return {
     deliver,
-    close: () => (closing ??= agent.close()),
-    destroy: () => (closing ??= agent.destroy()),
+    close: () => (closing ??= Promise.all(allAgents().map((a) => a.close())).then(() => {})),
+    destroy: () => (closing ??= Promise.all(allAgents().map((a) => a.destroy())).then(() => {})),
   };
 }
 
@@ -236,10 +292,17 @@ function decodeExcerpt(state: AttemptState): string | null {
   return new TextDecoder("utf-8").decode(bytes, { stream: state.truncated });
 }
 
+/**
+ * A refusal as the tenant reads it in the execution history: the rule, never the addresses the
+ * name resolved to (those are the operator's: see {@link DelivererOptions.onBlocked}).
+ */
+function blockedOutcome(rule: string): string {
+  const setting = rule === PORT_RULE ? "HOURGLASS_ALLOWED_PORTS=<port> or the project's allowedPorts" : "HOURGLASS_ALLOWED_TARGETS=<host or address> or the project's allowedTargets";
+  return `blocked: the egress policy refused the destination (egress rule "${rule}"); an operator can allow it with ${setting}`;
+}
+
 /** `connect ECONNREFUSED 127.0.0.1:1`, `UND_ERR_SOCKET: other side closed`, … */
 function describeError(error: unknown): string {
-  const blocked = findEgressBlocked(error);
-  if (blocked !== undefined) return `blocked: ${blocked.message}`;
   const failure = error instanceof AggregateError && error.errors[0] instanceof Error ? error.errors[0] : error;
   if (!(failure instanceof Error)) return String(failure);
   const code = errorCode(failure) ?? (error instanceof Error ? errorCode(error) : undefined);

@@ -31,7 +31,7 @@ export interface DispatcherOptions {
 }
 
 /** Sends one request; never rejects on HTTP or network failure (outcomes are values). */
-export type DeliverFn = (request: RequestTemplate, options: { timeoutMs: number }) => Promise<DeliveryOutcome>;
+export type DeliverFn = (request: RequestTemplate, options: { timeoutMs: number; projectId: string }) => Promise<DeliveryOutcome>;
 
 export interface DispatcherLog {
   error(details: object, message: string): void;
@@ -303,7 +303,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   private async deliverAndRecord(claim: ClaimedTrigger): Promise<void> {
     try {
       const request = await this.signed(claim);
-      const outcome = await this.deliver(request, { timeoutMs: claim.delivery.timeoutMs });
+      const outcome = await this.deliver(request, { timeoutMs: claim.delivery.timeoutMs, projectId: claim.projectId });
       if (this.options.failpoint?.at === "after-send") this.options.failpoint.crash();
       const result = this.resultOf(claim, outcome);
       await this.store.finishAttempt(result);

@@ -24,7 +24,12 @@ export interface EgressPolicy {
    * here; any other hostname passes and is judged on the socket when it is fired.
    */
   checkUrlAtSchedule(url: Readonly<URL>): EgressDecision;
+  /** Judges a destination port (a URL's explicit port, or its scheme's default). */
+  checkPort(port: number): EgressDecision;
 }
+
+/** The rule a port outside the allowed ports is refused by. */
+export const PORT_RULE = "port";
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 type Cidr = [Address, number];
@@ -153,10 +158,10 @@ type AllowEntry = { kind: "host"; name: string } | { kind: "suffix"; suffix: str
  * (`10.0.0.5`, `fd00::5`, `[fd00::5]`) or a CIDR (`10.0.0.0/8`, `fd00::/8`). An IPv4-mapped
  * IPv6 entry is read as the IPv4 address or range it maps.
  */
-function parseAllowEntry(raw: string): AllowEntry {
+function parseAllowEntry(raw: string, setting = "HOURGLASS_ALLOWED_TARGETS"): AllowEntry {
   const entry = raw.trim().toLowerCase();
   const invalid = (why: string): Error =>
-    new Error(`HOURGLASS_ALLOWED_TARGETS: "${raw.trim()}" ${why} (expected ${ALLOW_HINT}, e.g. api.internal,*.corp.example,10.0.0.5,10.1.0.0/16,fd00::/8)`);
+    new Error(`${setting}: "${raw.trim()}" ${why} (expected ${ALLOW_HINT}, e.g. api.internal,*.corp.example,10.0.0.5,10.1.0.0/16,fd00::/8)`);
 
   if (entry.includes("/")) {
     const slash = entry.indexOf("/");
@@ -205,12 +210,40 @@ function normalizeHostname(hostname: string): string {
   return lower.endsWith(".") ? lower.slice(0, -1) : lower;
 }
 
+type PortRange = readonly [number, number];
+
+/** Parses one allowed-ports entry: a port (`443`) or an inclusive range (`1024-65535`). */
+function parsePortEntry(raw: string, setting: string): PortRange {
+  const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(raw.trim());
+  const low = Number(match?.[1]);
+  const high = match?.[2] === undefined ? low : Number(match[2]);
+  if (match === null || low < 1 || high > 65_535 || low > high) {
+    throw new Error(`${setting}: "${raw.trim()}" is not a port or a range of ports (expected comma-separated ports 1-65535 and ranges, e.g. 80,443,1024-65535)`);
+  }
+  return [low, high];
+}
+
+/** Throws an Error naming the first entry of `entries` that is not an allowed-targets entry, prefixed with `setting`. */
+export function validateAllowedTargets(entries: readonly string[], setting: string): void {
+  for (const raw of entries) if (raw.trim() !== "") parseAllowEntry(raw, setting);
+}
+
+/** Throws an Error naming the first entry of `entries` that is not a port or a range of ports, prefixed with `setting`. */
+export function validateAllowedPorts(entries: readonly string[], setting: string): void {
+  for (const raw of entries) if (raw.trim() !== "") parsePortEntry(raw, setting);
+}
+
+const DEFAULT_PORT: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 };
+
 /**
- * Builds the policy from the `HOURGLASS_ALLOWED_TARGETS` entries (blank entries are ignored).
- * Throws an Error naming the first entry that is not a hostname, `*.suffix`, IP or CIDR.
+ * Builds the policy from the `HOURGLASS_ALLOWED_TARGETS` entries and, when given, the
+ * `HOURGLASS_ALLOWED_PORTS` entries (without them every port is allowed); blank entries are
+ * ignored. Throws an Error naming the first entry that is not a hostname, `*.suffix`, IP or
+ * CIDR, or not a port or range.
  */
-export function createEgressPolicy(allowed: readonly string[]): EgressPolicy {
-  const entries = allowed.filter((raw) => raw.trim() !== "").map(parseAllowEntry);
+export function createEgressPolicy(allowed: readonly string[], allowedPorts?: readonly string[]): EgressPolicy {
+  const entries = allowed.filter((raw) => raw.trim() !== "").map((raw) => parseAllowEntry(raw));
+  const portRanges = allowedPorts?.filter((raw) => raw.trim() !== "").map((raw) => parsePortEntry(raw, "HOURGLASS_ALLOWED_PORTS")) ?? null;
   const hosts = new Set(entries.flatMap((e) => (e.kind === "host" ? [e.name] : [])));
   const suffixes = entries.flatMap((e) => (e.kind === "suffix" ? [e.suffix] : []));
   const cidrs = entries.flatMap((e) => (e.kind === "cidr" ? [e.cidr] : []));
@@ -277,9 +310,23 @@ export function createEgressPolicy(allowed: readonly string[]): EgressPolicy {
     return refuse(refusal.rule, `${subject} is ${refusal.label} (${refusal.cidr}), refused by the egress rule "${refusal.rule}"; ${suggestion(ipaddr.parse(plain).toString())}`);
   }
 
+  function checkPort(port: number): EgressDecision {
+    if (portRanges === null || portRanges.some(([low, high]) => port >= low && port <= high)) return { allowed: true };
+    const ranges = portRanges.map(([low, high]) => (low === high ? `${low}` : `${low}-${high}`)).join(",") || "none";
+    return refuse(
+      PORT_RULE,
+      `port ${port} is not an allowed port (${ranges}), refused by the egress rule "${PORT_RULE}"; to allow it, add it to HOURGLASS_ALLOWED_PORTS or the project's allowedPorts`,
+    );
+  }
+
   function checkUrlAtSchedule(url: Readonly<URL>): EgressDecision {
     const hostname = normalizeHostname(url.hostname);
     if (hostname === "") return refuse("invalid-address", `${url.protocol} URLs name no host, so egress to them is refused`);
+    const port = url.port === "" ? DEFAULT_PORT[url.protocol] : Number(url.port);
+    if (port !== undefined) {
+      const decision = checkPort(port);
+      if (!decision.allowed) return decision;
+    }
     if (isIP(hostname) !== 0) return checkAddress(hostname, hostname);
     if (hostAllowed(hostname)) return { allowed: true };
     if (hostname === "localhost" || hostname.endsWith(".localhost")) {
@@ -292,7 +339,7 @@ export function createEgressPolicy(allowed: readonly string[]): EgressPolicy {
     return { allowed: true };
   }
 
-  return { checkAddress, checkUrlAtSchedule };
+  return { checkAddress, checkUrlAtSchedule, checkPort };
 }
 
 function refuse(rule: string, message: string): EgressDecision {

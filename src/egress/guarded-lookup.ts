@@ -75,6 +75,7 @@ export interface GuardedConnectorOptions {
 
 /**
  * An undici connector (`new Agent({ connect })`) that enforces the policy on every connection:
+ * - the destination port (the scheme's default when none is given) is checked first;
  * - a hostname goes through {@link createGuardedLookup}: every resolved address is checked
  *   before the socket connects;
  * - a literal IP (which `net.connect` never passes to `lookup`) is checked here, before
@@ -89,12 +90,11 @@ export function createGuardedConnector(policy: EgressPolicy, options: GuardedCon
   });
   return (connectOptions, callback) => {
     const host = connectOptions.hostname.replace(/^\[(.*)\]$/, "$1");
-    if (isIP(host) !== 0) {
-      const decision = policy.checkAddress(host, host);
-      if (!decision.allowed) {
-        process.nextTick(callback, blockedError(decision), null);
-        return;
-      }
+    const port = connectOptions.port === "" ? (connectOptions.protocol === "https:" ? 443 : 80) : Number(connectOptions.port);
+    const decision = isIP(host) !== 0 ? firstRefusal(policy.checkPort(port), () => policy.checkAddress(host, host)) : policy.checkPort(port);
+    if (!decision.allowed) {
+      process.nextTick(callback, blockedError(decision), null);
+      return;
     }
     connect(connectOptions, (error, socket) => {
       if (error !== null) {
@@ -110,6 +110,10 @@ export function createGuardedConnector(policy: EgressPolicy, options: GuardedCon
       callback(null, socket);
     });
   };
+}
+
+function firstRefusal(first: EgressDecision, then: () => EgressDecision): EgressDecision {
+  return first.allowed ? then() : first;
 }
 
 function checkConnected(policy: EgressPolicy, socket: Socket, host: string): Error | null {

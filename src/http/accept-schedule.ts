@@ -48,7 +48,7 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
   const { projectId, rateLimit } = deps.auth.cached(apiKey) ?? (await deps.auth.authenticate(apiKey));
   deps.rateLimiter.take(projectId, rateLimit);
   const spec = parseScheduleHeaders(ttr, { now, defaults: deps.deliveryDefaults });
-  checkEgress(deps.egress, spec.urls);
+  checkEgress(deps.egress.cached(projectId) ?? (await deps.egress.policyFor(projectId)), spec.urls);
   const method = request.method;
   const body = methodCarriesBody(method) ? await request.readBody() : null;
   const template: RequestTemplate = { method, url: spec.url, headers: forwarded, body };

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
+import { validateAllowedPorts, validateAllowedTargets } from "../egress/address-policy.js";
 import { InvalidInputError, NotFoundError, UnauthorizedError } from "../errors.js";
-import type { ProjectRecord } from "../store/types.js";
+import type { ProjectChanges, ProjectRecord } from "../store/types.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./api-key.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { jsonBody } from "./manage-routes.js";
@@ -10,6 +11,8 @@ import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
 
 const MAX_QUOTA = 1_000_000_000_000;
 const MAX_RATE_LIMIT = 1_000_000;
+const MAX_EGRESS_ENTRIES = 1000;
+const PROJECT_FIELDS = ["name", "monthQuota", "rateLimit", "allowedTargets", "allowedPorts"];
 
 /**
  * The operator's API, behind `Authorization: Bearer $HOURGLASS_ADMIN_TOKEN` (off when the
@@ -43,14 +46,17 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   app.patch("/admin/projects/:id", async (c) => {
     const id = requireId(c.req.param("id"));
     const body = await jsonBody(c.req.raw);
-    const unknown = Object.keys(body).filter((k) => !["name", "monthQuota", "rateLimit"].includes(k));
-    if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field ${unknown.join(", ")}; send name, monthQuota or rateLimit.`);
-    const changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null } = {};
+    const unknown = Object.keys(body).filter((k) => !PROJECT_FIELDS.includes(k));
+    if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field ${unknown.join(", ")}; send ${PROJECT_FIELDS.join(", ")}.`);
+    const changes: ProjectChanges = {};
     if ("name" in body) changes.name = requireName(body.name);
     if ("monthQuota" in body) changes.monthQuota = limitOrNull(body.monthQuota, "monthQuota", 0, MAX_QUOTA);
     if ("rateLimit" in body) changes.rateLimit = limitOrNull(body.rateLimit, "rateLimit", 1, MAX_RATE_LIMIT);
+    if ("allowedTargets" in body) changes.allowedTargets = egressEntries(body.allowedTargets, "allowedTargets", validateAllowedTargets);
+    if ("allowedPorts" in body) changes.allowedPorts = egressEntries(body.allowedPorts, "allowedPorts", validateAllowedPorts);
     const project = await deps.store.updateProject(id, changes, now());
     deps.auth.forget();
+    deps.egress.forget(id);
     return c.json(projectView(project));
   });
 
@@ -102,7 +108,23 @@ function projectView(project: ProjectRecord) {
     monthQuota: project.monthQuota,
     usedThisMonth: project.usedThisMonth,
     rateLimit: project.rateLimit,
+    allowedTargets: project.egress.allowedTargets,
+    allowedPorts: project.egress.allowedPorts,
   };
+}
+
+/** A project's egress entries, in the syntax of the environment variables (ports may be numbers); 400 naming the bad entry. */
+function egressEntries(value: unknown, name: string, validate: (entries: readonly string[], setting: string) => void): string[] {
+  if (!Array.isArray(value) || value.length > MAX_EGRESS_ENTRIES || !value.every((e) => typeof e === "string" || Number.isInteger(e))) {
+    throw new InvalidInputError("invalid_body", `${name} must be an array of at most ${MAX_EGRESS_ENTRIES} strings ([] removes them).`);
+  }
+  const entries = value.map((entry) => String(entry).trim()).filter((entry) => entry !== "");
+  try {
+    validate(entries, name);
+  } catch (error) {
+    throw new InvalidInputError("invalid_body", error instanceof Error ? error.message : String(error));
+  }
+  return entries;
 }
 
 async function requireProject(deps: AppDeps, raw: string): Promise<string> {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import type { EgressPolicy } from "../egress/address-policy.js";
+import type { ProjectPolicies } from "../egress/project-policies.js";
 import type { Metrics } from "../metrics.js";
 import type { Store } from "../store/store.js";
 import type { Authenticator } from "./authenticate.js";
@@ -14,8 +14,8 @@ export interface AppDeps {
   clock: Clock;
   limits: Config["limits"];
   deliveryDefaults: Config["delivery"];
-  /** Checked at schedule time for the target and callback URLs (and on the socket at fire time). */
-  egress: EgressPolicy;
+  /** Each project's egress policy: checked at schedule time for the target and callback URLs (and on the socket at fire time). */
+  egress: ProjectPolicies;
   auth: Authenticator;
   rateLimiter: RateLimiter;
   /** HOURGLASS_ADMIN_TOKEN; null: the admin API is off. */

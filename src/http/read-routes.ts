@@ -21,7 +21,8 @@ export function readRoutes(deps: AppDeps): Hono<AppEnv> {
     const projectId = await projectOf((n) => c.req.header(n));
     const filter = triggerFilter((n) => c.req.query(n));
     const page = await deps.store.listTriggers(projectId, filter, pageRequest((n) => c.req.query(n)));
-    return c.json({ triggers: page.items.map((t) => triggerView(t)), nextCursor: page.nextCursor });
+    const revealHeaders = revealsHeaders((n) => c.req.query(n));
+    return c.json({ triggers: page.items.map((t) => triggerView(t, { revealHeaders })), nextCursor: page.nextCursor });
   });
 
   app.get("/triggers/:id", async (c) => {
@@ -34,13 +35,15 @@ export function readRoutes(deps: AppDeps): Hono<AppEnv> {
       { triggerId: trigger.id },
       { limit: MAX_EXECUTIONS_PER_TRIGGER },
     );
-    return c.json({ ...triggerView(trigger, true), executions: executions.items.reverse().map(executionView) });
+    const view = triggerView(trigger, { body: true, revealHeaders: revealsHeaders((n) => c.req.query(n)) });
+    return c.json({ ...view, executions: executions.items.reverse().map(executionView) });
   });
 
   app.get("/generators", async (c) => {
     const projectId = await projectOf((n) => c.req.header(n));
     const page = await deps.store.listGenerators(projectId, pageRequest((n) => c.req.query(n)));
-    return c.json({ generators: page.items.map((g) => generatorView(g)), nextCursor: page.nextCursor });
+    const revealHeaders = revealsHeaders((n) => c.req.query(n));
+    return c.json({ generators: page.items.map((g) => generatorView(g, { revealHeaders })), nextCursor: page.nextCursor });
   });
 
   app.get("/generators/:id", async (c) => {
@@ -48,7 +51,7 @@ export function readRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = normalizeId(c.req.param("id"));
     const generator = id === null ? null : await deps.store.getGenerator(projectId, id);
     if (!generator) throw new NotFoundError("generator_not_found", `No generator ${c.req.param("id")} in this project.`);
-    return c.json(generatorView(generator, true));
+    return c.json(generatorView(generator, { body: true, revealHeaders: revealsHeaders((n) => c.req.query(n)) }));
   });
 
   app.get("/executions", async (c) => {
@@ -85,6 +88,14 @@ function triggerFilter(query: (name: string) => string | undefined): TriggerFilt
   const tag = query("tag");
   if (tag !== undefined) filter.tag = tag;
   return filter;
+}
+
+/** `?reveal=headers` shows secret-bearing header values, masked by default. */
+export function revealsHeaders(query: (name: string) => string | undefined): boolean {
+  const reveal = query("reveal");
+  if (reveal === undefined) return false;
+  if (reveal !== "headers") throw new InvalidInputError("invalid_query", "reveal must be headers (to show secret header values unmasked).");
+  return true;
 }
 
 function pageRequest(query: (name: string) => string | undefined): PageRequest {

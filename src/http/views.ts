@@ -1,3 +1,4 @@
+import { maskSecretHeaders } from "../request/secret-headers.js";
 import type { ExecutionRecord, GeneratorRecord, TriggerListKind, TriggerOrigin, TriggerRecord } from "../store/types.js";
 
 const KIND_BY_ORIGIN: Record<TriggerOrigin, TriggerListKind> = { job: "job", tick: "generator", run: "generator", callback: "callback" };
@@ -6,8 +7,16 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 const base64 = (body: Uint8Array | null): string | null => (body === null ? null : Buffer.from(body).toString("base64"));
 
-/** A trigger as the read API shows it; `withBody` adds the stored body as base64. */
-export function triggerView(trigger: TriggerRecord, withBody = false) {
+/** How much of a stored request a view shows. */
+export interface ViewOptions {
+  /** Add the stored body as base64. */
+  body?: boolean;
+  /** Show secret-bearing header values (`?reveal=headers`); masked otherwise. */
+  revealHeaders?: boolean;
+}
+
+/** A trigger as the read API shows it. */
+export function triggerView(trigger: TriggerRecord, options: ViewOptions = {}) {
   return {
     id: trigger.id,
     kind: KIND_BY_ORIGIN[trigger.origin],
@@ -19,9 +28,9 @@ export function triggerView(trigger: TriggerRecord, withBody = false) {
     scheduledAt: iso(trigger.scheduledAt),
     method: trigger.method,
     url: trigger.url,
-    headers: trigger.headers,
+    headers: options.revealHeaders ? trigger.headers : maskSecretHeaders(trigger.headers),
     bodySize: trigger.body?.byteLength ?? 0,
-    ...(withBody ? { bodyBase64: base64(trigger.body) } : {}),
+    ...(options.body ? { bodyBase64: base64(trigger.body) } : {}),
     title: trigger.title,
     tags: trigger.tags,
     attempts: trigger.attempts,
@@ -39,7 +48,7 @@ export function triggerView(trigger: TriggerRecord, withBody = false) {
 }
 
 /** A generator as the read API shows it; `nextAt` is its pending instance's time. */
-export function generatorView(generator: GeneratorRecord, withBody = false) {
+export function generatorView(generator: GeneratorRecord, options: ViewOptions = {}) {
   return {
     id: generator.id,
     customKey: generator.customKey,
@@ -53,9 +62,9 @@ export function generatorView(generator: GeneratorRecord, withBody = false) {
     pendingTriggerId: generator.pendingTriggerId,
     method: generator.method,
     url: generator.url,
-    headers: generator.headers,
+    headers: options.revealHeaders ? generator.headers : maskSecretHeaders(generator.headers),
     bodySize: generator.body?.byteLength ?? 0,
-    ...(withBody ? { bodyBase64: base64(generator.body) } : {}),
+    ...(options.body ? { bodyBase64: base64(generator.body) } : {}),
     title: generator.title,
     tags: generator.tags,
     retries: generator.delivery.retries,
@@ -68,7 +77,7 @@ export function generatorView(generator: GeneratorRecord, withBody = false) {
   };
 }
 
-/** One delivery attempt. */
+/** One delivery attempt (the response headers kept are never secrets; masked all the same, should that list grow). */
 export function executionView(execution: ExecutionRecord) {
   return {
     id: execution.id,
@@ -80,7 +89,7 @@ export function executionView(execution: ExecutionRecord) {
     outcome: execution.outcome,
     httpStatus: execution.httpStatus,
     error: execution.error,
-    responseHeaders: execution.responseHeaders,
+    responseHeaders: maskSecretHeaders(execution.responseHeaders),
     responseExcerpt: execution.responseExcerpt,
     retryAt: isoOrNull(execution.retryAt),
   };

@@ -41,6 +41,8 @@ import type {
   KeyOwner,
   Page,
   PageRequest,
+  ProjectChanges,
+  ProjectEgressRules,
   ProjectRecord,
   TriggerListKind,
   TriggerOrigin,
@@ -138,21 +140,39 @@ export class KyselyStore implements Store {
   }
 
   async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {
+    return this.transaction((trx) => this.ensureKeyIn(trx, keyHash, keyPrefix, now));
+  }
+
+  async provisionApiKeys(keys: readonly { hash: string; prefix: string }[], now: number): Promise<string[]> {
     return this.transaction(async (trx) => {
-      const existing = await trx
-        .selectFrom("api_keys")
-        .select("project_id")
-        .where("key_hash", "=", keyHash)
-        .executeTakeFirst();
-      if (existing) return existing.project_id;
-      const projectId = this.newId();
-      await trx.insertInto("projects").values({ id: projectId, name: `project ${keyPrefix}`, created_at: now }).execute();
-      await trx
-        .insertInto("api_keys")
-        .values({ id: this.newId(), project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
-        .execute();
-      return projectId;
+      for (const key of keys) {
+        await this.ensureKeyIn(trx, key.hash, key.prefix, now);
+        await trx.insertInto("configured_api_keys").values({ key_hash: key.hash }).onConflict((oc) => oc.doNothing()).execute();
+      }
+      const listed = new Set(keys.map((key) => key.hash));
+      const unlisted = (
+        await trx
+          .selectFrom("configured_api_keys")
+          .innerJoin("api_keys", "api_keys.key_hash", "configured_api_keys.key_hash")
+          .select(["api_keys.id", "api_keys.key_hash", "api_keys.key_prefix"])
+          .where("api_keys.revoked_at", "is", null)
+          .execute()
+      ).filter((row) => !listed.has(row.key_hash));
+      for (const row of unlisted) await trx.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", row.id).execute();
+      return unlisted.map((row) => row.key_prefix);
     });
+  }
+
+  private async ensureKeyIn(trx: Trx, keyHash: string, keyPrefix: string, now: number): Promise<string> {
+    const existing = await trx.selectFrom("api_keys").select("project_id").where("key_hash", "=", keyHash).executeTakeFirst();
+    if (existing) return existing.project_id;
+    const projectId = this.newId();
+    await trx.insertInto("projects").values({ id: projectId, name: `project ${keyPrefix}`, created_at: now }).execute();
+    await trx
+      .insertInto("api_keys")
+      .values({ id: this.newId(), project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
+      .execute();
+    return projectId;
   }
 
   async findApiKey(keyHash: string): Promise<KeyOwner | null> {
@@ -170,7 +190,7 @@ export class KyselyStore implements Store {
   async createProject(name: string, now: number): Promise<ProjectRecord> {
     const id = this.newId();
     await this.db.insertInto("projects").values({ id, name, created_at: now }).execute();
-    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0 };
+    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0, egress: { allowedTargets: [], allowedPorts: [] } };
   }
 
   async listProjects(now: number): Promise<ProjectRecord[]> {
@@ -179,7 +199,9 @@ export class KyselyStore implements Store {
       .leftJoin("project_usage", (join) =>
         join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", monthOf(now)),
       )
+      .leftJoin("project_egress", "project_egress.project_id", "projects.id")
       .select(["projects.id", "projects.name", "projects.created_at", "projects.month_quota", "projects.rate_limit", "project_usage.created"])
+      .select(["project_egress.allowed_targets", "project_egress.allowed_ports"])
       .orderBy("projects.id")
       .execute();
     return rows.map((row) => ({
@@ -189,19 +211,36 @@ export class KyselyStore implements Store {
       monthQuota: row.month_quota === null ? null : Number(row.month_quota),
       rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
       usedThisMonth: Number(row.created ?? 0),
+      egress: egressRules(row.allowed_targets, row.allowed_ports),
     }));
   }
 
-  async updateProject(
-    projectId: string,
-    changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null },
-    now: number,
-  ): Promise<ProjectRecord> {
+  async getProjectEgress(projectId: string): Promise<ProjectEgressRules> {
+    const row = await this.db
+      .selectFrom("project_egress")
+      .select(["allowed_targets", "allowed_ports"])
+      .where("project_id", "=", projectId)
+      .executeTakeFirst();
+    return egressRules(row?.allowed_targets ?? null, row?.allowed_ports ?? null);
+  }
+
+  async updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord> {
     const set: { name?: string; month_quota?: number | null; rate_limit?: number | null } = {};
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.monthQuota !== undefined) set.month_quota = changes.monthQuota;
     if (changes.rateLimit !== undefined) set.rate_limit = changes.rateLimit;
     if (Object.keys(set).length > 0) await this.db.updateTable("projects").set(set).where("id", "=", projectId).execute();
+    const egress: { allowed_targets?: string; allowed_ports?: string } = {};
+    if (changes.allowedTargets !== undefined) egress.allowed_targets = JSON.stringify(changes.allowedTargets);
+    if (changes.allowedPorts !== undefined) egress.allowed_ports = JSON.stringify(changes.allowedPorts);
+    const known = await this.db.selectFrom("projects").select("id").where("id", "=", projectId).executeTakeFirst();
+    if (known && Object.keys(egress).length > 0) {
+      await this.db
+        .insertInto("project_egress")
+        .values({ project_id: projectId, ...egress })
+        .onConflict((oc) => oc.column("project_id").doUpdateSet(egress))
+        .execute();
+    }
     const project = (await this.listProjects(now)).find((p) => p.id === projectId);
     if (!project) throw new NotFoundError("project_not_found", `No project ${projectId}.`);
     return project;
@@ -1076,6 +1115,10 @@ export class KyselyStore implements Store {
   private transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.committer.run(fn);
   }
+}
+
+function egressRules(targets: string | null, ports: string | null): ProjectEgressRules {
+  return { allowedTargets: targets === null ? [] : (JSON.parse(targets) as string[]), allowedPorts: ports === null ? [] : (JSON.parse(ports) as string[]) };
 }
 
 function assertStillWaiting(row: Pick<TriggerRow, "id" | "status">): void {

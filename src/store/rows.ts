@@ -24,6 +24,11 @@ export interface Database {
     month_quota: ColumnType<number | null, number | null | undefined, number | null>;
     rate_limit: ColumnType<number | null, number | null | undefined, number | null>;
   };
+  project_egress: {
+    project_id: string;
+    allowed_targets: ColumnType<string, string | undefined, string>;
+    allowed_ports: ColumnType<string, string | undefined, string>;
+  };
   project_usage: { project_id: string; month: string; created: number };
   api_keys: {
     id: string;
@@ -33,6 +38,7 @@ export interface Database {
     created_at: number;
     revoked_at: number | null;
   };
+  configured_api_keys: { key_hash: string };
   generators: {
     id: string;
     project_id: string;

@@ -9,6 +9,8 @@ import type {
   KeyOwner,
   Page,
   PageRequest,
+  ProjectChanges,
+  ProjectEgressRules,
   ProjectRecord,
   ScheduleGeneratorInput,
   ScheduleJobInput,
@@ -26,6 +28,13 @@ import type { SlotUsage } from "./fair-claim.js";
 export interface Store {
   /** Creates the project owning `keyHash` if no key has that digest; returns the project id. */
   ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string>;
+  /**
+   * Makes `keys` (HOURGLASS_API_KEYS) the configured keys: ensures each (as {@link ensureApiKey};
+   * a key revoked earlier stays revoked) and revokes every key configured before that is no
+   * longer listed. Keys never configured (admin API, generated) are not touched. Returns the
+   * prefixes of the keys it revoked.
+   */
+  provisionApiKeys(keys: readonly { hash: string; prefix: string }[], now: number): Promise<string[]>;
   /** The live (unrevoked) key with this SHA-256 hex digest and its project's rate limit, or null. */
   findApiKey(keyHash: string): Promise<KeyOwner | null>;
   /** Number of live API keys in the store. */
@@ -33,12 +42,10 @@ export interface Store {
 
   createProject(name: string, now: number): Promise<ProjectRecord>;
   listProjects(now: number): Promise<ProjectRecord[]>;
-  /** Sets the monthly quota and/or the rate limit (null removes it); NotFound for an unknown project. */
-  updateProject(
-    projectId: string,
-    changes: { name?: string; monthQuota?: number | null; rateLimit?: number | null },
-    now: number,
-  ): Promise<ProjectRecord>;
+  /** Sets the name, monthly quota, rate limit (null removes them) and egress allowlist; NotFound for an unknown project. */
+  updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord>;
+  /** The project's own egress allowlist (empty lists when it has none, or is unknown). */
+  getProjectEgress(projectId: string): Promise<ProjectEgressRules>;
   /** Adds a key (by digest) to a project; NotFound for an unknown project. */
   createApiKey(projectId: string, keyHash: string, keyPrefix: string, now: number): Promise<ApiKeyRecord>;
   listApiKeys(projectId: string): Promise<ApiKeyRecord[]>;

@@ -189,6 +189,27 @@ export interface ProjectRecord {
   rateLimit: number | null;
   /** Instances created this month. */
   usedThisMonth: number;
+  /** The project's own egress allowlist, on top of the global one (see {@link ProjectEgressRules}). */
+  egress: ProjectEgressRules;
+}
+
+/** Egress a project may use beyond HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS, in their entry syntax. */
+export interface ProjectEgressRules {
+  allowedTargets: string[];
+  allowedPorts: string[];
+}
+
+/** Changes to a project; an absent field is left as it is. */
+export interface ProjectChanges {
+  name?: string;
+  /** null removes the quota. */
+  monthQuota?: number | null;
+  /** null removes the limit. */
+  rateLimit?: number | null;
+  /** Replaces the project's allowed targets ([] removes them). */
+  allowedTargets?: string[];
+  /** Replaces the project's allowed ports ([] removes them). */
+  allowedPorts?: string[];
 }
 
 export interface ApiKeyRecord {

@@ -327,3 +327,24 @@ describe("the allow-list", () => {
     expect(() => createEgressPolicy([entry])).toThrow(entry.trim());
   });
 });
+
+describe("the port policy", () => {
+  it("HOURGLASS_ALLOWED_PORTS defaults to 80, 443 and the unprivileged ports, and refuses a bad entry at start-up", async () => {
+    const { loadConfig, ConfigError } = await import("../../src/config.js");
+    expect(loadConfig({}).allowedPorts).toEqual(["80", "443", "1024-65535"]);
+    expect(loadConfig({ HOURGLASS_ALLOWED_PORTS: " 443 , 8000-9000 " }).allowedPorts).toEqual(["443", "8000-9000"]);
+    for (const bad of ["0", "65536", "90-80", "http", "80-"]) {
+      expect(() => loadConfig({ HOURGLASS_ALLOWED_PORTS: bad })).toThrow(ConfigError);
+    }
+  });
+
+  it("judges a URL's explicit port, or its scheme's default", () => {
+    const policy = createEgressPolicy([], ["443", "8000-8999"]);
+    expect(policy.checkUrlAtSchedule(new URL("https://example.com/")).allowed).toBe(true);
+    expect(policy.checkUrlAtSchedule(new URL("http://example.com:8080/")).allowed).toBe(true);
+    expect(policy.checkUrlAtSchedule(new URL("http://example.com/"))).toMatchObject({ allowed: false, rule: "port" });
+    expect(policy.checkUrlAtSchedule(new URL("https://example.com:9000/"))).toMatchObject({ allowed: false, rule: "port" });
+    // Without a port list every port is allowed (the policy of tests and tools that build one).
+    expect(createEgressPolicy([]).checkPort(25).allowed).toBe(true);
+  });
+});

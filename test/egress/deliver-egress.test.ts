@@ -90,6 +90,8 @@ async function startIPv6Canary(port: number): Promise<Canary | null> {
 let v4: Canary;
 let v6: Canary | null;
 const deliverers: Deliverer[] = [];
+/** The whole reason of every refusal, as the operator's log gets it. */
+const refusals: string[] = [];
 
 beforeAll(async () => {
   v4 = await startCanary("127.0.0.1");
@@ -103,13 +105,14 @@ afterAll(async () => {
 
 afterEach(async () => {
   await Promise.all(deliverers.splice(0).map((d) => d.close()));
+  refusals.length = 0;
   v4.reset();
   v6?.reset();
 });
 
 function deliverer(allowed: string[], resolveHost?: HostResolver): Deliverer {
   let t = 0;
-  const d = createDeliverer({ now: () => (t += 1), egress: createEgressPolicy(allowed), resolveHost });
+  const d = createDeliverer({ now: () => (t += 1), egress: createEgressPolicy(allowed), resolveHost, onBlocked: (details) => refusals.push(details.reason) });
   deliverers.push(d);
   return d;
 }
@@ -213,7 +216,9 @@ describe("DNS rebinding", () => {
 
     const outcome = await deliverer([], resolve).deliver(post(url), { timeoutMs: 5_000 });
     expectBlocked(outcome);
-    expect(outcome.error).toContain("rebind.test resolves to 127.0.0.1");
+    // The history says which rule refused it; the address the name resolved to is the operator's alone.
+    expect(outcome.error).not.toContain("127.0.0.1");
+    expect(refusals).toEqual([expect.stringContaining("rebind.test resolves to 127.0.0.1")]);
     expect(resolve.calls).toEqual(["rebind.test", "rebind.test"]);
     await expectNoConnection();
   });
@@ -278,5 +283,55 @@ describe("proxy environment variables", () => {
     expect(v4.requests).toEqual(["POST /direct"]);
     await proxy.settle();
     expect(proxy.connections()).toBe(0);
+  });
+});
+
+describe("per-project policies and ports", () => {
+  const PUBLIC: LookupAddress = { address: "93.184.216.34", family: 4 };
+  const perProject = (policies: Record<string, ReturnType<typeof createEgressPolicy>>, resolveHost?: HostResolver) => {
+    const global = createEgressPolicy([]);
+    const d = createDeliverer({
+      now: () => 0,
+      egress: global,
+      egressFor: (projectId) => policies[projectId] ?? global,
+      resolveHost,
+      onBlocked: (details) => refusals.push(`${details.projectId}: ${details.reason}`),
+    });
+    deliverers.push(d);
+    return d;
+  };
+
+  it("a project's allowlist opens a target for that project only, even over a connection the other opened", async () => {
+    const d = perProject({ a: createEgressPolicy(["127.0.0.1"]) });
+    const url = expand("http://127.0.0.1:{v4}/hook");
+    expect(await d.deliver(post(url), { timeoutMs: 5_000, projectId: "a" })).toMatchObject({ ok: true, httpStatus: 200 });
+    // A's keep-alive connection to this origin is open now; B must not ride on it.
+    expectBlocked(await d.deliver(post(url), { timeoutMs: 5_000, projectId: "b" }));
+    expectBlocked(await d.deliver(post(url), { timeoutMs: 5_000 }));
+    expect(v4.requests).toEqual(["POST /hook"]);
+    expect(refusals).toHaveLength(2);
+  });
+
+  it("a name resolving to an address only one project allows is delivered for it and blocked for the other", async () => {
+    const resolve: HostResolver = async () => [{ address: "127.0.0.1", family: 4 }];
+    const d = perProject({ a: createEgressPolicy(["127.0.0.0/8"]) }, resolve);
+    const url = expand("http://target.test:{v4}/hook");
+    const blocked = await d.deliver(post(url), { timeoutMs: 5_000, projectId: "b" });
+    expectBlocked(blocked);
+    expect(blocked.error).not.toContain("127.0.0.1");
+    expect(refusals).toEqual([expect.stringMatching(/^b: target\.test resolves to 127\.0\.0\.1/)]);
+    expect(await d.deliver(post(url), { timeoutMs: 5_000, projectId: "a" })).toMatchObject({ ok: true });
+  });
+
+  it("a port outside the allowed ports is refused on the socket, and a project may widen them", async () => {
+    const resolve: HostResolver = async () => [PUBLIC];
+    const d = perProject({ a: createEgressPolicy(["127.0.0.1"], ["80", "443", `${v4.port}`]) }, resolve);
+    const policyB = createEgressPolicy(["127.0.0.1"], ["80", "443"]);
+    const e = perProject({ b: policyB }, resolve);
+    const url = expand("http://127.0.0.1:{v4}/hook");
+    const refused = await e.deliver(post(url), { timeoutMs: 5_000, projectId: "b" });
+    expect(refused.error).toMatch(/^blocked: .*egress rule "port".*HOURGLASS_ALLOWED_PORTS/);
+    await expectNoConnection();
+    expect(await d.deliver(post(url), { timeoutMs: 5_000, projectId: "a" })).toMatchObject({ ok: true });
   });
 });

@@ -121,6 +121,7 @@ describe("on a real socket", () => {
     let calls = 0;
     const policy: EgressPolicy = {
       checkUrlAtSchedule: (url) => loopbackOnce.checkUrlAtSchedule(url),
+      checkPort: (port) => loopbackOnce.checkPort(port),
       checkAddress: (ip, hostname) => (++calls === 1 ? { allowed: true } : loopbackOnce.checkAddress(ip, hostname)),
     };
     const connect = createGuardedConnector(policy);

@@ -98,6 +98,21 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.findApiKey("c".repeat(64))).toBeNull();
         expect(await store.countApiKeys()).toBe(2);
       });
+
+      it("revokes a configured key once it is no longer configured, and never a key it did not configure", async () => {
+        const [c, d] = [{ hash: "c".repeat(64), prefix: "hg_cccc" }, { hash: "d".repeat(64), prefix: "hg_dddd" }];
+        expect(await store.provisionApiKeys([c, d], T0)).toEqual([]);
+        const projectC = (await store.findApiKey(c.hash))?.projectId;
+        expect(await store.provisionApiKeys([c], T0 + 1)).toEqual(["hg_dddd"]);
+        expect(await store.findApiKey(d.hash)).toBeNull();
+        expect((await store.findApiKey(c.hash))?.projectId).toBe(projectC);
+        // "a" and "b" were ensured but never configured: an empty list leaves them alone.
+        expect(await store.provisionApiKeys([], T0 + 2)).toEqual(["hg_cccc"]);
+        expect(await store.findApiKey("a".repeat(64))).not.toBeNull();
+        // A revoked key listed again stays revoked: revocation is not undone by configuration.
+        expect(await store.provisionApiKeys([d], T0 + 3)).toEqual([]);
+        expect(await store.findApiKey(d.hash)).toBeNull();
+      });
     });
 
     describe("one-shot triggers", () => {

@@ -51,6 +51,9 @@ export async function startHourglass(options: {
     LOG_LEVEL: "silent",
     // Test targets listen on loopback, which the egress policy refuses by default.
     HOURGLASS_ALLOWED_TARGETS: "127.0.0.1",
+    // Some tests name a port that is never reached (127.0.0.1:9); the default port set is tested
+    // by passing HOURGLASS_ALLOWED_PORTS="" (egress tests).
+    HOURGLASS_ALLOWED_PORTS: "1-65535",
     ...options.env,
   });
   const clock = options.clock ?? systemClock;

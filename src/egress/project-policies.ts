@@ -1,0 +1,65 @@
+import { BoundedCache } from "../bounded-cache.js";
+import { type EgressPolicy, createEgressPolicy } from "./address-policy.js";
+
+/** Entries in the syntax of HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS. */
+export interface EgressRules {
+  allowedTargets: readonly string[];
+  allowedPorts: readonly string[];
+}
+
+/** Each project's egress policy: the global rules, widened by the project's own. */
+export interface ProjectPolicies {
+  /** The policy of projects with no rules of their own. */
+  readonly global: EgressPolicy;
+  /** The project's compiled policy when it is at hand, without a promise; else undefined. */
+  cached(projectId: string): EgressPolicy | undefined;
+  /** The project's policy, loaded and compiled on first use. */
+  policyFor(projectId: string): Promise<EgressPolicy>;
+  /** Drops the project's compiled policy (after its rules changed). */
+  forget(projectId: string): void;
+}
+
+const MAX_CACHED_PROJECTS = 10_000;
+
+/**
+ * Compiled policies are cached per project, so a delivery or a /schedule costs a map look-up.
+ * They are not expired: a project's rules change only through this process's admin API (one
+ * process serves an SQLite file), which calls {@link ProjectPolicies.forget}. A project without
+ * rules of its own shares the global policy (and its decision cache). A project's rules widen
+ * only its own policy: each project's is compiled from the global rules plus its own.
+ */
+export function createProjectPolicies(global: EgressRules, load: (projectId: string) => Promise<EgressRules>): ProjectPolicies {
+  const globalPolicy = createEgressPolicy(global.allowedTargets, global.allowedPorts);
+  const entries = new BoundedCache<string, { policy: EgressPolicy | undefined; loading: Promise<EgressPolicy> }>(MAX_CACHED_PROJECTS);
+
+  const compile = (own: EgressRules): EgressPolicy =>
+    own.allowedTargets.length === 0 && own.allowedPorts.length === 0
+      ? globalPolicy
+      : createEgressPolicy([...global.allowedTargets, ...own.allowedTargets], [...global.allowedPorts, ...own.allowedPorts]);
+
+  return {
+    global: globalPolicy,
+    cached: (projectId) => entries.get(projectId)?.policy,
+    policyFor(projectId) {
+      const known = entries.get(projectId);
+      if (known !== undefined) return known.loading;
+      // One look-up however many deliveries of the project start at once.
+      const entry: { policy: EgressPolicy | undefined; loading: Promise<EgressPolicy> } = {
+        policy: undefined,
+        loading: load(projectId).then(compile),
+      };
+      entries.set(projectId, entry);
+      entry.loading.then(
+        (policy) => {
+          entry.policy = policy;
+        },
+        // A failed look-up is not cached: the next delivery asks again.
+        () => {
+          if (entries.get(projectId) === entry) entries.delete(projectId);
+        },
+      );
+      return entry.loading;
+    },
+    forget: (projectId) => entries.delete(projectId),
+  };
+}
