@@ -14,7 +14,8 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci
 
-COPY tsconfig.json tsconfig.build.json schema.sql ./
+COPY tsconfig.json tsconfig.build.json ./
+COPY migrations ./migrations
 COPY scripts ./scripts
 COPY src ./src
 RUN npm run build \
@@ -25,12 +26,13 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 
-# Same layout as the repository: dist/bundle/main.js (and dist/store/sqlite.js) read ../../schema.sql,
-# i.e. /app/schema.sql.
+# Same layout as the repository: dist/bundle/main.js (and dist/store/sqlite.js) read
+# ../../migrations/sqlite/, i.e. /app/migrations/sqlite/.
 # Code stays root-owned (read-only to the app); only the data folder belongs to the runtime user.
 COPY --from=builder /app/node_modules ./node_modules
 COPY --from=builder /app/dist ./dist
-COPY --from=builder /app/schema.sql /app/package.json ./
+COPY --from=builder /app/migrations ./migrations
+COPY --from=builder /app/package.json ./
 RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node

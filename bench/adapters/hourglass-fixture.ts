@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { constants, existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Pool } from "undici";
@@ -18,7 +18,7 @@ const MAX_AGE_MS = 6 * DAY_MS;
 
 interface FixtureMeta {
   count: number;
-  /** SHA-256 of schema.sql and the body: either changing makes the fixture stale. */
+  /** SHA-256 of the SQLite migrations and the body: either changing makes the fixture stale. */
   schemaHash: string;
   builtAt: number;
   buildMs: number;
@@ -39,10 +39,10 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
   await mkdir(FIXTURE_DIR, { recursive: true });
   const file = resolve(FIXTURE_DIR, `hourglass-${count}.db`);
   const metaFile = `${file}.json`;
-  const schemaHash = createHash("sha256")
-    .update(await readFile(resolve(repoRoot, "schema.sql")))
-    .update(kilobyteBody())
-    .digest("hex");
+  const schema = createHash("sha256");
+  const migrations = resolve(repoRoot, "migrations/sqlite");
+  for (const file of (await readdir(migrations)).sort()) schema.update(await readFile(resolve(migrations, file)));
+  const schemaHash = schema.update(kilobyteBody()).digest("hex");
   if (existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(await readFile(metaFile, "utf8")) as FixtureMeta;
     if (meta.count === count && meta.schemaHash === schemaHash && Date.now() - meta.builtAt < MAX_AGE_MS) return file;

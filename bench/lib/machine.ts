@@ -26,8 +26,8 @@ export function describeMachine(pinnedStores: string[] | null): MachineDescripti
   let commit = "unknown";
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "schema.sql"], { cwd: repoRoot, encoding: "utf8" }).trim();
-    commit = dirty === "" ? head : `${head} + uncommitted changes in src/ or schema.sql`;
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "migrations"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    commit = dirty === "" ? head : `${head} + uncommitted changes in src/ or migrations/`;
   } catch {
     // not a git checkout
   }

@@ -483,7 +483,7 @@ export class KyselyStore implements Store {
           .set({ status: "paused", resume_at: pending.get(generator.id)?.scheduled_at ?? null, updated_at: now })
           .where("id", "=", generator.id)
           .execute();
-        await this.cancelPendingTick(trx, generator.id, now, "generator paused");
+        await this.withdrawPendingTick(trx, generator.id, now, "generator paused");
       }
       if (!paused && generator.status === "paused") {
         // The tick that was pending comes back; if its time passed during the pause, the claim
@@ -495,7 +495,7 @@ export class KyselyStore implements Store {
           .where("id", "=", generator.id)
           .execute();
         if (resumeAt === null) return this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
-        await this.insertInstance(trx, generator, Number(resumeAt), now, "tick");
+        await this.materializeTick(trx, generator, Number(resumeAt), now, null);
       }
     });
   }
@@ -713,7 +713,8 @@ export class KyselyStore implements Store {
       })
       .execute();
     const generator = await trx.selectFrom("generators").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-    await this.insertInstance(trx, generator, firstAt, input.now, "tick");
+    // The creation counted this first tick (consumeQuota above).
+    await this.insertInstance(trx, generator, firstAt, input.now, "tick", monthOf(input.now));
     return { operation: "schedule", kind: "generator", id, scheduledAt: firstAt, monthQuotaRemaining };
   }
 
@@ -729,13 +730,19 @@ export class KyselyStore implements Store {
       .where("id", "=", id)
       .execute();
     const generator = await trx.selectFrom("generators").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-    const monthQuotaRemaining = await this.quotaRemaining(trx, input.projectId, input.now);
-    const result: ScheduleResult = { operation: "reschedule", kind: "generator", id, scheduledAt: firstAt, monthQuotaRemaining };
+    const result = async (scheduledAt: number): Promise<ScheduleResult> => ({
+      operation: "reschedule",
+      kind: "generator",
+      id,
+      scheduledAt,
+      monthQuotaRemaining: await this.quotaRemaining(trx, input.projectId, input.now),
+    });
     // A paused generator stays paused; on resume it starts from the edited schedule.
-    if (generator.status === "paused") return result;
-    await this.cancelPendingTick(trx, id, input.now, "replaced by an edit of its generator");
-    await this.insertInstance(trx, generator, firstAt, input.now, "tick");
-    return result;
+    if (generator.status === "paused") return result(firstAt);
+    // The edit is free, and mints nothing past the quota: the replaced tick's count is given back,
+    // and the new one is counted — or deferred to next month — like any tick.
+    await this.withdrawPendingTick(trx, id, input.now, "replaced by an edit of its generator");
+    return result((await this.materializeTick(trx, generator, firstAt, input.now, null)) ?? firstAt);
   }
 
   private async findEditableGenerator(
@@ -777,6 +784,8 @@ export class KyselyStore implements Store {
     scheduledAt: number,
     now: number,
     origin: "tick" | "run",
+    /** The month whose quota counted this instance, if one did (see withdrawPendingTick). */
+    quotaMonth: string | null = null,
   ): Promise<string> {
     const id = this.newId();
     await trx
@@ -807,6 +816,7 @@ export class KyselyStore implements Store {
         updated_at: now,
         finished_at: null,
         cancel_reason: null,
+        quota_month: quotaMonth,
       })
       .execute();
     return id;
@@ -845,6 +855,7 @@ export class KyselyStore implements Store {
   /** Cancels a generator and everything of it still waiting (its pending tick, runs and retries). */
   private async cancelGeneratorRow(trx: Trx, id: string, now: number, reason: string): Promise<void> {
     await trx.updateTable("generators").set({ status: "cancelled", resume_at: null, updated_at: now }).where("id", "=", id).execute();
+    await this.withdrawPendingTick(trx, id, now, reason);
     await trx
       .updateTable("triggers")
       .set(cancelledColumns(now, reason))
@@ -854,8 +865,20 @@ export class KyselyStore implements Store {
     await this.releaseKey(trx, id);
   }
 
-  private async cancelPendingTick(trx: Trx, generatorId: string, now: number, reason: string): Promise<void> {
-    await trx.updateTable("triggers").set(cancelledColumns(now, reason)).where("generator_id", "=", generatorId).where(isPendingTick).execute();
+  /**
+   * Cancels a generator's pending tick, and gives it back to the quota of the month that counted
+   * it: replacing the pending tick (an edit, a pause, a skip, the generator cancelled) is free.
+   */
+  private async withdrawPendingTick(trx: Trx, generatorId: string, now: number, reason: string): Promise<void> {
+    const pending = await trx
+      .selectFrom("triggers")
+      .select(["id", "project_id", "quota_month"])
+      .where("generator_id", "=", generatorId)
+      .where(isPendingTick)
+      .executeTakeFirst();
+    if (!pending) return;
+    await trx.updateTable("triggers").set(cancelledColumns(now, reason)).where("id", "=", pending.id).execute();
+    if (pending.quota_month !== null) await this.uncountInstance(trx, pending.project_id, pending.quota_month);
   }
 
   private async findLiveGenerator(trx: Trx, projectId: string, id: string): Promise<GeneratorRow> {
@@ -924,20 +947,25 @@ export class KyselyStore implements Store {
    * moves to the generator's first tick of next month (the skipped ticks never materialize) and
    * the generator records why; it resumes by itself when that tick comes.
    */
-  private async materializeTick(trx: Trx, generator: GeneratorRow, at: number, now: number, catchupLeft: number | null): Promise<void> {
+  private async materializeTick(trx: Trx, generator: GeneratorRow, at: number, now: number, catchupLeft: number | null): Promise<number | null> {
     const { quota, used } = await this.quotaState(trx, generator.project_id, monthOf(now));
     let tickAt = at;
     let note: string | null = null;
     if (quota !== null && used >= quota) {
       const resumeFrom = startOfNextMonth(now);
       const deferred = at >= resumeFrom ? at : this.cron(generator.cron_expr, generator.cron_tz).nextAfter(resumeFrom - 1);
-      if (deferred === null) return this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+      if (deferred === null) {
+        await this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+        return null;
+      }
       tickAt = deferred;
       note = `monthly quota of ${quota} trigger instances reached in ${monthOf(now)}; ticks resume on ${new Date(tickAt).toISOString()}`;
     }
-    await this.countInstance(trx, generator.project_id, monthOf(Math.max(now, tickAt)));
-    await this.insertInstance(trx, generator, tickAt, now, "tick");
+    const month = monthOf(Math.max(now, tickAt));
+    await this.countInstance(trx, generator.project_id, month);
+    await this.insertInstance(trx, generator, tickAt, now, "tick", month);
     await trx.updateTable("generators").set({ catchup_left: catchupLeft, note }).where("id", "=", generator.id).execute();
+    return tickAt;
   }
 
   // ---- monthly quota -----------------------------------------------------------------------
@@ -959,6 +987,16 @@ export class KyselyStore implements Store {
       .insertInto("project_usage")
       .values({ project_id: projectId, month, created: 1 })
       .onConflict((oc) => oc.columns(["project_id", "month"]).doUpdateSet((eb) => ({ created: eb(eb.ref("project_usage.created"), "+", 1) })))
+      .execute();
+  }
+
+  private async uncountInstance(trx: Trx, projectId: string, month: string): Promise<void> {
+    await trx
+      .updateTable("project_usage")
+      .set((eb) => ({ created: eb("created", "-", 1) }))
+      .where("project_id", "=", projectId)
+      .where("month", "=", month)
+      .where("created", ">", 0)
       .execute();
   }
 
@@ -1043,9 +1081,10 @@ export class KyselyStore implements Store {
       .where("status", "=", "active")
       .executeTakeFirst();
     if (!generatorRow) return;
+    if (trigger.quota_month !== null) await this.uncountInstance(trx, trigger.project_id, trigger.quota_month);
     const nextAt = this.cron(generatorRow.cron_expr, generatorRow.cron_tz).nextAfter(Math.max(Number(trigger.scheduled_at), now));
     if (nextAt === null) return this.cancelGeneratorRow(trx, generatorRow.id, now, "its cron expression fires no more");
-    await this.insertInstance(trx, generatorRow, nextAt, now, "tick");
+    await this.materializeTick(trx, generatorRow, nextAt, now, generatorRow.catchup_left);
   }
 
   private async cancelByKey(trx: Trx, projectId: string, customKey: string, now: number): Promise<void> {

@@ -14,7 +14,7 @@ import type {
   TriggerStatus,
 } from "./types.js";
 
-/** Table shapes as Kysely sees them (mirrors schema.sql). */
+/** Table shapes as Kysely sees them (mirrors migrations/sqlite/). */
 export interface Database {
   projects: {
     id: string;
@@ -92,6 +92,8 @@ export interface Database {
     updated_at: number;
     finished_at: number | null;
     cancel_reason: string | null;
+    /** The month whose quota counted this generator tick, if one did. */
+    quota_month: ColumnType<string | null, string | null | undefined, string | null>;
   };
   custom_keys: { project_id: string; custom_key: string; owner_kind: TriggerKind; owner_id: string };
   executions: {

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore, type StoreOptions } from "./kysely-store.js";
+import { type Migration, loadMigrations, pendingMigrations } from "./migrations.js";
 import type { SyncSql } from "./prepared-paths.js";
 import type { Database } from "./rows.js";
 import { DEFAULT_RESTART_PAGES, type WalCheckpointer, startWalCheckpointer } from "./wal-checkpointer.js";
@@ -45,11 +46,11 @@ export class DatabaseLockedError extends Error {
 }
 
 // From dist/store/sqlite.js and from the bundle dist/bundle/main.js alike (scripts/bundle.mjs).
-const SCHEMA_URL = new URL("../../schema.sql", import.meta.url);
+const MIGRATIONS_URL = new URL("../../migrations/sqlite/", import.meta.url);
 
 /**
  * Opens (creating if needed) the SQLite database, takes the one-process lock for the life of the
- * process, applies `schema.sql`, starts the checkpointing thread, and returns the store.
+ * process, applies the migrations it lacks, starts the checkpointing thread, and returns the store.
  */
 export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
   const onDisk = config.path !== ":memory:";
@@ -70,7 +71,7 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
     sqlite.pragma("temp_store = MEMORY");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("case_sensitive_like = ON");
-    sqlite.exec(readFileSync(SCHEMA_URL, "utf8"));
+    migrate(sqlite, loadMigrations(MIGRATIONS_URL));
     if (onDisk) checkpointer = startWalCheckpointer(config.path, config.synchronous, config.onCheckpointError ?? (() => {}));
   } catch (error) {
     sqlite?.close();
@@ -149,6 +150,29 @@ function acquireLock(path: string): BetterSqlite3.Database {
   } catch (error) {
     lock.close();
     if ((error as { code?: string }).code === "SQLITE_BUSY") throw new DatabaseLockedError(path, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Applies the migrations the database lacks, each recorded in `schema_migrations`, all in one
+ * immediate transaction (the file lock already keeps other Hourglass processes out). A database
+ * from before versioned migrations has its tables and no record: migration 1 is written with
+ * IF NOT EXISTS, so there it only gets recorded.
+ */
+export function migrate(sqlite: BetterSqlite3.Database, migrations: Migration[]): void {
+  sqlite.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  sqlite.exec("BEGIN IMMEDIATE");
+  try {
+    const applied = sqlite.prepare("SELECT version FROM schema_migrations").pluck().all() as number[];
+    const record = sqlite.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    for (const migration of pendingMigrations(migrations, applied)) {
+      sqlite.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }
+    sqlite.exec("COMMIT");
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
     throw error;
   }
 }

@@ -3,7 +3,8 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
-import { DatabaseLockedError, openSqliteStore } from "../../src/store/sqlite.js";
+import { loadMigrations } from "../../src/store/migrations.js";
+import { DatabaseLockedError, migrate, openSqliteStore } from "../../src/store/sqlite.js";
 import { startWalCheckpointer } from "../../src/store/wal-checkpointer.js";
 import { makeTempDir } from "../support/temp-dir.js";
 import { describeStoreContract, generatorInput, jobInput, request } from "./store-contract.js";
@@ -341,7 +342,7 @@ describe("SQLite query plans of the dispatcher's queries", () => {
     // statement: a status list left to placeholders cannot match a partial index's WHERE.
     expect(readsOfTriggers.length).toBeGreaterThanOrEqual(3);
     const probe = new BetterSqlite3(":memory:");
-    probe.exec(readFileSync(new URL("../../schema.sql", import.meta.url), "utf8"));
+    migrate(probe, loadMigrations(new URL("../../migrations/sqlite/", import.meta.url)));
     for (const sql of readsOfTriggers) {
       const statement = probe.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const placeholders = (sql.match(/\?/g) ?? []).length;

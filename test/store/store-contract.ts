@@ -696,6 +696,39 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await expect(store.runGeneratorNow(projectA, id, T0)).rejects.toMatchObject({ code: "quota_exceeded" });
       });
 
+      it("never mints a delivery past the monthly quota by editing, pausing, resuming or skipping a generator's tick", async () => {
+        await store.updateProject(projectA, { monthQuota: 3 }, T0);
+        const hourly = (now: number) => generator({ cronExpr: "0 * * * *", customKey: "hourly", now });
+        const usedInJune = async () => (await store.listProjects(T0)).find((p) => p.id === projectA)?.usedThisMonth;
+        const { id } = await store.scheduleGenerator(hourly(T0));
+        await store.scheduleJob(job());
+        await store.scheduleJob(job());
+        expect(await usedInJune()).toBe(3);
+        // Edits are free: the pending 13:00 tick was counted within the quota and stays so.
+        for (let i = 1; i <= 3; i++) {
+          expect(await store.scheduleGenerator(hourly(T0 + i))).toMatchObject({ operation: "reschedule", scheduledAt: Date.UTC(2026, 5, 1, 13) });
+        }
+        expect(await usedInJune()).toBe(3);
+        // Claiming 13:00 would materialize a fourth instance in June: 14:00 moves to July.
+        for (const claim of await store.claimDue(Date.UTC(2026, 5, 1, 13), 10, LEASE)) {
+          await store.finishAttempt(finished(claim, projectA, "succeeded"));
+        }
+        const july = Date.UTC(2026, 6, 1, 0);
+        expect((await store.getGenerator(projectA, id))?.nextAt).toBe(july);
+        // Re-posting, pausing and resuming, skipping the pending tick: nothing comes due in June.
+        for (let i = 1; i <= 3; i++) {
+          expect(await store.scheduleGenerator(hourly(Date.UTC(2026, 5, 1, 13, i)))).toMatchObject({ operation: "reschedule", scheduledAt: july });
+        }
+        await store.setGeneratorPaused(projectA, id, true, Date.UTC(2026, 5, 1, 13, 30));
+        await store.setGeneratorPaused(projectA, id, false, Date.UTC(2026, 5, 1, 13, 31));
+        expect((await store.getGenerator(projectA, id))?.nextAt).toBe(july);
+        const pending = (await store.getGenerator(projectA, id))?.pendingTriggerId as string;
+        await store.cancel({ projectId: projectA, triggerId: pending, customKey: null, now: Date.UTC(2026, 5, 1, 13, 32) });
+        expect((await store.getGenerator(projectA, id))?.nextAt).toBe(Date.UTC(2026, 6, 1, 1));
+        expect(await store.claimDue(Date.UTC(2026, 5, 30, 23, 59), 10, LEASE)).toEqual([]);
+        expect(await usedInJune()).toBe(3);
+      });
+
       it("gives every project with due triggers a share of each claim", async () => {
         for (let i = 0; i < 30; i++) await store.scheduleJob(job({ scheduledAt: T0 + i }));
         const quiet = await store.scheduleJob(job({ projectId: projectB, scheduledAt: T0 + 100 }));

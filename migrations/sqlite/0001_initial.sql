@@ -1,4 +1,6 @@
--- Hourglass schema (SQLite). The source of truth: applied at start-up, idempotently.
+-- Hourglass schema (SQLite), migration 1: the schema of the last release before versioned migrations.
+-- Written with IF NOT EXISTS, so that on a database that release created it changes nothing and is
+-- only recorded as applied.
 -- Times are integer epoch milliseconds. Invariants live here, not in application code.
 
 CREATE TABLE IF NOT EXISTS projects (
@@ -9,14 +11,6 @@ CREATE TABLE IF NOT EXISTS projects (
   signing_secrets  TEXT    NOT NULL DEFAULT '[]',
   month_quota      INTEGER,                     -- trigger instances per calendar month (UTC); NULL: none
   rate_limit       INTEGER                      -- /schedule and /cancel requests per second; NULL: none
-);
-
--- A project's own egress allowlist, added to HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS
--- for that project only. JSON arrays of entries in the environment variables' syntax.
-CREATE TABLE IF NOT EXISTS project_egress (
-  project_id       TEXT  PRIMARY KEY REFERENCES projects (id),
-  allowed_targets  TEXT  NOT NULL DEFAULT '[]',
-  allowed_ports    TEXT  NOT NULL DEFAULT '[]'
 );
 
 -- Trigger instances created per project and month ("2026-11"), counted against month_quota.
@@ -34,12 +28,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
   key_prefix  TEXT    NOT NULL,                 -- first characters, to recognise a key in listings
   created_at  INTEGER NOT NULL,
   revoked_at  INTEGER
-);
-
--- Keys provisioned from HOURGLASS_API_KEYS, by digest: one no longer listed there is revoked at
--- start-up. Keys created through the admin API, or generated at first start, are never listed here.
-CREATE TABLE IF NOT EXISTS configured_api_keys (
-  key_hash  TEXT  PRIMARY KEY REFERENCES api_keys (key_hash)
 );
 
 CREATE TABLE IF NOT EXISTS generators (
