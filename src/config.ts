@@ -16,6 +16,8 @@ export interface Config {
   adminToken: string | null;
   limits: {
     maxBodyBytes: number;
+    /** Request bodies of the JSON management and admin routes. */
+    maxJsonBodyBytes: number;
     maxHeaderCount: number;
     maxHeaderBytes: number;
   };
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: parseAdminToken(env.HOURGLASS_ADMIN_TOKEN, problems),
     limits: {
       maxBodyBytes: int("HOURGLASS_MAX_BODY_BYTES", 1024 * 1024, 0, 64 * 1024 * 1024),
+      maxJsonBodyBytes: int("HOURGLASS_MAX_JSON_BODY_BYTES", 16 * 1024, 64, 1024 * 1024),
       maxHeaderCount: int("HOURGLASS_MAX_HEADER_COUNT", 100, 1, 1000),
       maxHeaderBytes: int("HOURGLASS_MAX_HEADER_BYTES", 16 * 1024, 256, 1024 * 1024),
     },
