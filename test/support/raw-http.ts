@@ -33,6 +33,7 @@ export function openRaw(baseUrl: string): RawConnection {
   const response = new Promise<RawResponse>((resolve, reject) => {
     settleResponse = { resolve, reject };
   });
+  response.catch(() => {}); // rejects only for a caller that awaits it
   const closed = new Promise<string>((resolve) => socket.once("close", () => resolve(received)));
   const tryParse = () => {
     const end = received.indexOf("\r\n\r\n");
