@@ -21,16 +21,24 @@ export class WriteGate {
 
   constructor(private readonly max: number) {}
 
-  /** Runs `write` if a place is free, holding it until the write settles; else throws 503 `overloaded`. */
-  async admit<T>(write: () => Promise<T>): Promise<T> {
+  /** Runs `write` if a place is free, holding it until the write settles; else rejects with 503 `overloaded`. */
+  admit<T>(write: () => Promise<T>): Promise<T> {
     if (this.waiting >= this.max) {
-      throw new ServiceUnavailableError("overloaded", "Too many writes are waiting to be committed; retry shortly.", OVERLOAD_RETRY_AFTER_S);
+      return Promise.reject(new ServiceUnavailableError("overloaded", "Too many writes are waiting to be committed; retry shortly.", OVERLOAD_RETRY_AFTER_S));
+    }
+    // Not an async function: the ingest path awaits the store's own promise, with no extra hop.
+    let written: Promise<T>;
+    try {
+      written = write();
+    } catch (error) {
+      return Promise.reject(error);
     }
     this.waiting++;
-    try {
-      return await write();
-    } finally {
-      this.waiting--;
-    }
+    written.then(this.release, this.release);
+    return written;
   }
+
+  private readonly release = (): void => {
+    this.waiting--;
+  };
 }
