@@ -18,8 +18,21 @@ export interface Config {
   adminToken: string | null;
   limits: {
     maxBodyBytes: number;
+    /** Request bodies of the JSON management and admin routes. */
+    maxJsonBodyBytes: number;
     maxHeaderCount: number;
     maxHeaderBytes: number;
+  };
+  /** Protection of the HTTP server against slow and numerous clients. */
+  server: {
+    /** A client must have sent its whole header block within this time (408 otherwise). */
+    headersTimeoutMs: number;
+    /** A client must have sent its whole request, body included, within this time (408 otherwise). */
+    requestTimeoutMs: number;
+    /** Open client connections; further ones are closed on arrival. */
+    maxConnections: number;
+    /** Client writes waiting for a commit; further ones are answered 503 `overloaded`. */
+    maxPendingWrites: number;
   };
   /** Delivery policy when a trigger's `ttr-` headers say nothing; also how callbacks are delivered. */
   delivery: { retries: number; retryDelayMs: number; timeoutMs: number };
@@ -84,8 +97,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: parseAdminToken(env.HOURGLASS_ADMIN_TOKEN, problems),
     limits: {
       maxBodyBytes: int("HOURGLASS_MAX_BODY_BYTES", 1024 * 1024, 0, 64 * 1024 * 1024),
+      maxJsonBodyBytes: int("HOURGLASS_MAX_JSON_BODY_BYTES", 16 * 1024, 64, 1024 * 1024),
       maxHeaderCount: int("HOURGLASS_MAX_HEADER_COUNT", 100, 1, 1000),
       maxHeaderBytes: int("HOURGLASS_MAX_HEADER_BYTES", 16 * 1024, 256, 1024 * 1024),
+    },
+    server: {
+      headersTimeoutMs: int("HOURGLASS_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+      requestTimeoutMs: int("HOURGLASS_REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      maxConnections: int("HOURGLASS_MAX_CONNECTIONS", 4096, 1, 1_000_000),
+      maxPendingWrites: int("HOURGLASS_MAX_PENDING_WRITES", 1024, 1, 1_000_000),
     },
     delivery: {
       retries: int("HOURGLASS_DEFAULT_RETRIES", 3, 0, MAX_RETRIES),
@@ -106,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     missedGraceMs: int("HOURGLASS_MISSED_GRACE_MS", 60_000, 1_000, 86_400_000),
     logLevel: env.LOG_LEVEL?.trim() || "info",
   };
+  if (config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
+    problems.push("HOURGLASS_HEADERS_TIMEOUT_MS must not be longer than HOURGLASS_REQUEST_TIMEOUT_MS (the headers are part of the request)");
+  }
   if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

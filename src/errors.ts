@@ -11,7 +11,9 @@ export type ErrorKind =
   | "gone"
   | "too_large"
   | "headers_too_large"
-  | "rate_limited";
+  | "rate_limited"
+  | "timeout"
+  | "unavailable";
 
 export abstract class HourglassError extends Error {
   abstract readonly kind: ErrorKind;
@@ -65,9 +67,26 @@ export class HeadersTooLargeError extends HourglassError {
   readonly kind = "headers_too_large";
 }
 
+/** The client did not send its whole request in time. */
+export class RequestTimeoutError extends HourglassError {
+  readonly kind = "timeout";
+}
+
 /** The client is over its rate limit; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends HourglassError {
   readonly kind = "rate_limited";
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message);
+  }
+}
+
+/** The server cannot take the request now (shutting down, overloaded); the client may retry after `retryAfterSeconds`. */
+export class ServiceUnavailableError extends HourglassError {
+  readonly kind = "unavailable";
   constructor(
     code: string,
     message: string,

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createServer } from "node:http";
 import { pino } from "pino";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
   }
 
   service.start();
-  const server = createServer(service.requestListener);
+  const server = service.createServer();
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.port;

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
@@ -10,8 +11,10 @@ import { createProjectPolicies } from "./egress/project-policies.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./http/api-key.js";
 import { createApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
+import { WriteGate } from "./http/availability.js";
 import type { AppDeps, AppEnv } from "./http/context.js";
 import { type RequestListener, createRequestListener } from "./http/node-listener.js";
+import { createNodeServer } from "./http/node-server.js";
 import { createRateLimiter } from "./http/rate-limiter.js";
 import { type Metrics, createMetrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
@@ -23,6 +26,8 @@ export interface Service {
   app: Hono<AppEnv>;
   /** The Node request listener to serve: {@link app}, with `/schedule` answered without Hono. */
   requestListener: RequestListener;
+  /** A Node HTTP server (not listening) for {@link requestListener}, with the configured header limit, timeouts and connection limit. */
+  createServer(): Server;
   store: Store;
   dispatcher: Dispatcher;
   metrics: Metrics;
@@ -33,7 +38,7 @@ export interface Service {
   bootstrapKeys(): Promise<string | null>;
   /** Starts the dispatcher and the history pruner. */
   start(): void;
-  /** Stops claiming, drains in-flight deliveries (bounded), closes the store. */
+  /** Refuses new requests (503) and fails /healthz, stops claiming, drains in-flight deliveries (bounded), closes the store. */
   stop(): Promise<void>;
 }
 
@@ -83,6 +88,8 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     (error) => log.error({ err: error }, "history pruning failed; will try again"),
   );
   const metrics = createMetrics(dispatcher, store);
+  /** Set when stop() is first called; a second call waits for the same shutdown. */
+  let stopped: Promise<void> | null = null;
   const deps: AppDeps = {
     store,
     clock,
@@ -95,12 +102,16 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     onScheduled: (dueAt) => dispatcher.notify(dueAt),
     metrics,
     logError: (error) => log.error({ err: error }, "unhandled error in request"),
+    isShuttingDown: () => stopped !== null,
+    writeGate: new WriteGate(config.server.maxPendingWrites),
   };
   const app = createApp(deps);
+  const requestListener = createRequestListener(app, deps);
 
   return {
     app,
-    requestListener: createRequestListener(app, deps),
+    requestListener,
+    createServer: () => createNodeServer(requestListener, config),
     store,
     dispatcher,
     metrics,
@@ -117,12 +128,15 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       dispatcher.start();
       pruner.start();
     },
-    async stop() {
-      await pruner.stop();
-      await dispatcher.stop(config.dispatch.shutdownGraceMs);
-      // Whatever is still in flight after the grace period has had its lease released: cut it.
-      await deliverer.destroy();
-      await store.close();
+    stop() {
+      stopped ??= (async () => {
+        await pruner.stop();
+        await dispatcher.stop(config.dispatch.shutdownGraceMs);
+        // Whatever is still in flight after the grace period has had its lease released: cut it.
+        await deliverer.destroy();
+        await store.close();
+      })();
+      return stopped;
     },
   };
 }

@@ -4,6 +4,7 @@ import { methodCarriesBody, splitHeaders } from "../request/captured-request.js"
 import { parseScheduleHeaders } from "../schedule/ttr-headers.js";
 import type { ParsedUrlHeader } from "../schedule/types.js";
 import type { RequestTemplate, ScheduleResult } from "../store/types.js";
+import { shuttingDown } from "./availability.js";
 import type { AppDeps } from "./context.js";
 
 /** The `/schedule` response body (DESIGN §1). */
@@ -38,6 +39,7 @@ function checkEgress(policy: EgressPolicy, urls: readonly ParsedUrlHeader[]): vo
  * the domain errors the error mapping turns into 4xx answers.
  */
 export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): Promise<ScheduleResponse> {
+  if (deps.isShuttingDown()) throw shuttingDown();
   const now = deps.clock.now();
   const { forwarded, ttr } = splitHeaders(request.rawHeaders, {
     maxCount: deps.limits.maxHeaderCount,
@@ -62,16 +64,18 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
     tags: spec.tags,
     now,
   };
-  const result =
-    spec.when.kind === "once"
-      ? await deps.store.scheduleJob({ ...common, scheduledAt: spec.when.at })
-      : await deps.store.scheduleGenerator({
+  const when = spec.when;
+  const result = await deps.writeGate.admit(() =>
+    when.kind === "once"
+      ? deps.store.scheduleJob({ ...common, scheduledAt: when.at })
+      : deps.store.scheduleGenerator({
           ...common,
-          cronExpr: spec.when.expr,
-          cronTz: spec.when.tz,
+          cronExpr: when.expr,
+          cronTz: when.tz,
           runMissed: spec.runMissed,
           overlap: spec.overlap,
-        });
+        }),
+  );
   deps.onScheduled(result.scheduledAt);
   deps.metrics.recordSchedule(result);
   return {

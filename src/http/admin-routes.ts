@@ -5,7 +5,7 @@ import { InvalidInputError, NotFoundError, UnauthorizedError } from "../errors.j
 import type { ProjectChanges, ProjectRecord } from "../store/types.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./api-key.js";
 import type { AppDeps, AppEnv } from "./context.js";
-import { jsonBody } from "./manage-routes.js";
+import { readJsonObject } from "./json-body.js";
 import { normalizeId } from "./request-parts.js";
 import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
 
@@ -36,7 +36,7 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get("/admin/projects", async (c) => c.json({ projects: (await deps.store.listProjects(now())).map(projectView) }));
 
   app.post("/admin/projects", async (c) => {
-    const body = await jsonBody(c.req.raw);
+    const body = await readJsonObject(c, deps.limits.maxJsonBodyBytes);
     const name = requireName(body.name);
     const project = await deps.store.createProject(name, now());
     const apiKey = await issueKey(deps, project.id);
@@ -45,7 +45,7 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.patch("/admin/projects/:id", async (c) => {
     const id = requireId(c.req.param("id"));
-    const body = await jsonBody(c.req.raw);
+    const body = await readJsonObject(c, deps.limits.maxJsonBodyBytes);
     const unknown = Object.keys(body).filter((k) => !PROJECT_FIELDS.includes(k));
     if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field ${unknown.join(", ")}; send ${PROJECT_FIELDS.join(", ")}.`);
     const changes: ProjectChanges = {};

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
+import { adminRoutes } from "./admin-routes.js";
+import { shuttingDown } from "./availability.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
-import { adminRoutes } from "./admin-routes.js";
 import { manageRoutes } from "./manage-routes.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
@@ -9,16 +10,31 @@ import { scheduleRoutes } from "./schedule-routes.js";
 /** The Hono application: every route, one error mapping. Opens no socket. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", async (c) => {
+    if (deps.isShuttingDown()) return c.json({ status: "shutting_down" }, 503);
+    try {
+      // A cheap indexed read: fails when the database cannot be read (closed, missing, I/O errors).
+      await deps.store.nextDueAt();
+    } catch (error) {
+      deps.logError(error);
+      return c.json({ status: "store_unavailable" }, 503);
+    }
+    return c.json({ status: "ok" });
+  });
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
+  });
+  // Once shutdown has begun, the store is closing: refuse work with a 503 the client can retry.
+  app.use("*", async (_c, next) => {
+    if (deps.isShuttingDown()) throw shuttingDown();
+    await next();
   });
   app.route("/", scheduleRoutes(deps));
   app.route("/", readRoutes(deps));
   app.route("/", manageRoutes(deps));
   app.route("/", adminRoutes(deps));
   app.notFound((c) => c.json({ error: "route_not_found", message: `No route for ${c.req.method} ${c.req.path}.` }, 404));
-  app.onError((error, c) => errorResponse(c, error, deps.logError));
+  app.onError((error, c) => errorResponse(c, error, deps));
   return app;
 }

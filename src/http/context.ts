@@ -6,6 +6,7 @@ import type { ProjectPolicies } from "../egress/project-policies.js";
 import type { Metrics } from "../metrics.js";
 import type { Store } from "../store/store.js";
 import type { Authenticator } from "./authenticate.js";
+import type { WriteGate } from "./availability.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 /** What the HTTP layer needs from the rest of Hourglass. */
@@ -25,6 +26,10 @@ export interface AppDeps {
   metrics: Metrics;
   /** Receives unexpected errors (500s) for the log. */
   logError: (error: unknown) => void;
+  /** True once shutdown has begun: requests are refused with 503 and `/healthz` reports it. */
+  isShuttingDown: () => boolean;
+  /** Bounds the client writes waiting for a commit (503 `overloaded` past it). */
+  writeGate: WriteGate;
 }
 
 /** Hono environment: the Node request is there when served by @hono/node-server. */

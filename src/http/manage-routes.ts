@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import type { AppDeps, AppEnv } from "./context.js";
+import { readJsonObject } from "./json-body.js";
 import { bearerOrTtrKey, normalizeId } from "./request-parts.js";
 import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
 import { generatorView } from "./views.js";
@@ -22,7 +23,7 @@ export function manageRoutes(deps: AppDeps): Hono<AppEnv> {
   app.patch("/generators/:id", async (c) => {
     const projectId = await projectOf((n) => c.req.header(n));
     const id = requireId(c.req.param("id"), "generator");
-    const body = await jsonBody(c.req.raw);
+    const body = await readJsonObject(c, deps.limits.maxJsonBodyBytes);
     if (typeof body.paused !== "boolean" || Object.keys(body).some((k) => k !== "paused")) {
       throw new InvalidInputError("invalid_body", 'The body must be {"paused": true} or {"paused": false}.');
     }
@@ -65,17 +66,4 @@ function requireId(raw: string, what: string): string {
   const id = normalizeId(raw);
   if (id === null) throw new NotFoundError(`${what}_not_found`, `No ${what} ${raw} in this project.`);
   return id;
-}
-
-/** The request body as a JSON object (at most 4 KiB), or a 400. */
-export async function jsonBody(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (text.length > 4096) throw new InvalidInputError("invalid_body", "The JSON body is too large.");
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidInputError("invalid_body", "The body must be a JSON object.");
 }

@@ -28,7 +28,7 @@ export function scheduleRoutes(deps: AppDeps): Hono<AppEnv> {
     const { projectId, rateLimit } = deps.auth.cached(apiKey) ?? (await deps.auth.authenticate(apiKey));
     deps.rateLimiter.take(projectId, rateLimit);
     const { triggerId, customKey } = parseCancelHeaders(ttr);
-    await deps.store.cancel({ projectId, triggerId, customKey, now: deps.clock.now() });
+    await deps.writeGate.admit(() => deps.store.cancel({ projectId, triggerId, customKey, now: deps.clock.now() }));
     return c.body(null, 204);
   });
 

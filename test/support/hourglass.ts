@@ -1,4 +1,4 @@
-import { type Server as HttpServer, createServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
@@ -7,6 +7,7 @@ import { type Config, loadConfig } from "../../src/config.js";
 import { hashApiKey } from "../../src/http/api-key.js";
 import { type Service, createService } from "../../src/service.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { Store } from "../../src/store/store.js";
 import type { HostResolver } from "../../src/egress/guarded-lookup.js";
 import { makeTempDir } from "./temp-dir.js";
 
@@ -27,7 +28,7 @@ export interface TestHourglass {
 /**
  * A full Hourglass on a real SQLite file in a temp dir, with two projects (API_KEY and
  * OTHER_API_KEY). With `listen`, also a real HTTP server on 127.0.0.1:0, served as `hourglass`
- * serves (the service's request listener: `/schedule` without Hono, the rest through it).
+ * serves (the service's server: `/schedule` without Hono, the rest through it).
  */
 export async function startHourglass(options: {
   clock?: Clock;
@@ -42,6 +43,8 @@ export async function startHourglass(options: {
   resolveHost?: HostResolver;
   /** The service's logger (default: silent). */
   log?: Logger;
+  /** Replaces the store the service sees (to slow or break some of its methods). */
+  wrapStore?: (store: Store) => Store;
 } = {}): Promise<TestHourglass> {
   const temp = makeTempDir();
   const dbPath = options.dbPath ?? join(temp.dir, "hourglass.db");
@@ -58,7 +61,7 @@ export async function startHourglass(options: {
   });
   const clock = options.clock ?? systemClock;
   const store = openSqliteStore({ path: dbPath, synchronous: "NORMAL", runMissedCap: config.runMissedCap, missedGraceMs: config.missedGraceMs });
-  const service = createService(config, store, clock, options.log ?? pino({ level: "silent" }), {
+  const service = createService(config, options.wrapStore ? options.wrapStore(store) : store, clock, options.log ?? pino({ level: "silent" }), {
     ...(options.random ? { random: options.random } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
@@ -69,7 +72,7 @@ export async function startHourglass(options: {
   let server: HttpServer | null = null;
   let url = "";
   if (options.listen) {
-    const s = createServer(service.requestListener);
+    const s = service.createServer();
     await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", () => resolve()));
     server = s;
     url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
