@@ -1,4 +1,3 @@
-import type { Failpoint } from "./dispatch/dispatcher.js";
 import { validateAllowedPorts, validateAllowedTargets } from "./egress/address-policy.js";
 import { MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_TIMEOUT_MS, MIN_DURATION_MS } from "./schedule/ttr-headers.js";
 import type { SqliteSynchronous } from "./store/sqlite.js";
@@ -49,8 +48,6 @@ export interface Config {
     maxIdleMs: number;
     /** On SIGTERM, how long in-flight deliveries may run before the process exits anyway. */
     shutdownGraceMs: number;
-    /** Test-only: crash at this point (HOURGLASS_FAILPOINT). */
-    failpoint: Failpoint | null;
   };
   /** Executions and finished triggers older than this many days are pruned. */
   historyDays: number;
@@ -119,7 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       connectionsPerOrigin: int("HOURGLASS_CONNECTIONS_PER_ORIGIN", 64, 1, 10_000),
       maxIdleMs: int("HOURGLASS_MAX_IDLE_MS", 60_000, 10, 3_600_000),
       shutdownGraceMs: int("HOURGLASS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
-      failpoint: parseFailpoint(env.HOURGLASS_FAILPOINT, problems),
     },
     historyDays: int("HOURGLASS_HISTORY_DAYS", 30, 1, 36_500),
     runMissedCap: int("HOURGLASS_RUN_MISSED_CAP", 100, 1, 100_000),
@@ -186,14 +182,6 @@ function splitList(raw: string | undefined): string[] {
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-}
-
-function parseFailpoint(raw: string | undefined, problems: string[]): Failpoint | null {
-  const value = raw?.trim();
-  if (!value) return null;
-  if (value === "after-claim" || value === "after-send") return value;
-  problems.push(`HOURGLASS_FAILPOINT (fault tests only) must be after-claim or after-send (got "${raw}")`);
-  return null;
 }
 
 function parseSynchronous(raw: string | undefined, problems: string[]): SqliteSynchronous {

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createDeliverer } from "./dispatch/deliver.js";
-import { Dispatcher } from "./dispatch/dispatcher.js";
+import { Dispatcher, type DispatcherOptions } from "./dispatch/dispatcher.js";
 import { HistoryPruner } from "./dispatch/history-pruner.js";
 import type { HostResolver } from "./egress/guarded-lookup.js";
 import { createProjectPolicies } from "./egress/project-policies.js";
@@ -43,8 +43,8 @@ export interface Service {
 }
 
 export interface ServiceOptions {
-  /** Test-only: how a failpoint crashes the process. */
-  crash?: () => void;
+  /** Test-only: where the dispatcher crashes deliberately (fault tests start Hourglass through test/support/failpoint-main.mjs). */
+  failpoint?: DispatcherOptions["failpoint"];
   /** Test-only: the DNS the egress-checked deliverer resolves with. */
   resolveHost?: HostResolver;
   /** Backoff jitter source (tests make it fixed). */
@@ -64,7 +64,6 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     onBlocked: (details) => log.warn(details, "egress policy refused a delivery"),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
-  const failpoint = config.dispatch.failpoint;
   const dispatcher = new Dispatcher(
     store,
     clock,
@@ -74,7 +73,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null },
       signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
       random: options.random,
-      failpoint: failpoint === null ? undefined : { at: failpoint, crash: options.crash ?? (() => process.kill(process.pid, "SIGKILL")) },
+      failpoint: options.failpoint,
     },
     {
       error: (details, message) => log.error(details, message),

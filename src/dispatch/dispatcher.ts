@@ -8,7 +8,7 @@ import type { DeliveryOutcome } from "./deliver.js";
 import { nextRetryAt, parseRetryAfter } from "./retry-policy.js";
 import { signatureHeaders, webhookIdOf } from "./webhook-signature.js";
 
-/** Test-only crash points (HOURGLASS_FAILPOINT): after the claim commits, or after the target answered. */
+/** Test-only crash points (test/support/failpoint-main.mjs): after the claim commits, or after the target answered. */
 export type Failpoint = "after-claim" | "after-send";
 
 export interface DispatcherOptions {

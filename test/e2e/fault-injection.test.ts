@@ -14,8 +14,8 @@ interface TriggerJson {
 }
 
 /**
- * Crashes at chosen points of a real process (HOURGLASS_FAILPOINT, test-only), restarts it on
- * the same database, and checks what the target saw.
+ * Crashes at chosen points of a real process (started through the test-only entry point
+ * test/support/failpoint-main.mjs), restarts it on the same database, and checks what the target saw.
  */
 describe("fault injection on a real Hourglass process", () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -66,8 +66,18 @@ describe("fault injection on a real Hourglass process", () => {
     return (await api(`/triggers/${id}`)).json as unknown as TriggerJson;
   };
 
-  it("kill -9 after the claim commits and before the request is sent: delivered once after restart", async () => {
+  it("the production entry point has no failpoint: HOURGLASS_FAILPOINT is not read", async () => {
     running = await spawnHourglass({ ...env, HOURGLASS_FAILPOINT: "after-claim" });
+    const id = await schedule({});
+    const trigger = await waitUntilFinal(id);
+    expect(trigger).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(target.received).toHaveLength(1);
+    expect(running.child.exitCode).toBeNull();
+    expect(running.child.signalCode).toBeNull();
+  });
+
+  it("kill -9 after the claim commits and before the request is sent: delivered once after restart", async () => {
+    running = await spawnHourglass(env, { failpoint: "after-claim" });
     await schedule({});
     expect((await running.exited).signal).toBe("SIGKILL");
     expect(target.received).toHaveLength(0);
@@ -91,7 +101,7 @@ describe("fault injection on a real Hourglass process", () => {
     const crashes = 2;
     let id = "";
     for (let crash = 0; crash < crashes; crash++) {
-      running = await spawnHourglass({ ...env, HOURGLASS_FAILPOINT: "after-send" });
+      running = await spawnHourglass(env, { failpoint: "after-send" });
       if (crash === 0) id = await schedule({}, '{"order":42}');
       expect((await running.exited).signal).toBe("SIGKILL");
       expect(target.received).toHaveLength(crash + 1);

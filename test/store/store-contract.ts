@@ -255,6 +255,121 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    /*
+     * Never early (issue 15 item 8): claimDue(now) must not return a trigger whose due instant is
+     * after `now`, whatever made it due. Each case claims one millisecond before the due instant
+     * (nothing of it may come back) and then at it (it must). A store that compares
+     * `due_at <= now + δ` for any δ > 0 fails all of them.
+     */
+    describe("never early: nothing is claimed before its due instant", () => {
+      /** Claims at `due - 1` (must not return `id`), then at `due` (must return it, as attempt `attempt`). */
+      const expectDueAt = async (id: string, due: number, attempt: number) => {
+        const before = await store.claimDue(due - 1, 10, LEASE);
+        expect(before.filter((c) => c.id === id), `claimed at ${due - 1}, due at ${due}`).toEqual([]);
+        const at = await store.claimDue(due, 10, LEASE);
+        expect(at.filter((c) => c.id === id).map((c) => c.attempt)).toEqual([attempt]);
+        return at;
+      };
+
+      it("a one-shot's first attempt", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 + 10_000 }));
+        await expectDueAt(id, T0 + 10_000, 1);
+      });
+
+      it("a one-shot moved later by an edit: due at its new time, not its old one", async () => {
+        const { id } = await store.scheduleJob(job({ customKey: "moved", scheduledAt: T0 + 10_000 }));
+        await store.scheduleJob(job({ customKey: "moved", scheduledAt: T0 + 20_000 }));
+        expect((await store.claimDue(T0 + 10_000, 10, LEASE)).map((c) => c.id)).not.toContain(id);
+        await expectDueAt(id, T0 + 20_000, 1);
+      });
+
+      it("a retry", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(claim!, projectA, "failed", { finishedAt: T0 + 5, retryAt: T0 + 10_000 }));
+        await expectDueAt(id, T0 + 10_000, 2);
+      });
+
+      it("a generator's tick, and the next tick its claim materializes", async () => {
+        const { id } = await store.scheduleGenerator(generator({ now: T0 + 1 }));
+        const [first] = await pendingOf(id);
+        await expectDueAt(first!.id, T0 + 10_000, 1);
+        const [next] = await pendingOf(id);
+        expect(next?.scheduledAt).toBe(T0 + 20_000);
+        await expectDueAt(next!.id, T0 + 20_000, 1);
+      });
+
+      it("a generator's tick after an edit moved its schedule later", async () => {
+        const { id } = await store.scheduleGenerator(generator({ customKey: "g" }));
+        await store.scheduleGenerator(generator({ customKey: "g", cronExpr: "*/30 * * * * *", now: T0 + 1 }));
+        expect(await store.claimDue(T0 + 10_000, 10, LEASE)).toEqual([]);
+        const [pending] = await pendingOf(id);
+        await expectDueAt(pending!.id, T0 + 30_000, 1);
+      });
+
+      it("a generator instance's retry, while its next tick waits", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        await store.finishAttempt(finished(first!, projectA, "failed", { finishedAt: T0 + 10_005, retryAt: T0 + 15_000 }));
+        await expectDueAt(first!.id, T0 + 15_000, 2);
+        const [tick] = await pendingOf(id);
+        await expectDueAt(tick!.id, T0 + 20_000, 1);
+      });
+
+      it("a generator's extra run, due when it was asked for", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        const run = await store.runGeneratorNow(projectA, id, T0 + 5_000);
+        expect(run.scheduledAt).toBe(T0 + 5_000);
+        await expectDueAt(run.triggerId, T0 + 5_000, 1);
+      });
+
+      it("a replay, due when it was asked for", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(claim!, projectA, "succeeded"));
+        expect(await store.replay(projectA, id, T0 + 1_000)).toEqual({ scheduledAt: T0 + 1_000 });
+        await expectDueAt(id, T0 + 1_000, 2);
+      });
+
+      it("an outcome callback, due when its trigger's outcome was recorded", async () => {
+        const delivery = { ...DELIVERY, callbackUrl: "https://cb.example/all" };
+        await store.scheduleJob(job({ scheduledAt: T0, delivery }));
+        const [claim] = await store.claimDue(T0, 10, LEASE);
+        const callbacks = [{ url: "https://cb.example/all", body: new Uint8Array([123, 125]), delivery: DELIVERY }];
+        await store.finishAttempt(finished(claim!, projectA, "succeeded", { finishedAt: T0 + 2_000, callbacks }));
+        const [callback] = (await store.listTriggers(projectA, { kind: "callback" }, { limit: 10 })).items;
+        await expectDueAt(callback!.id, T0 + 2_000, 1);
+      });
+
+      it("an expired lease, taken over only once it has expired", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        await store.claimDue(T0, 10, LEASE);
+        await expectDueAt(id, T0 + LEASE + TIMEOUT, 2);
+      });
+
+      it("a released claim, due when it was released", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 }));
+        await store.claimDue(T0, 10, LEASE);
+        await store.releaseClaims([id], T0 + 3_000);
+        await expectDueAt(id, T0 + 3_000, 1);
+      });
+
+      it("a batch claimed at `now` holds only what is due by `now`, for every project", async () => {
+        // Due every 7 ms from T0 in two projects; claims every 5 ms take exactly what has come due.
+        const dueOf = new Map<string, number>();
+        for (let i = 0; i < 40; i++) {
+          const at = T0 + i * 7;
+          dueOf.set((await store.scheduleJob(job({ scheduledAt: at }))).id, at);
+          dueOf.set((await store.scheduleJob(job({ projectId: projectB, scheduledAt: at + 3 }))).id, at + 3);
+        }
+        const claimedAt = new Map<string, number>();
+        for (let now = T0 - 5; claimedAt.size < dueOf.size; now += 5) {
+          for (const c of await store.claimDue(now, 8, LEASE)) claimedAt.set(c.id, now);
+        }
+        for (const [id, now] of claimedAt) expect(dueOf.get(id)).toBeLessThanOrEqual(now);
+      });
+    });
+
     describe("generators", () => {
       it("materializes exactly one pending instance, the next one in the claim, from the nominal time", async () => {
         const created = await store.scheduleGenerator(generator({ now: T0 + 1 }));

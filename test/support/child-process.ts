@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { Failpoint } from "../../src/dispatch/dispatcher.js";
 
 /** The built server, bundled: `npm test` builds it first (`pretest`), as `npm start` does, and runs this file. */
 export const MAIN_JS = fileURLToPath(new URL("../../dist/bundle/main.js", import.meta.url));
+/** The fault tests' entry point: the same server (built, unbundled) with a failpoint wired in. */
+export const FAILPOINT_MAIN = fileURLToPath(new URL("./failpoint-main.mjs", import.meta.url));
+const BUILT_SERVER_JS = fileURLToPath(new URL("../../dist/server.js", import.meta.url));
 
 export interface HourglassProcess {
   child: ChildProcess;
@@ -16,10 +20,15 @@ export interface HourglassProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node dist/bundle/main.js` with `env`, resolving once it logs that it listens. */
-export async function spawnHourglass(env: Record<string, string>): Promise<HourglassProcess> {
-  if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first (npm test does).`);
-  const child = spawn(process.execPath, [MAIN_JS], {
+/**
+ * Starts `node dist/bundle/main.js` with `env`, resolving once it logs that it listens. With a
+ * `failpoint`, starts the test-only entry point instead, which kills the process at that point.
+ */
+export async function spawnHourglass(env: Record<string, string>, options: { failpoint?: Failpoint } = {}): Promise<HourglassProcess> {
+  const built = options.failpoint === undefined ? MAIN_JS : BUILT_SERVER_JS;
+  if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
+  const args = options.failpoint === undefined ? [MAIN_JS] : [FAILPOINT_MAIN, options.failpoint];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

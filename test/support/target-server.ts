@@ -7,6 +7,9 @@ export interface ReceivedRequest {
   url: string;
   rawHeaders: string[];
   body: Buffer;
+  /** Date.now() when the request's headers arrived (before its body was read). */
+  arrivedAt: number;
+  /** Date.now() once the whole body was read. */
   receivedAt: number;
 }
 
@@ -31,6 +34,7 @@ export async function startTargetServer(): Promise<TargetServer> {
     res.writeHead(200, { "content-type": "text/plain" }).end("ok");
   };
   const server = createServer((req: IncomingMessage, res) => {
+    const arrivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -39,6 +43,7 @@ export async function startTargetServer(): Promise<TargetServer> {
         url: req.url ?? "",
         rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks),
+        arrivedAt,
         receivedAt: Date.now(),
       };
       received.push(record);

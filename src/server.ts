@@ -1,0 +1,71 @@
+import { pino } from "pino";
+import { systemClock } from "./clock.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { type ServiceOptions, createService } from "./service.js";
+import { openSqliteStore } from "./store/sqlite.js";
+
+async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<void> {
+  const config = loadConfig(env);
+  const log = pino({ level: config.logLevel });
+  const store = openSqliteStore({
+    path: config.database.path,
+    synchronous: config.database.synchronous,
+    runMissedCap: config.runMissedCap,
+    missedGraceMs: config.missedGraceMs,
+    onCheckpointError: (message) => log.warn({ error: message }, "WAL checkpointing is failing; the write-ahead log grows until a checkpoint succeeds"),
+  });
+  const service = createService(config, store, systemClock, log, options);
+
+  const generatedKey = await service.bootstrapKeys();
+  if (generatedKey !== null) {
+    // Printed once, to stdout only, never through the logger: it is the only copy there is.
+    process.stdout.write(
+      `\nNo API key existed, so one was created. It is shown only this once:\n\n  ${generatedKey}\n\n` +
+        "Send it as the ttr-api-key header. Set HOURGLASS_API_KEYS to choose your own keys.\n\n",
+    );
+  }
+
+  service.start();
+  const server = service.createServer();
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : config.port;
+    log.info({ port, host: config.host, database: config.database.path }, "hourglass listening");
+  });
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, "shutting down: no new claims, draining in-flight deliveries");
+    server.close();
+    service
+      .stop()
+      .then(() => {
+        log.info("stopped");
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, "error while stopping");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+/**
+ * Runs Hourglass as `npm start` does: configuration from `env`, the SQLite store, the HTTP server,
+ * the dispatcher; SIGTERM/SIGINT drain and exit. A configuration or start-up error is printed and
+ * exits 1. `options` are the service's injection points (tests only; production passes none).
+ */
+export function runHourglass(env: NodeJS.ProcessEnv, options: ServiceOptions = {}): void {
+  serve(env, options).catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(`hourglass failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exit(1);
+  });
+}
