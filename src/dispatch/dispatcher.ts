@@ -61,6 +61,8 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   private started = false;
   private stopping = false;
   private ticking = false;
+  /** The tick in progress, if one is. */
+  private currentTick: Promise<void> | null = null;
   private rerun = false;
   /** Saturated when the last tick ended: a finishing delivery must tick again. */
   private awaitingSlots = false;
@@ -123,6 +125,9 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     this.stopping = true;
     this.disarm?.();
     this.armedAt = null;
+    // A claim being committed now ends first: its triggers are then either in flight (and drained
+    // below) or given back — never sent after the drain.
+    await this.currentTick;
     let expire: (() => void) | undefined;
     const graceOver = new Promise<void>((resolve) => {
       expire = this.clock.setTimer(this.clock.now() + graceMs, resolve);
@@ -221,13 +226,22 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     return Math.max(0, concurrency - reservedSlots(concurrency) - Math.max(1, Math.floor(concurrency / 4)));
   }
 
-  private async tick(): Promise<void> {
-    if (this.stopping) return;
+  private tick(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     if (this.ticking) {
       this.rerun = true;
-      return;
+      return Promise.resolve();
     }
     this.ticking = true;
+    const run = this.runTick().finally(() => {
+      this.ticking = false;
+      this.currentTick = null;
+    });
+    this.currentTick = run;
+    return run;
+  }
+
+  private async runTick(): Promise<void> {
     try {
       do {
         this.rerun = false;
@@ -239,8 +253,6 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     } catch (error) {
       this.log.error({ err: error }, "dispatcher tick failed; retrying shortly");
       if (!this.stopping) this.arm(this.clock.now() + ERROR_BACKOFF_MS);
-    } finally {
-      this.ticking = false;
     }
   }
 
@@ -250,6 +262,12 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       const limit = Math.min(this.options.batchSize, this.options.concurrency - this.inFlight.size);
       const now = this.clock.now();
       const claimed = await this.store.claimDue(now, limit, this.options.leaseMarginMs, this.slots);
+      if (this.stopping) {
+        // Shutdown began while this claim was being committed: nothing may be sent after the
+        // drain, so the claim is given back (due again at once, for the next start).
+        await this.store.releaseClaims(claimed.map((c) => c.id), this.clock.now());
+        return;
+      }
       if (claimed.length > 0 && this.options.failpoint?.at === "after-claim") this.options.failpoint.crash();
       for (const claim of claimed) this.send(claim);
       if (claimed.length < limit) {

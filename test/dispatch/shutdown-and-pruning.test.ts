@@ -70,6 +70,53 @@ describe("dispatcher shutdown and history pruning", () => {
     expect(await store.claimDue(T0 + 5_000, 10, 30_000)).toEqual([expect.objectContaining({ id, attempt: 1 })]);
   });
 
+  it("sends nothing that a claim in progress when shutdown began returns: it is given back", async () => {
+    const { id } = await schedule(T0);
+    let claimStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      claimStarted = resolve;
+    });
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // The store as the dispatcher sees it, with the claim's commit held until the test opens the gate.
+    const gated = new Proxy(store, {
+      get(target, property) {
+        if (property === "claimDue") {
+          return async (...args: Parameters<KyselyStore["claimDue"]>) => {
+            claimStarted();
+            await gate;
+            return target.claimDue(...args);
+          };
+        }
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const sent: string[] = [];
+    const deliver = (req: { url: string }) => {
+      sent.push(req.url);
+      return Promise.resolve<DeliveryOutcome>({ ok: true, httpStatus: 200, error: null, responseExcerpt: null, responseHeaders: [], startedAt: T0, finishedAt: T0 });
+    };
+    const dispatcher = new Dispatcher(gated, clock, deliver, {
+      concurrency: 4,
+      batchSize: 4,
+      leaseMarginMs: 30_000,
+      maxIdleMs: 60_000,
+      callbackPolicy: DELIVERY,
+      signingSecretsTtlMs: 1_000,
+    }, log);
+    dispatcher.start();
+    await started;
+    const stopping = dispatcher.stop(5_000);
+    openGate();
+    await stopping;
+    expect(sent).toEqual([]);
+    // Given back: due again at once, as the first attempt.
+    expect(await store.claimDue(T0, 10, 30_000)).toEqual([expect.objectContaining({ id, attempt: 1 })]);
+  });
+
   it("after saturation, claims again once a quarter of the slots are free, and delivers every trigger once", async () => {
     for (let i = 0; i < 20; i++) await schedule(T0);
     const pending: (() => void)[] = [];
