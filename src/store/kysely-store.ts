@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from "kysely";
+import { type Kysely, type RawBuilder, type Transaction, sql } from "kysely";
 import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { planNextInstance } from "../schedule/run-missed.js";
@@ -6,9 +6,9 @@ import {
   type Database,
   type GeneratorRow,
   type TriggerRow,
+  decodeTags,
   deliveryColumns,
   encodeHeaders,
-  tagPattern,
   toExecutionRecord,
   toGeneratorRecord,
   toTriggerRecord,
@@ -96,10 +96,14 @@ const isFinished = (column: "status" | "t.status") => sql<boolean>`${sql.ref(col
  * retry is history, never the pending instance.
  */
 const isPendingTick = sql<boolean>`status = 'registered' AND origin = 'tick' AND attempts = 0`;
-const ORIGINS_BY_KIND: Record<TriggerListKind, TriggerOrigin[]> = {
-  job: ["job"],
-  generator: ["tick", "run"],
-  callback: ["callback"],
+/**
+ * The origins of each listed kind, as literals like the status lists: the generator kind is served
+ * by the partial index `triggers_of_generators`, which SQLite uses only for its literal terms.
+ */
+const ORIGINS_BY_KIND: Record<TriggerListKind, RawBuilder<boolean>> = {
+  job: sql<boolean>`triggers.origin = 'job'`,
+  generator: sql<boolean>`triggers.origin IN ('tick', 'run')`,
+  callback: sql<boolean>`triggers.origin = 'callback'`,
 };
 const CRON_CACHE_SIZE = 1000;
 
@@ -528,23 +532,23 @@ export class KyselyStore implements Store {
       if (removed >= limit) return removed;
       // A finished trigger goes once nothing refers to it any more: no execution, no callback
       // trigger still waiting, no callback of its own left.
-      const triggers = await trx
-        .deleteFrom("triggers")
-        .where("id", "in", (eb) =>
-          eb
-            .selectFrom("triggers as t")
-            .select("t.id")
-            .where(isFinished("t.status"))
-            .where("t.finished_at", "<", before)
-            .where(({ not, exists, selectFrom }) =>
-              not(exists(selectFrom("executions as e").select("e.id").whereRef("e.trigger_id", "=", "t.id"))),
-            )
-            .where(({ not, exists, selectFrom }) =>
-              not(exists(selectFrom("triggers as c").select("c.id").whereRef("c.parent_trigger_id", "=", "t.id"))),
-            )
-            .limit(limit - removed),
+      const prunable = await trx
+        .selectFrom("triggers as t")
+        .select("t.id")
+        .where(isFinished("t.status"))
+        .where("t.finished_at", "<", before)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom("executions as e").select("e.id").whereRef("e.trigger_id", "=", "t.id"))),
         )
-        .executeTakeFirst();
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom("triggers as c").select("c.id").whereRef("c.parent_trigger_id", "=", "t.id"))),
+        )
+        .limit(limit - removed)
+        .execute();
+      if (prunable.length === 0) return removed;
+      const ids = prunable.map((r) => r.id);
+      await trx.deleteFrom("trigger_tags").where("trigger_id", "in", ids).execute();
+      const triggers = await trx.deleteFrom("triggers").where("id", "in", ids).executeTakeFirst();
       return removed + Number(triggers.numDeletedRows);
     });
   }
@@ -579,14 +583,25 @@ export class KyselyStore implements Store {
   }
 
   async listTriggers(projectId: string, filter: TriggerFilter, page: PageRequest): Promise<Page<TriggerRecord>> {
-    let query = this.db.selectFrom("triggers").selectAll().where("project_id", "=", projectId);
-    if (filter.status) query = query.where("status", "=", filter.status);
-    if (filter.kind) query = query.where("origin", "in", ORIGINS_BY_KIND[filter.kind]);
-    if (filter.generatorId) query = query.where("generator_id", "=", filter.generatorId);
-    if (filter.customKey) query = query.where("custom_key", "=", filter.customKey);
-    if (filter.tag) query = query.where(sql<boolean>`tags LIKE ${tagPattern(filter.tag)} ESCAPE '\\'`);
-    if (page.cursor) query = query.where("id", "<", page.cursor);
-    const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
+    // Every filter has an index ordered by id within the project. A tag filter walks its tag's rows
+    // newest first and looks each trigger up: a CROSS JOIN, because SQLite keeps its order.
+    let query = filter.tag
+      ? this.db
+          .selectFrom("trigger_tags as tt")
+          .crossJoin("triggers")
+          .whereRef("triggers.id", "=", "tt.trigger_id")
+          .where("tt.project_id", "=", projectId)
+          .where("tt.tag", "=", filter.tag)
+          .selectAll("triggers")
+          .where("triggers.project_id", "=", projectId)
+      : this.db.selectFrom("triggers").selectAll("triggers").where("triggers.project_id", "=", projectId);
+    const order = filter.tag ? "tt.trigger_id" : "triggers.id";
+    if (filter.status) query = query.where("triggers.status", "=", filter.status);
+    if (filter.kind) query = query.where(ORIGINS_BY_KIND[filter.kind]);
+    if (filter.generatorId) query = query.where("triggers.generator_id", "=", filter.generatorId);
+    if (filter.customKey) query = query.where("triggers.custom_key", "=", filter.customKey);
+    if (page.cursor) query = query.where(sql.ref(order), "<", page.cursor);
+    const rows = await query.orderBy(sql.ref(order), "desc").limit(page.limit + 1).execute();
     return paginate(rows, page.limit, toTriggerRecord);
   }
 
@@ -635,6 +650,7 @@ export class KyselyStore implements Store {
     const id = this.newId();
     if (input.customKey !== null) await this.claimKey(trx, input.projectId, input.customKey, "job", id);
     await trx.insertInto("triggers").values(newJobRow(id, input)).execute();
+    await this.writeTags(trx, input.projectId, id, input.tags);
     return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
   }
 
@@ -649,6 +665,8 @@ export class KyselyStore implements Store {
       const row = await trx.selectFrom("triggers").select(["id", "status"]).where("id", "=", id).executeTakeFirstOrThrow();
       assertStillWaiting(row);
     }
+    await trx.deleteFrom("trigger_tags").where("trigger_id", "=", id).execute();
+    await this.writeTags(trx, input.projectId, id, input.tags);
     const monthQuotaRemaining = await this.quotaRemaining(trx, input.projectId, input.now);
     return { operation: "reschedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
   }
@@ -819,6 +837,7 @@ export class KyselyStore implements Store {
         quota_month: quotaMonth,
       })
       .execute();
+    await this.writeTags(trx, generator.project_id, id, decodeTags(generator.tags));
     return id;
   }
 
@@ -1107,6 +1126,15 @@ export class KyselyStore implements Store {
       throw new GoneError("custom_key_not_live", `Nothing waiting has custom key "${customKey}": its trigger already executed or was cancelled.`);
     }
     throw new NotFoundError("custom_key_not_found", `No trigger or generator with custom key "${customKey}" in this project.`);
+  }
+
+  /** The rows a tag filter reads (see listTriggers): one per tag of the trigger. */
+  private async writeTags(trx: Trx, projectId: string, triggerId: string, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    await trx
+      .insertInto("trigger_tags")
+      .values(tags.map((tag) => ({ project_id: projectId, tag, trigger_id: triggerId })))
+      .execute();
   }
 
   // ---- custom keys -------------------------------------------------------------------------

@@ -48,6 +48,12 @@ const SQL_RELEASE_KEY = `DELETE FROM custom_keys WHERE owner_id = ?`;
 const MAX_JOBS_PER_INSERT = 64;
 const JOB_PLACEHOLDERS = `(${JOB_ROW_COLUMNS.map(() => "?").join(", ")})`;
 const insertJobsSql: string[] = [];
+const insertTagsSql: string[] = [];
+/** The INSERT of `rows` tag rows (see listTriggers), its text built once per row count. */
+function sqlInsertTags(rows: number): string {
+  insertTagsSql[rows] ??= `INSERT INTO trigger_tags (project_id, tag, trigger_id) VALUES ${Array(rows).fill("(?, ?, ?)").join(", ")}`;
+  return insertTagsSql[rows];
+}
 /** The INSERT of `rows` new one-shots, its text built once per row count. */
 function sqlInsertJobs(rows: number): string {
   insertJobsSql[rows] ??= `INSERT INTO triggers (${JOB_ROW_COLUMNS.join(", ")}) VALUES ${Array(rows).fill(JOB_PLACEHOLDERS).join(", ")}`;
@@ -76,6 +82,8 @@ export class PreparedPaths implements SyncBatchHooks {
    * (one statement per up to 64 rows costs ≈ 30% less than one each).
    */
   private readonly pendingJobValues: unknown[] = [];
+  /** Their tag rows (project, tag, trigger), written right after them. */
+  private readonly pendingTagValues: unknown[] = [];
 
   constructor(
     private readonly sync: SyncSql,
@@ -92,6 +100,7 @@ export class PreparedPaths implements SyncBatchHooks {
   end(): void {
     this.usage.clear();
     this.pendingJobValues.length = 0;
+    this.pendingTagValues.length = 0;
   }
 
   private writePendingJobs(): void {
@@ -102,6 +111,13 @@ export class PreparedPaths implements SyncBatchHooks {
       this.sync.run(sqlInsertJobs(part.length / JOB_ROW_COLUMNS.length), part);
     }
     values.length = 0;
+    const tags = this.pendingTagValues;
+    const tagChunk = MAX_JOBS_PER_INSERT * 3;
+    for (let start = 0; start < tags.length; start += tagChunk) {
+      const part = tags.slice(start, start + tagChunk);
+      this.sync.run(sqlInsertTags(part.length / 3), part);
+    }
+    tags.length = 0;
   }
 
   /**
@@ -124,6 +140,7 @@ export class PreparedPaths implements SyncBatchHooks {
     usage.added++;
     const id = this.rows.newId();
     pushJobRowValues(this.pendingJobValues, id, input);
+    for (const tag of input.tags) this.pendingTagValues.push(input.projectId, tag, id);
     return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
   }
 

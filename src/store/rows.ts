@@ -95,6 +95,7 @@ export interface Database {
     /** The month whose quota counted this generator tick, if one did. */
     quota_month: ColumnType<string | null, string | null | undefined, string | null>;
   };
+  trigger_tags: { project_id: string; tag: string; trigger_id: string };
   custom_keys: { project_id: string; custom_key: string; owner_kind: TriggerKind; owner_id: string };
   executions: {
     id: string;
@@ -124,11 +125,6 @@ export function encodeTags(tags: string[]): string {
 
 export function decodeTags(stored: string): string[] {
   return stored.split(",").filter((t) => t.length > 0);
-}
-
-/** A LIKE pattern matching rows whose encoded tags contain exactly `tag`. */
-export function tagPattern(tag: string): string {
-  return `%,${tag.replace(/[\\%_]/g, (c) => `\\${c}`)},%`;
 }
 
 export function encodeHeaders(headers: HeaderPair[]): string {

@@ -906,6 +906,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect((await store.listTriggers(projectA, { generatorId: gen.id }, { limit: 50 })).items).toHaveLength(1);
         expect((await store.listGenerators(projectA, { limit: 50 })).items.map((g) => g.id)).toEqual([gen.id]);
       });
+
+      it("finds triggers by tag after an edit, on generator instances, page by page, and prunes their tags with them", async () => {
+        const tagged = (tag: string, cursor?: string) =>
+          store.listTriggers(projectA, { tag }, cursor === undefined ? { limit: 2 } : { limit: 2, cursor });
+        const a = await store.scheduleJob(job({ tags: ["x", "y"], scheduledAt: T0 }));
+        const b = await store.scheduleJob(job({ tags: ["y"], customKey: "kb" }));
+        await store.scheduleJob(job({ tags: ["z"], customKey: "kb" })); // the edit replaces b's tags
+        expect((await tagged("y")).items.map((t) => t.id)).toEqual([a.id]);
+        expect((await tagged("z")).items.map((t) => t.id)).toEqual([b.id]);
+        const gen = await store.scheduleGenerator(generator({ tags: ["g"] }));
+        const [tick] = (await tagged("g")).items;
+        expect(tick).toMatchObject({ generatorId: gen.id, tags: ["g"] });
+        expect((await tagged("g", tick?.id)).items).toEqual([]);
+        const more = [await store.scheduleJob(job({ tags: ["p"] })), await store.scheduleJob(job({ tags: ["p"] })), await store.scheduleJob(job({ tags: ["p"] }))];
+        const first = await tagged("p");
+        expect(first.items.map((t) => t.id)).toEqual([more[2]?.id, more[1]?.id]);
+        expect((await tagged("p", first.nextCursor ?? "")).items.map((t) => t.id)).toEqual([more[0]?.id]);
+        // Combined with another filter, still only the tag's rows.
+        expect((await store.listTriggers(projectA, { tag: "y", status: "registered" }, { limit: 5 })).items.map((t) => t.id)).toEqual([a.id]);
+        expect((await store.listTriggers(projectB, { tag: "y" }, { limit: 5 })).items).toEqual([]);
+
+        const [claim] = await store.claimDue(T0, 1, LEASE);
+        expect(claim?.id).toBe(a.id);
+        await store.finishAttempt(finished(claim!, projectA, "succeeded"));
+        expect(await store.pruneHistory(T0 + 100 * 86_400_000, 100)).toBeGreaterThanOrEqual(2);
+        expect(await store.getTrigger(projectA, a.id)).toBeNull();
+        expect((await tagged("x")).items).toEqual([]);
+      });
     });
   });
 }
