@@ -54,6 +54,8 @@ export interface Config {
   runMissedCap: number;
   missedGraceMs: number;
   logLevel: string;
+  /** `system` (real time) or `manual`: a virtual clock moved only through `POST /admin/clock` (tests). */
+  clock: "system" | "manual";
 }
 
 export class ConfigError extends Error {
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     runMissedCap: int("HOURGLASS_RUN_MISSED_CAP", 100, 1, 100_000),
     missedGraceMs: int("HOURGLASS_MISSED_GRACE_MS", 60_000, 1_000, 86_400_000),
     logLevel: env.LOG_LEVEL?.trim() || "info",
+    clock: parseClock(env.HOURGLASS_CLOCK, problems),
   };
   if (config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
     problems.push("HOURGLASS_HEADERS_TIMEOUT_MS must not be longer than HOURGLASS_REQUEST_TIMEOUT_MS (the headers are part of the request)");
@@ -182,6 +185,13 @@ function splitList(raw: string | undefined): string[] {
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
+}
+
+function parseClock(raw: string | undefined, problems: string[]): "system" | "manual" {
+  const value = raw?.trim().toLowerCase() || "system";
+  if (value === "system" || value === "manual") return value;
+  problems.push(`HOURGLASS_CLOCK must be system or manual (got "${raw}")`);
+  return "system";
 }
 
 function parseSynchronous(raw: string | undefined, problems: string[]): SqliteSynchronous {

@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { systemClock } from "./clock.js";
+import { ManualClock, systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type ServiceOptions, createService } from "./service.js";
 import { openSqliteStore } from "./store/sqlite.js";
@@ -14,7 +14,11 @@ async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<v
     missedGraceMs: config.missedGraceMs,
     onCheckpointError: (message) => log.warn({ error: message }, "WAL checkpointing is failing; the write-ahead log grows until a checkpoint succeeds"),
   });
-  const service = createService(config, store, systemClock, log, options);
+  if (config.clock === "manual") {
+    log.warn("HOURGLASS_CLOCK=manual: time stands still until POST /admin/clock moves it — for tests only, never in production");
+  }
+  const clock = config.clock === "manual" ? new ManualClock(Date.now()) : systemClock;
+  const service = createService(config, store, clock, log, options);
 
   const generatedKey = await service.bootstrapKeys();
   if (generatedKey !== null) {

@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
-import type { Clock } from "./clock.js";
+import { type Clock, ManualClock } from "./clock.js";
+import { VirtualTime } from "./dispatch/virtual-time.js";
 import type { Config } from "./config.js";
 import { createDeliverer } from "./dispatch/deliver.js";
 import { Dispatcher, type DispatcherOptions } from "./dispatch/dispatcher.js";
@@ -103,6 +104,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     logError: (error) => log.error({ err: error }, "unhandled error in request"),
     isShuttingDown: () => stopped !== null,
     writeGate: new WriteGate(config.server.maxPendingWrites),
+    virtualTime: config.clock === "manual" && clock instanceof ManualClock ? new VirtualTime(clock, dispatcher, store) : null,
   };
   const app = createApp(deps);
   const requestListener = createRequestListener(app, deps);

@@ -4,6 +4,7 @@ import { validateAllowedPorts, validateAllowedTargets } from "../egress/address-
 import { InvalidInputError, NotFoundError, UnauthorizedError } from "../errors.js";
 import type { ProjectChanges, ProjectRecord } from "../store/types.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./api-key.js";
+import { clockRoutes } from "./clock-routes.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { readJsonObject } from "./json-body.js";
 import { normalizeId } from "./request-parts.js";
@@ -79,6 +80,8 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
     deps.auth.forget();
     return c.body(null, 204);
   });
+
+  clockRoutes(app, deps);
 
   app.post("/admin/projects/:id/signing-secret", async (c) => {
     const id = await requireProject(deps, c.req.param("id"));

@@ -1,3 +1,4 @@
+import type { VirtualTime } from "../dispatch/virtual-time.js";
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
@@ -30,6 +31,8 @@ export interface AppDeps {
   isShuttingDown: () => boolean;
   /** Bounds the client writes waiting for a commit (503 `overloaded` past it). */
   writeGate: WriteGate;
+  /** The virtual clock (`HOURGLASS_CLOCK=manual`), moved through `POST /admin/clock`; null on real time. */
+  virtualTime: VirtualTime | null;
 }
 
 /** Hono environment: the Node request is there when served by @hono/node-server. */
