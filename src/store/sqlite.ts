@@ -72,6 +72,7 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("case_sensitive_like = ON");
     migrate(sqlite, loadMigrations(MIGRATIONS_URL));
+    if (onDisk) expirePredecessorLeases(sqlite, Date.now());
     if (onDisk) checkpointer = startWalCheckpointer(config.path, config.synchronous, config.onCheckpointError ?? (() => {}));
   } catch (error) {
     sqlite?.close();
@@ -175,4 +176,14 @@ export function migrate(sqlite: BetterSqlite3.Database, migrations: Migration[])
     if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
     throw error;
   }
+}
+
+/**
+ * Gives back, at once, the leases a previous process held on this file: holding the file lock
+ * proves that process is gone (killed, or crashed), so its claimed-but-unfinished triggers are due
+ * again now instead of when their leases (timeout + margin) would have run out. Claimed again,
+ * each is a new attempt, as after a lease expiry.
+ */
+export function expirePredecessorLeases(sqlite: BetterSqlite3.Database, now: number): number {
+  return sqlite.prepare("UPDATE triggers SET due_at = ? WHERE status = 'running' AND due_at > ?").run(now, now).changes;
 }

@@ -91,6 +91,19 @@ describe("fault injection on a real Hourglass process", () => {
     expect(target.received).toHaveLength(1);
   });
 
+  it("a restart takes back the killed process's leases at once, not when they would expire", async () => {
+    // The default timeout and lease margin: the lease of the claim runs 60 s, twice the test's timeout.
+    const defaults = { ...env };
+    delete defaults.HOURGLASS_DEFAULT_TIMEOUT_MS;
+    delete defaults.HOURGLASS_LEASE_MARGIN_MS;
+    running = await spawnHourglass(defaults, { failpoint: "after-claim" });
+    await schedule({});
+    expect((await running.exited).signal).toBe("SIGKILL");
+    running = await spawnHourglass(defaults);
+    await target.waitForCount(1);
+    expect(target.received).toHaveLength(1);
+  });
+
   it("kill -9 after the target answered and before the outcome is recorded: delivered again with the same webhook-id", async () => {
     running = await spawnHourglass(env);
     const { json } = await api("/signing-secret", { method: "POST" });
