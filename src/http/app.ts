@@ -3,6 +3,7 @@ import { adminRoutes } from "./admin-routes.js";
 import { shuttingDown } from "./availability.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
+import { jsonRoutes } from "./json-routes.js";
 import { manageRoutes } from "./manage-routes.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", scheduleRoutes(deps));
   app.route("/", readRoutes(deps));
   app.route("/", manageRoutes(deps));
+  app.route("/", jsonRoutes(deps));
   app.route("/", adminRoutes(deps));
   app.notFound((c) => c.json({ error: "route_not_found", message: `No route for ${c.req.method} ${c.req.path}.` }, 404));
   app.onError((error, c) => errorResponse(c, error, deps));
