@@ -5,6 +5,7 @@ import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
 import { jsonRoutes } from "./json-routes.js";
 import { manageRoutes } from "./manage-routes.js";
+import { buildOpenApiDocument } from "./openapi.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
 
@@ -26,6 +27,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header("Content-Type", deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
+  const openApi = buildOpenApiDocument();
+  app.get("/openapi.json", (c) => c.json(openApi));
   // Once shutdown has begun, the store is closing: refuse work with a 503 the client can retry.
   app.use("*", async (_c, next) => {
     if (deps.isShuttingDown()) throw shuttingDown();
