@@ -19,6 +19,8 @@ export interface Config {
     maxBodyBytes: number;
     /** Request bodies of the JSON management and admin routes. */
     maxJsonBodyBytes: number;
+    /** The JSON body of `POST /triggers/batch` (up to 1,000 creates). */
+    maxBatchBodyBytes: number;
     maxHeaderCount: number;
     maxHeaderBytes: number;
   };
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     limits: {
       maxBodyBytes: int("HOURGLASS_MAX_BODY_BYTES", 1024 * 1024, 0, 64 * 1024 * 1024),
       maxJsonBodyBytes: int("HOURGLASS_MAX_JSON_BODY_BYTES", 16 * 1024, 64, 1024 * 1024),
+      maxBatchBodyBytes: int("HOURGLASS_MAX_BATCH_BODY_BYTES", 16 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
       maxHeaderCount: int("HOURGLASS_MAX_HEADER_COUNT", 100, 1, 1000),
       maxHeaderBytes: int("HOURGLASS_MAX_HEADER_BYTES", 16 * 1024, 256, 1024 * 1024),
     },

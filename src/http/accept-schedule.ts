@@ -26,7 +26,7 @@ export interface ScheduleRequest {
 }
 
 /** Refuses, with the rule and how to open it, a URL the egress policy would never let through. */
-function checkEgress(policy: EgressPolicy, urls: readonly ParsedUrlHeader[]): void {
+export function checkEgress(policy: EgressPolicy, urls: readonly ParsedUrlHeader[]): void {
   for (const { header, url } of urls) {
     const decision = policy.checkUrlAtSchedule(url);
     if (!decision.allowed) throw new InvalidInputError("egress_blocked", `${header}: ${decision.message}`);
@@ -76,6 +76,11 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
           overlap: spec.overlap,
         }),
   );
+  return scheduled(deps, result);
+}
+
+/** Tells the dispatcher and the metrics about a committed schedule; the answer that reports it. */
+export function scheduled(deps: Pick<AppDeps, "onScheduled" | "metrics">, result: ScheduleResult): ScheduleResponse {
   deps.onScheduled(result.scheduledAt);
   deps.metrics.recordSchedule(result);
   return {

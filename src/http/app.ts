@@ -3,7 +3,9 @@ import { adminRoutes } from "./admin-routes.js";
 import { shuttingDown } from "./availability.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
+import { jsonRoutes } from "./json-routes.js";
 import { manageRoutes } from "./manage-routes.js";
+import { buildOpenApiDocument } from "./openapi.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
 
@@ -25,6 +27,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header("Content-Type", deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
+  const openApi = buildOpenApiDocument();
+  app.get("/openapi.json", (c) => c.json(openApi));
   // Once shutdown has begun, the store is closing: refuse work with a 503 the client can retry.
   app.use("*", async (_c, next) => {
     if (deps.isShuttingDown()) throw shuttingDown();
@@ -33,6 +37,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", scheduleRoutes(deps));
   app.route("/", readRoutes(deps));
   app.route("/", manageRoutes(deps));
+  app.route("/", jsonRoutes(deps));
   app.route("/", adminRoutes(deps));
   app.notFound((c) => c.json({ error: "route_not_found", message: `No route for ${c.req.method} ${c.req.path}.` }, 404));
   app.onError((error, c) => errorResponse(c, error, deps));

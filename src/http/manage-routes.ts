@@ -1,12 +1,10 @@
 import { Hono } from "hono";
-import { InvalidInputError, NotFoundError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
 import type { AppDeps, AppEnv } from "./context.js";
-import { readJsonObject } from "./json-body.js";
 import { bearerOrTtrKey, normalizeId } from "./request-parts.js";
 import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
-import { generatorView } from "./views.js";
 
-/** Acting on triggers and generators: replay, pause/resume, run now; the project's signing secret. */
+/** Acting on triggers and generators: replay, run now; the project's signing secret (pause/resume: json-routes.ts). */
 export function manageRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const projectOf = async (header: (name: string) => string | undefined) =>
@@ -18,20 +16,6 @@ export function manageRoutes(deps: AppDeps): Hono<AppEnv> {
     const { scheduledAt } = await deps.store.replay(projectId, id, deps.clock.now());
     deps.onScheduled(scheduledAt);
     return c.json({ triggerId: id, scheduledAt: new Date(scheduledAt).toISOString() });
-  });
-
-  app.patch("/generators/:id", async (c) => {
-    const projectId = await projectOf((n) => c.req.header(n));
-    const id = requireId(c.req.param("id"), "generator");
-    const body = await readJsonObject(c, deps.limits.maxJsonBodyBytes);
-    if (typeof body.paused !== "boolean" || Object.keys(body).some((k) => k !== "paused")) {
-      throw new InvalidInputError("invalid_body", 'The body must be {"paused": true} or {"paused": false}.');
-    }
-    await deps.store.setGeneratorPaused(projectId, id, body.paused, deps.clock.now());
-    const generator = await deps.store.getGenerator(projectId, id);
-    if (!generator) throw new NotFoundError("generator_not_found", `No generator ${id} in this project.`);
-    if (generator.nextAt !== null) deps.onScheduled(generator.nextAt);
-    return c.json(generatorView(generator));
   });
 
   app.post("/generators/:id/run", async (c) => {

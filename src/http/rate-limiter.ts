@@ -37,7 +37,7 @@ export function createRateLimiter(now: () => number, maxProjects = 100_000): Rat
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSecond));
       throw new RateLimitedError(
         "rate_limited",
-        `This project may send ${ratePerSecond} requests per second to /schedule and /cancel; retry after ${retryAfterSeconds} s.`,
+        `This project may send ${ratePerSecond} requests per second to /schedule, /cancel and the JSON API; retry after ${retryAfterSeconds} s.`,
         retryAfterSeconds,
       );
     },

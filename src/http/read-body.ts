@@ -86,6 +86,7 @@ function incomplete(cause: unknown): InvalidInputError {
   return new InvalidInputError("body_incomplete", "The connection ended before the whole request body arrived.", { cause });
 }
 
-function tooLarge(maxBytes: number): PayloadTooLargeError {
+/** 413 `body_too_large`: a request body (or the body a JSON request carries) is over `maxBytes`. */
+export function tooLarge(maxBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError("body_too_large", `The request body is larger than the ${maxBytes}-byte limit.`);
 }

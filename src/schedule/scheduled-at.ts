@@ -3,7 +3,6 @@ import { CronSchedule } from "./cron.js";
 import type { When } from "./types.js";
 import { addCalendarDays, isValidTimeZone, type WallTime, wallTimeToInstant, wallTimeToUtcMs } from "./zoned-time.js";
 
-const HEADER = "ttr-scheduled-at";
 const DAY_MS = 86_400_000;
 /** 9999-12-31T23:59:59.999Z, the last instant Hourglass schedules. */
 const MAX_INSTANT = 253_402_300_799_999;
@@ -23,12 +22,23 @@ const ISO_DATE_TIME =
 const CRON_LIST_ITEM =
   /^(?:[0-9LW#?*/+-]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)+$/i;
 
+/** How messages name the value and the time zone: the `ttr-` headers, or the JSON API's fields. */
+export interface FieldNames {
+  value: string;
+  timezone: string;
+}
+
+/** The names of the `/schedule` front door. */
+export const HEADER_NAMES: FieldNames = { value: "ttr-scheduled-at", timezone: "ttr-timezone" };
+
 /** What `ttr-scheduled-at` is read against. */
 export interface ScheduledAtContext {
   /** The current time (epoch ms) `now` stands for. */
   now: number;
   /** `ttr-timezone`: zone of offset-less ISO times and of calendar `d`/`w` arithmetic. */
   timezone: string | null;
+  /** How error messages name the value and the zone (default {@link HEADER_NAMES}). */
+  names?: FieldNames;
 }
 
 /**
@@ -47,37 +57,51 @@ export interface ScheduledAtContext {
  * 1970-01-01 … 9999-12-31 (UTC).
  */
 export function parseScheduledAt(value: string, ctx: ScheduledAtContext): When {
-  const timezone = checkedTimezone(ctx.timezone);
+  const names = ctx.names ?? HEADER_NAMES;
+  const timezone = checkedTimezone(ctx.timezone, names);
   const trimmed = value.trim();
-  if (trimmed === "") fail(`${HEADER} is empty; send an ISO-8601 time, "now | add …" or "cron(…)".`);
+  if (trimmed === "") fail(`${names.value} is empty; send an ISO-8601 time, "now | add …" or "cron(…)".`);
   const cron = CRON_FORM.exec(trimmed);
-  if (cron !== null) return parseCronForm(cron[1] ?? "", cron[2] ?? "", timezone);
-  if (/^cron\s*\(/i.test(trimmed)) fail(`${HEADER} "${trimmed}" has an unbalanced "cron(": close it with ")".`);
+  if (cron !== null) return parseCronForm(cron[1] ?? "", cron[2] ?? "", timezone, names);
+  if (/^cron\s*\(/i.test(trimmed)) fail(`${names.value} "${trimmed}" has an unbalanced "cron(": close it with ")".`);
   const [first = "", ...ops] = trimmed.split("|").map((part) => part.trim());
-  let at = parseInstant(first, ctx.now, timezone);
-  for (const op of ops) at = applyOp(at, op, timezone);
+  let at = parseInstant(first, ctx.now, timezone, names);
+  for (const op of ops) at = applyOp(at, op, timezone, names);
   return { kind: "once", at };
 }
 
-function checkedTimezone(timezone: string | null): string | null {
+function checkedTimezone(timezone: string | null, names: FieldNames): string | null {
   if (timezone !== null && !isValidTimeZone(timezone)) {
-    throw new InvalidInputError("invalid_timezone", `ttr-timezone "${timezone}" is not a known IANA time zone.`);
+    throw new InvalidInputError("invalid_timezone", `${names.timezone} "${timezone}" is not a known IANA time zone.`);
   }
   return timezone;
 }
 
-function parseCronForm(inside: string, rest: string, timezone: string | null): When {
+/**
+ * Parses what goes inside `cron(…)` — `expr[, tz]` — with the rules of {@link parseScheduledAt}:
+ * the zone after the comma, else `ctx.timezone`, else UTC. The JSON API's `cron` field.
+ */
+export function parseCronSpec(inside: string, ctx: Omit<ScheduledAtContext, "now">): When {
+  const names = ctx.names ?? HEADER_NAMES;
+  return parseCronInside(inside, checkedTimezone(ctx.timezone, names), names);
+}
+
+function parseCronForm(inside: string, rest: string, timezone: string | null, names: FieldNames): When {
   if (rest !== "") {
     const what = rest.startsWith("|")
       ? `"${rest}" cannot follow cron(…): add applies to one-shot times only`
       : `unexpected "${rest}" after cron(…)`;
-    fail(`${HEADER}: ${what}.`);
+    fail(`${names.value}: ${what}.`);
   }
-  const { expr, tz } = splitCronZone(inside.trim());
-  if (expr === "") fail(`${HEADER} "cron(${inside})" has no cron expression.`);
+  return parseCronInside(inside, timezone, names);
+}
+
+function parseCronInside(inside: string, timezone: string | null, names: FieldNames): When {
+  const { expr, tz } = splitCronZone(inside.trim(), names);
+  if (expr === "") fail(`${names.value} "cron(${inside})" has no cron expression.`);
   const zone = tz ?? timezone ?? "UTC";
   if (tz !== null && !isValidTimeZone(tz)) {
-    throw new InvalidInputError("invalid_timezone", `${HEADER}: the cron time zone "${tz}" is not a known IANA time zone.`);
+    throw new InvalidInputError("invalid_timezone", `${names.value}: the cron time zone "${tz}" is not a known IANA time zone.`);
   }
   const schedule = CronSchedule.parse(expr, zone);
   return { kind: "cron", expr: schedule.expr, tz: zone };
@@ -88,20 +112,20 @@ function parseCronForm(inside: string, rest: string, timezone: string | null): W
  * (`0 9,17 * * *`, `0 9 * * MON,FRI`): the text after the last comma is the zone only when it
  * is a single token that cannot be a cron list item.
  */
-function splitCronZone(inside: string): { expr: string; tz: string | null } {
+function splitCronZone(inside: string, names: FieldNames): { expr: string; tz: string | null } {
   const comma = inside.lastIndexOf(",");
   if (comma < 0) return { expr: inside, tz: null };
   const after = inside.slice(comma + 1).trim();
-  if (after === "") fail(`${HEADER} "cron(${inside})" ends with a comma but names no time zone.`);
+  if (after === "") fail(`${names.value} "cron(${inside})" ends with a comma but names no time zone.`);
   if (/\s/.test(after) || CRON_LIST_ITEM.test(after)) return { expr: inside, tz: null };
   return { expr: inside.slice(0, comma).trim(), tz: after };
 }
 
-function parseInstant(text: string, now: number, timezone: string | null): number {
+function parseInstant(text: string, now: number, timezone: string | null, names: FieldNames): number {
   if (text.toLowerCase() === "now") return now;
-  if (text === "") fail(`${HEADER} has an empty time before "|"; start with "now" or an ISO-8601 time.`);
+  if (text === "") fail(`${names.value} has an empty time before "|"; start with "now" or an ISO-8601 time.`);
   const match = ISO_DATE_TIME.exec(text);
-  if (match === null) fail(describeBadInstant(text));
+  if (match === null) fail(describeBadInstant(text, names));
   const [, year, month, day, hour, minute, second, fraction, offset] = match;
   const wall: WallTime = {
     year: Number(year),
@@ -112,28 +136,28 @@ function parseInstant(text: string, now: number, timezone: string | null): numbe
     second: Number(second ?? 0),
     millisecond: Number((fraction ?? "").padEnd(3, "0").slice(0, 3)),
   };
-  checkWallTime(text, wall);
-  const at = offset === undefined ? inZone(text, wall, timezone) : wallTimeToUtcMs(wall) - offsetMs(text, offset);
-  return checkedRange(at, `"${text}"`);
+  checkWallTime(text, wall, names);
+  const at = offset === undefined ? inZone(text, wall, timezone, names) : wallTimeToUtcMs(wall) - offsetMs(text, offset, names);
+  return checkedRange(at, `"${text}"`, names);
 }
 
-function describeBadInstant(text: string): string {
+function describeBadInstant(text: string, names: FieldNames): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    return `${HEADER} "${text}" is a date without a time; send a date-time such as "${text}T09:00:00Z".`;
+    return `${names.value} "${text}" is a date without a time; send a date-time such as "${text}T09:00:00Z".`;
   }
   if (/^add\b/i.test(text)) {
-    return `${HEADER} "${text}" needs a time before it, e.g. "now | ${text}".`;
+    return `${names.value} "${text}" needs a time before it, e.g. "now | ${text}".`;
   }
-  return `${HEADER} "${text}" is not "now" or an ISO-8601 date-time such as "2026-03-29T09:00:00Z".`;
+  return `${names.value} "${text}" is not "now" or an ISO-8601 date-time such as "2026-03-29T09:00:00Z".`;
 }
 
-function checkWallTime(text: string, wall: WallTime): void {
-  if (wall.month < 1 || wall.month > 12) fail(`${HEADER} "${text}" has month ${wall.month}; months are 01-12.`);
+function checkWallTime(text: string, wall: WallTime, names: FieldNames): void {
+  if (wall.month < 1 || wall.month > 12) fail(`${names.value} "${text}" has month ${wall.month}; months are 01-12.`);
   const lastDay = daysInMonth(wall.year, wall.month);
-  if (wall.day < 1 || wall.day > lastDay) fail(`${HEADER} "${text}" is not a real date: that month has ${lastDay} days.`);
-  if (wall.hour > 23) fail(`${HEADER} "${text}" has hour ${wall.hour}; hours are 00-23.`);
-  if (wall.minute > 59) fail(`${HEADER} "${text}" has minute ${wall.minute}; minutes are 00-59.`);
-  if (wall.second > 59) fail(`${HEADER} "${text}" has second ${wall.second}; seconds are 00-59.`);
+  if (wall.day < 1 || wall.day > lastDay) fail(`${names.value} "${text}" is not a real date: that month has ${lastDay} days.`);
+  if (wall.hour > 23) fail(`${names.value} "${text}" has hour ${wall.hour}; hours are 00-23.`);
+  if (wall.minute > 59) fail(`${names.value} "${text}" has minute ${wall.minute}; minutes are 00-59.`);
+  if (wall.second > 59) fail(`${names.value} "${text}" has second ${wall.second}; seconds are 00-59.`);
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -141,47 +165,47 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-function inZone(text: string, wall: WallTime, timezone: string | null): number {
+function inZone(text: string, wall: WallTime, timezone: string | null, names: FieldNames): number {
   if (timezone === null) {
-    fail(`${HEADER} "${text}" has no UTC offset; append "Z" or an offset like "+01:00", or send ttr-timezone.`);
+    fail(`${names.value} "${text}" has no UTC offset; append "Z" or an offset like "+01:00", or send ${names.timezone}.`);
   }
   return wallTimeToInstant(wall, timezone);
 }
 
-function offsetMs(text: string, offset: string): number {
+function offsetMs(text: string, offset: string, names: FieldNames): number {
   if (offset.toUpperCase() === "Z") return 0;
   const digits = offset.replace(":", "");
   const hours = Number(digits.slice(1, 3));
   const minutes = Number(digits.slice(3, 5));
-  if (hours > 23 || minutes > 59) fail(`${HEADER} "${text}" has an impossible UTC offset "${offset}".`);
+  if (hours > 23 || minutes > 59) fail(`${names.value} "${text}" has an impossible UTC offset "${offset}".`);
   const sign = offset.startsWith("-") ? -1 : 1;
   return sign * (hours * 60 + minutes) * 60_000;
 }
 
-function applyOp(at: number, op: string, timezone: string | null): number {
+function applyOp(at: number, op: string, timezone: string | null, names: FieldNames): number {
   const match = ADD_OP.exec(op);
   if (match === null) {
-    fail(`${HEADER}: "${op}" is not an operation; expected "add <signed integer><s|m|h|d|w>", e.g. "add -2h".`);
+    fail(`${names.value}: "${op}" is not an operation; expected "add <signed integer><s|m|h|d|w>", e.g. "add -2h".`);
   }
   const amount = Number(match[1]);
   const unit = (match[2] ?? "s").toLowerCase() as Unit;
   const delta = amount * UNIT_MS[unit];
-  if (!Number.isSafeInteger(delta)) fail(`${HEADER}: "${op}" is too large.`);
+  if (!Number.isSafeInteger(delta)) fail(`${names.value}: "${op}" is too large.`);
   const calendar = timezone !== null && (unit === "d" || unit === "w");
-  const result = calendar ? addDaysInRange(at, amount * (unit === "w" ? 7 : 1), timezone, op) : at + delta;
-  return checkedRange(result, `"${op}"`);
+  const result = calendar ? addDaysInRange(at, amount * (unit === "w" ? 7 : 1), timezone, op, names) : at + delta;
+  return checkedRange(result, `"${op}"`, names);
 }
 
 /* The exact-day estimate keeps huge values away from Intl; the caller checks the result exactly. */
-function addDaysInRange(at: number, days: number, timezone: string, op: string): number {
+function addDaysInRange(at: number, days: number, timezone: string, op: string, names: FieldNames): number {
   const estimate = at + days * DAY_MS;
-  if (estimate < -2 * DAY_MS || estimate > MAX_INSTANT + 2 * DAY_MS) checkedRange(estimate, `"${op}"`);
+  if (estimate < -2 * DAY_MS || estimate > MAX_INSTANT + 2 * DAY_MS) checkedRange(estimate, `"${op}"`, names);
   return addCalendarDays(at, days, timezone);
 }
 
-function checkedRange(at: number, what: string): number {
+function checkedRange(at: number, what: string, names: FieldNames): number {
   if (!(at >= 0 && at <= MAX_INSTANT)) {
-    fail(`${HEADER}: ${what} gives a time outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z.`);
+    fail(`${names.value}: ${what} gives a time outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z.`);
   }
   return at;
 }

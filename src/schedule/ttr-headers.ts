@@ -1,8 +1,15 @@
-import { BoundedCache } from "../bounded-cache.js";
 import { InvalidInputError } from "../errors.js";
-import { parseScheduledAt } from "./scheduled-at.js";
-import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec } from "./types.js";
-import { isValidTimeZone } from "./zoned-time.js";
+import {
+  type DeliveryDefaults,
+  type ScheduleFieldNames,
+  type ScheduleFields,
+  parseCustomKey,
+  parseScheduleFields,
+  parseTriggerId,
+} from "./schedule-fields.js";
+import type { ScheduleSpec } from "./types.js";
+
+export { type DeliveryDefaults, MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_TIMEOUT_MS, MIN_DURATION_MS } from "./schedule-fields.js";
 
 /** Every `ttr-` header name of the protocol (lower case). Any other `ttr-` header is refused. */
 export const KNOWN_TTR_HEADERS: readonly string[] = [
@@ -23,30 +30,26 @@ export const KNOWN_TTR_HEADERS: readonly string[] = [
   "ttr-failure-url",
 ];
 
-/** Defaults of the delivery policy, and its bounds. */
-export interface DeliveryDefaults {
-  retries: number;
-  retryDelayMs: number;
-  timeoutMs: number;
-}
-
-export const MAX_RETRIES = 20;
-export const MIN_DURATION_MS = 100;
-export const MAX_RETRY_DELAY_MS = 60 * 60_000;
-export const MAX_TIMEOUT_MS = 15 * 60_000;
-const DURATION = /^(\d{1,9})\s*(ms|s|m|h)?$/i;
-const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 const KNOWN = new Set(KNOWN_TTR_HEADERS);
-const MAX_URL_LENGTH = 2048;
-const MAX_CUSTOM_KEY_LENGTH = 256;
-const MAX_TITLE_LENGTH = 200;
-const MAX_TAGS = 20;
-const MAX_TAG_LENGTH = 64;
-const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;
-const PRINTABLE_ASCII = /^[\x20-\x7E]+$/;
-const CONTROL_CHARS = /[\x00-\x1F\x7F]/;
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/*[^/?#]*@/i;
+
+/** How the schedule's fields are named on this front door. */
+const HEADER_FIELD_NAMES: ScheduleFieldNames = {
+  url: "ttr-url",
+  scheduledAt: "ttr-scheduled-at",
+  cron: "ttr-scheduled-at",
+  timezone: "ttr-timezone",
+  customKey: "ttr-custom-key",
+  triggerId: "ttr-trigger-id",
+  title: "ttr-title",
+  tags: "ttr-tags",
+  runMissed: "ttr-run-missed",
+  overlap: "ttr-overlap",
+  retries: "ttr-retries",
+  retryDelay: "ttr-retry-delay",
+  timeout: "ttr-timeout",
+  callbackUrl: "ttr-callback-url",
+  failureUrl: "ttr-failure-url",
+};
 
 /** The `ttr-` headers of one request: lowercased name → every value sent under that name. */
 export type TtrHeaders = ReadonlyMap<string, readonly string[]>;
@@ -61,39 +64,24 @@ export type TtrHeaders = ReadonlyMap<string, readonly string[]>;
  */
 export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaults: DeliveryDefaults }): ScheduleSpec {
   const headers = singleValues(ttr);
-  const urlValue = required(headers, "ttr-url");
-  const scheduledAt = required(headers, "ttr-scheduled-at");
-  const timezone = parseTimezone(headers.get("ttr-timezone"));
-  const when = parseScheduledAt(scheduledAt, { now: ctx.now, timezone });
-  const runMissedValue = headers.get("ttr-run-missed");
-  const overlapValue = headers.get("ttr-overlap");
-  for (const [name, value] of [["ttr-run-missed", runMissedValue], ["ttr-overlap", overlapValue]] as const) {
-    if (when.kind === "once" && value !== undefined) {
-      throw new InvalidInputError(
-        name === "ttr-overlap" ? "invalid_overlap" : "invalid_run_missed",
-        `${name} applies to cron(…) schedules only; remove it for a one-shot ttr-scheduled-at.`,
-      );
-    }
-  }
-  const urls: ParsedUrlHeader[] = [];
-  return {
-    when,
-    url: parseUrl(urlValue, "ttr-url", urls),
-    customKey: parseCustomKey(headers.get("ttr-custom-key")),
-    triggerId: parseTriggerId(headers.get("ttr-trigger-id")),
-    title: parseTitle(headers.get("ttr-title")),
-    tags: parseTags(headers.get("ttr-tags")),
-    runMissed: parseRunMissed(runMissedValue),
-    overlap: parseOverlap(overlapValue),
-    delivery: {
-      retries: parseRetries(headers.get("ttr-retries"), ctx.defaults.retries),
-      retryDelayMs: parseDuration(headers.get("ttr-retry-delay"), "ttr-retry-delay", "invalid_retry_delay", ctx.defaults.retryDelayMs, MAX_RETRY_DELAY_MS),
-      timeoutMs: parseDuration(headers.get("ttr-timeout"), "ttr-timeout", "invalid_timeout", ctx.defaults.timeoutMs, MAX_TIMEOUT_MS),
-      callbackUrl: optionalUrl(headers.get("ttr-callback-url"), "ttr-callback-url", urls),
-      failureUrl: optionalUrl(headers.get("ttr-failure-url"), "ttr-failure-url", urls),
-    },
-    urls,
+  const tags = headers.get("ttr-tags");
+  const fields: ScheduleFields = {
+    url: headers.get("ttr-url"),
+    scheduledAt: headers.get("ttr-scheduled-at"),
+    timezone: headers.get("ttr-timezone"),
+    customKey: headers.get("ttr-custom-key"),
+    triggerId: headers.get("ttr-trigger-id"),
+    title: headers.get("ttr-title"),
+    tags: tags?.split(","),
+    runMissed: headers.get("ttr-run-missed"),
+    overlap: headers.get("ttr-overlap"),
+    retries: headers.get("ttr-retries"),
+    retryDelay: headers.get("ttr-retry-delay"),
+    timeout: headers.get("ttr-timeout"),
+    callbackUrl: headers.get("ttr-callback-url"),
+    failureUrl: headers.get("ttr-failure-url"),
   };
+  return parseScheduleFields(fields, HEADER_FIELD_NAMES, ctx);
 }
 
 /**
@@ -103,8 +91,8 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
  */
 export function parseCancelHeaders(ttr: TtrHeaders): { triggerId: string | null; customKey: string | null } {
   const headers = singleValues(ttr);
-  const triggerId = parseTriggerId(headers.get("ttr-trigger-id"));
-  const customKey = parseCustomKey(headers.get("ttr-custom-key"));
+  const triggerId = parseTriggerId(headers.get("ttr-trigger-id"), "ttr-trigger-id");
+  const customKey = parseCustomKey(headers.get("ttr-custom-key"), "ttr-custom-key");
   if (triggerId === null && customKey === null) {
     throw new InvalidInputError("missing_header", "Send ttr-trigger-id or ttr-custom-key to say what to cancel.");
   }
@@ -132,150 +120,4 @@ function singleValues(ttr: TtrHeaders): Map<string, string> {
     if (value !== undefined) values.set(name, value.trim());
   }
   return values;
-}
-
-function parseRetries(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const retries = /^\d{1,2}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(retries >= 0 && retries <= MAX_RETRIES)) {
-    throw new InvalidInputError("invalid_retries", `ttr-retries "${truncate(value)}" must be a whole number from 0 to ${MAX_RETRIES}.`);
-  }
-  return retries;
-}
-
-/** `500ms`, `10s`, `5m`, `1h`, or a bare number of seconds. */
-function parseDuration(value: string | undefined, name: string, code: string, fallback: number, maxMs: number): number {
-  if (value === undefined) return fallback;
-  const match = DURATION.exec(value);
-  const ms = match ? Number(match[1]) * (DURATION_UNIT_MS[(match[2] ?? "s").toLowerCase()] ?? Number.NaN) : Number.NaN;
-  if (!(ms >= MIN_DURATION_MS && ms <= maxMs)) {
-    throw new InvalidInputError(
-      code,
-      `${name} "${truncate(value)}" must be a duration such as 500ms, 10s, 5m or 1h (bare numbers are seconds), from ${MIN_DURATION_MS} ms to ${maxMs / 60_000} min.`,
-    );
-  }
-  return ms;
-}
-
-function parseOverlap(value: string | undefined): "allow" | "skip" {
-  if (value === undefined) return "allow";
-  const policy = value.toLowerCase();
-  if (policy !== "allow" && policy !== "skip") {
-    throw new InvalidInputError("invalid_overlap", `ttr-overlap "${truncate(value)}" must be allow or skip.`);
-  }
-  return policy;
-}
-
-function required(headers: Map<string, string>, name: string): string {
-  const value = headers.get(name);
-  if (value === undefined) throw new InvalidInputError("missing_header", `${name} is required.`);
-  return value;
-}
-
-function optionalUrl(value: string | undefined, name: string, parsed: ParsedUrlHeader[]): string | null {
-  return value === undefined ? null : parseUrl(value, name, parsed);
-}
-
-/** Most URLs {@link parseUrl} remembers as valid; the oldest is forgotten first. */
-const MAX_REMEMBERED_URLS = 1024;
-/**
- * URLs that passed validation, by the header value they were parsed from: most /schedule calls
- * target a few endpoints, and parsing one costs more than a map lookup. Shared between requests,
- * so nothing may change them (they are only read: their href, and their parts by the egress check).
- */
-const validUrls = new BoundedCache<string, Readonly<URL>>(MAX_REMEMBERED_URLS);
-
-/** Validates an http(s) URL header into its normalized form, and adds the parsed URL to `parsed`. */
-function parseUrl(value: string, name: string, parsed: ParsedUrlHeader[]): string {
-  const known = validUrls.get(value);
-  if (known !== undefined) {
-    parsed.push({ header: name, url: known });
-    return known.href;
-  }
-  const url = validateUrl(value, name);
-  validUrls.set(value, url);
-  parsed.push({ header: name, url });
-  return url.href;
-}
-
-function validateUrl(value: string, name: string): URL {
-  const invalid = (why: string): InvalidInputError =>
-    new InvalidInputError("invalid_url", `${name} "${truncate(value)}" ${why}.`);
-  if (value.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid("is not an absolute URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalid("must use http: or https:");
-  if (url.username !== "" || url.password !== "" || USERINFO.test(value)) {
-    throw invalid("must not contain credentials (user:password@)");
-  }
-  if (url.href.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters once encoded`);
-  return url;
-}
-
-function parseCustomKey(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  if (value.length < 1 || value.length > MAX_CUSTOM_KEY_LENGTH || !PRINTABLE_ASCII.test(value)) {
-    throw new InvalidInputError(
-      "invalid_custom_key",
-      `ttr-custom-key must be 1 to ${MAX_CUSTOM_KEY_LENGTH} printable ASCII characters; got ${value.length} characters.`,
-    );
-  }
-  return value;
-}
-
-function parseTriggerId(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  if (!ULID.test(value)) {
-    throw new InvalidInputError("invalid_trigger_id", `ttr-trigger-id "${truncate(value)}" is not a ULID (26 Crockford base32 characters).`);
-  }
-  return value.toUpperCase();
-}
-
-function parseTimezone(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  if (!isValidTimeZone(value)) {
-    throw new InvalidInputError("invalid_timezone", `ttr-timezone "${truncate(value)}" is not a known IANA time zone such as "Europe/Paris".`);
-  }
-  return value;
-}
-
-function parseTitle(value: string | undefined): string | null {
-  if (value === undefined || value === "") return null;
-  if (value.length > MAX_TITLE_LENGTH || CONTROL_CHARS.test(value)) {
-    throw new InvalidInputError(
-      "invalid_title",
-      `ttr-title must be at most ${MAX_TITLE_LENGTH} characters without control characters; got ${value.length} characters.`,
-    );
-  }
-  return value;
-}
-
-function parseTags(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  const tags = [...new Set(value.split(",").map((tag) => tag.trim()).filter((tag) => tag !== ""))];
-  const bad = tags.find((tag) => tag.length > MAX_TAG_LENGTH || CONTROL_CHARS.test(tag));
-  if (bad !== undefined) {
-    throw new InvalidInputError("invalid_tags", `ttr-tags: tag "${truncate(bad)}" is longer than ${MAX_TAG_LENGTH} characters or has control characters.`);
-  }
-  if (tags.length > MAX_TAGS) {
-    throw new InvalidInputError("invalid_tags", `ttr-tags has ${tags.length} distinct tags; at most ${MAX_TAGS} are allowed.`);
-  }
-  return tags;
-}
-
-function parseRunMissed(value: string | undefined): RunMissedPolicy {
-  if (value === undefined) return RUN_MISSED.once;
-  const policy = Object.values(RUN_MISSED).find((candidate) => candidate === value.toLowerCase());
-  if (policy === undefined) {
-    throw new InvalidInputError("invalid_run_missed", `ttr-run-missed "${truncate(value)}" must be skip, once or all.`);
-  }
-  return policy;
-}
-
-function truncate(value: string): string {
-  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
 }

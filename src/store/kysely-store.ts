@@ -32,6 +32,7 @@ import type { Store } from "./store.js";
 import type {
   ApiKeyRecord,
   AttemptResult,
+  BatchOutcome,
   CallbackRequest,
   CancelInput,
   ClaimedTrigger,
@@ -293,28 +294,86 @@ export class KyselyStore implements Store {
     if (prepared !== null && input.triggerId === null && input.customKey === null) {
       return this.committer.runSync(() => prepared.insertJob(input), GATHER);
     }
+    return this.transaction((trx) => this.scheduleJobIn(trx, input));
+  }
+
+  async scheduleBatch(inputs: readonly ScheduleJobInput[]): Promise<BatchOutcome[]> {
     return this.transaction(async (trx) => {
-      if (input.triggerId !== null) {
-        const row = await this.findEditableJob(trx, input.projectId, input.triggerId, input.customKey);
-        return this.updateJob(trx, row.id, input);
-      }
-      if (input.customKey !== null) {
-        const owner = await this.findKeyOwner(trx, input.projectId, input.customKey);
-        if (owner?.owner_kind === "job") return this.updateJob(trx, owner.owner_id, input);
-        if (owner?.owner_kind === "generator") {
-          await this.cancelGeneratorRow(trx, owner.owner_id, input.now, "replaced by a one-shot trigger with the same custom key");
+      const outcomes: BatchOutcome[] = [];
+      for (const input of inputs) {
+        // Each item in a savepoint of its own: a refusal undoes only that item's writes.
+        await sql`SAVEPOINT batch_item`.execute(trx);
+        try {
+          outcomes.push({ ok: true, result: await this.scheduleJobIn(trx, input) });
+          await sql`RELEASE SAVEPOINT batch_item`.execute(trx);
+        } catch (error) {
+          await sql`ROLLBACK TO SAVEPOINT batch_item`.execute(trx);
+          await sql`RELEASE SAVEPOINT batch_item`.execute(trx);
+          // A lost custom-key race, or a failure of ours, runs or fails the whole batch again.
+          if (!(error instanceof HourglassError)) throw error;
+          outcomes.push({ ok: false, error });
         }
       }
-      return this.insertJob(trx, input);
+      return outcomes;
     });
   }
 
-  async scheduleGenerator(input: ScheduleGeneratorInput): Promise<ScheduleResult> {
-    const cron = this.cron(input.cronExpr, input.cronTz);
-    const firstAt = cron.nextAfter(input.now);
+  async editJob(projectId: string, id: string, edit: (current: TriggerRecord) => ScheduleJobInput): Promise<ScheduleResult> {
+    return this.transaction(async (trx) => {
+      const row = await this.findEditableJob(trx, projectId, id, null);
+      const input = edit(toTriggerRecord(row));
+      assertSameKey(row.id, row.custom_key, input.customKey);
+      return this.updateJob(trx, row.id, input);
+    });
+  }
+
+  async editGenerator(
+    projectId: string,
+    id: string,
+    edit: ((current: GeneratorRecord) => ScheduleGeneratorInput) | null,
+    paused: boolean | null,
+    now: number,
+  ): Promise<void> {
+    await this.transaction(async (trx) => {
+      // Paused first, so the edit materializes no tick; resumed last, from the edited schedule.
+      if (paused === true) await this.setPausedIn(trx, projectId, id, true, now);
+      if (edit !== null) {
+        const row = await this.findEditableGenerator(trx, projectId, id, null);
+        const pending = await this.pendingInstances(trx, [row.id]);
+        const input = edit(toGeneratorRecord(row, pending.get(row.id)));
+        assertSameKey(row.id, row.custom_key, input.customKey);
+        await this.updateGenerator(trx, row.id, input, this.firstTick(input));
+      }
+      if (paused === false) await this.setPausedIn(trx, projectId, id, false, now);
+    });
+  }
+
+  private async scheduleJobIn(trx: Trx, input: ScheduleJobInput): Promise<ScheduleResult> {
+    if (input.triggerId !== null) {
+      const row = await this.findEditableJob(trx, input.projectId, input.triggerId, input.customKey);
+      return this.updateJob(trx, row.id, input);
+    }
+    if (input.customKey !== null) {
+      const owner = await this.findKeyOwner(trx, input.projectId, input.customKey);
+      if (owner?.owner_kind === "job") return this.updateJob(trx, owner.owner_id, input);
+      if (owner?.owner_kind === "generator") {
+        await this.cancelGeneratorRow(trx, owner.owner_id, input.now, "replaced by a one-shot trigger with the same custom key");
+      }
+    }
+    return this.insertJob(trx, input);
+  }
+
+  /** A generator's first tick after `now`; refuses an expression that never fires again. */
+  private firstTick(input: ScheduleGeneratorInput): number {
+    const firstAt = this.cron(input.cronExpr, input.cronTz).nextAfter(input.now);
     if (firstAt === null) {
       throw new InvalidInputError("cron_never_fires", `cron(${input.cronExpr}) never fires after now.`);
     }
+    return firstAt;
+  }
+
+  async scheduleGenerator(input: ScheduleGeneratorInput): Promise<ScheduleResult> {
+    const firstAt = this.firstTick(input);
     return this.transaction(async (trx) => {
       if (input.triggerId !== null) {
         const generator = await this.findEditableGenerator(trx, input.projectId, input.triggerId, input.customKey);
@@ -478,30 +537,32 @@ export class KyselyStore implements Store {
   }
 
   async setGeneratorPaused(projectId: string, generatorId: string, paused: boolean, now: number): Promise<void> {
-    await this.transaction(async (trx) => {
-      const generator = await this.findLiveGenerator(trx, projectId, generatorId);
-      if (paused && generator.status === "active") {
-        const pending = await this.pendingInstances(trx, [generator.id]);
-        await trx
-          .updateTable("generators")
-          .set({ status: "paused", resume_at: pending.get(generator.id)?.scheduled_at ?? null, updated_at: now })
-          .where("id", "=", generator.id)
-          .execute();
-        await this.withdrawPendingTick(trx, generator.id, now, "generator paused");
-      }
-      if (!paused && generator.status === "paused") {
-        // The tick that was pending comes back; if its time passed during the pause, the claim
-        // treats it (and the ticks after it) as missed, per ttr-run-missed.
-        const resumeAt = generator.resume_at ?? this.cron(generator.cron_expr, generator.cron_tz).nextAfter(now);
-        await trx
-          .updateTable("generators")
-          .set({ status: "active", resume_at: null, catchup_left: null, updated_at: now })
-          .where("id", "=", generator.id)
-          .execute();
-        if (resumeAt === null) return this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
-        await this.materializeTick(trx, generator, Number(resumeAt), now, null);
-      }
-    });
+    await this.transaction((trx) => this.setPausedIn(trx, projectId, generatorId, paused, now));
+  }
+
+  private async setPausedIn(trx: Trx, projectId: string, generatorId: string, paused: boolean, now: number): Promise<void> {
+    const generator = await this.findLiveGenerator(trx, projectId, generatorId);
+    if (paused && generator.status === "active") {
+      const pending = await this.pendingInstances(trx, [generator.id]);
+      await trx
+        .updateTable("generators")
+        .set({ status: "paused", resume_at: pending.get(generator.id)?.scheduled_at ?? null, updated_at: now })
+        .where("id", "=", generator.id)
+        .execute();
+      await this.withdrawPendingTick(trx, generator.id, now, "generator paused");
+    }
+    if (!paused && generator.status === "paused") {
+      // The tick that was pending comes back; if its time passed during the pause, the claim
+      // treats it (and the ticks after it) as missed, per ttr-run-missed.
+      const resumeAt = generator.resume_at ?? this.cron(generator.cron_expr, generator.cron_tz).nextAfter(now);
+      await trx
+        .updateTable("generators")
+        .set({ status: "active", resume_at: null, catchup_left: null, updated_at: now })
+        .where("id", "=", generator.id)
+        .execute();
+      if (resumeAt === null) return this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+      await this.materializeTick(trx, generator, Number(resumeAt), now, null);
+    }
   }
 
   async runGeneratorNow(projectId: string, generatorId: string, now: number): Promise<{ triggerId: string; scheduledAt: number }> {

@@ -1,6 +1,7 @@
 import type {
   ApiKeyRecord,
   AttemptResult,
+  BatchOutcome,
   CancelInput,
   ClaimedTrigger,
   ExecutionFilter,
@@ -63,6 +64,28 @@ export interface Store {
    * transaction. A one-shot that owned the custom key is cancelled.
    */
   scheduleGenerator(input: ScheduleGeneratorInput): Promise<ScheduleResult>;
+  /**
+   * {@link scheduleJob} for each input, in one transaction: an item refused (an HourglassError:
+   * quota, a key's owner in flight, …) is undone alone and reported in its place; the others commit.
+   */
+  scheduleBatch(inputs: readonly ScheduleJobInput[]): Promise<BatchOutcome[]>;
+  /**
+   * Edits a waiting one-shot in one transaction: `edit` turns the current trigger into the full
+   * input to store (a partial update, read and written atomically). Refused as an edit by id
+   * through {@link scheduleJob} would be.
+   */
+  editJob(projectId: string, id: string, edit: (current: TriggerRecord) => ScheduleJobInput): Promise<ScheduleResult>;
+  /**
+   * Edits a generator (`edit` as in {@link editJob}; null: no change) and/or pauses or resumes it
+   * (`paused`; null: no change), in one transaction.
+   */
+  editGenerator(
+    projectId: string,
+    id: string,
+    edit: ((current: GeneratorRecord) => ScheduleGeneratorInput) | null,
+    paused: boolean | null,
+    now: number,
+  ): Promise<void>;
   /** Cancels a generator (and its pending instance) or a registered trigger. */
   cancel(input: CancelInput): Promise<void>;
 

@@ -1,3 +1,4 @@
+import type { HourglassError } from "../errors.js";
 import type { DeliveryPolicy, OverlapPolicy, RunMissedPolicy } from "../schedule/types.js";
 
 export type { DeliveryPolicy, OverlapPolicy } from "../schedule/types.js";
@@ -167,6 +168,9 @@ export interface ScheduleGeneratorInput extends ScheduleInputBase {
 }
 
 export type ScheduleOperation = "schedule" | "reschedule";
+
+/** One item of {@link Store.scheduleBatch}: its result, or the refusal that undid it alone. */
+export type BatchOutcome = { ok: true; result: ScheduleResult } | { ok: false; error: HourglassError };
 
 export interface ScheduleResult {
   operation: ScheduleOperation;

@@ -1,5 +1,6 @@
 import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { maxScheduleJsonBytes } from "../../src/http/json-schedule.js";
 import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
 import { openRaw } from "../support/raw-http.js";
 
@@ -48,6 +49,15 @@ describe("JSON bodies of the management and admin routes on a real socket", () =
     expect(sent).toBeLessThan(STREAM_TOTAL);
   });
 
+  it("refuses streamed JSON API creates and batches past their limits the same way", async () => {
+    for (const path of ["/triggers", "/generators", "/triggers/batch"]) {
+      const { answer, sent } = await streamHuge(`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${API_KEY}\r\n`);
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: "body_too_large" });
+      expect(sent).toBeLessThan(STREAM_TOTAL);
+    }
+  });
+
   it("refuses a streamed admin body past the limit the same way", async () => {
     const { answer, sent } = await streamHuge(`POST /admin/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n`);
     expect(answer.status).toBe(413);
@@ -72,11 +82,14 @@ describe("JSON bodies of the management and admin routes on a real socket", () =
     const { triggerId } = (await scheduled.body.json()) as { triggerId: string };
     const patch = (body: string) =>
       request(`${hg.url}/generators/${triggerId}`, { method: "PATCH", headers: { authorization: `Bearer ${API_KEY}` }, body });
+    // PATCH /generators/:id may carry a request body: its limit has room for one (json-schedule.ts).
+    const limit = maxScheduleJsonBytes(hg.config.limits);
+    expect(limit).toBeGreaterThan(JSON_LIMIT);
     const json = '{"paused":true}';
-    const atLimit = await patch(json.padEnd(JSON_LIMIT, " "));
+    const atLimit = await patch(json.padEnd(limit, " "));
     expect(atLimit.statusCode).toBe(200);
     expect(await atLimit.body.json()).toMatchObject({ status: "paused" });
-    const over = await patch(json.padEnd(JSON_LIMIT + 1, " "));
+    const over = await patch(json.padEnd(limit + 1, " "));
     expect(over.statusCode).toBe(413);
     expect(await over.body.json()).toMatchObject({ error: "body_too_large" });
     for (const body of ["{not json", "\xff\xfe", "[]"]) {

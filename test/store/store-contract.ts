@@ -191,6 +191,59 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    describe("batches and partial edits (the JSON API)", () => {
+      it("schedules a batch in one transaction, undoing a refused item alone", async () => {
+        await store.updateProject(projectA, { monthQuota: 2 }, T0);
+        const outcomes = await store.scheduleBatch([
+          job({ customKey: "b1" }),
+          job({ triggerId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }),
+          job({ customKey: "b2" }),
+          job({ customKey: "b3" }),
+          job({ customKey: "b1", scheduledAt: T0 + 60_000 }),
+        ]);
+        expect(outcomes.map((o) => (o.ok ? o.result.operation : o.error.code))).toEqual([
+          "schedule",
+          "trigger_not_found",
+          "schedule",
+          "quota_exceeded",
+          "reschedule",
+        ]);
+        const stored = (await store.listTriggers(projectA, {}, { limit: 10 })).items;
+        expect(stored.map((t) => [t.customKey, t.scheduledAt]).sort()).toEqual([
+          ["b1", T0 + 60_000],
+          ["b2", T0 + 10_000],
+        ]);
+      });
+
+      it("edits a waiting one-shot from its current state, refusing what an edit by id refuses", async () => {
+        const { id } = await store.scheduleJob(job({ customKey: "k", title: "before" }));
+        const seen: string[] = [];
+        const result = await store.editJob(projectA, id, (current) => {
+          seen.push(`${current.title}@${current.scheduledAt}`);
+          return job({ customKey: current.customKey, title: "after", scheduledAt: current.scheduledAt + 1_000 });
+        });
+        expect(seen).toEqual([`before@${T0 + 10_000}`]);
+        expect(result).toMatchObject({ id, operation: "reschedule", scheduledAt: T0 + 11_000 });
+        expect(await store.getTrigger(projectA, id)).toMatchObject({ title: "after", customKey: "k" });
+        await expect(store.editJob(projectA, id, () => job({ customKey: "other" }))).rejects.toMatchObject({ code: "conflicting_identifiers" });
+        await expect(store.editJob(projectB, id, () => job())).rejects.toBeInstanceOf(NotFoundError);
+        const { id: generatorId } = await store.scheduleGenerator(generator());
+        await expect(store.editJob(projectA, generatorId, () => job())).rejects.toMatchObject({ code: "kind_mismatch" });
+        await store.claimDue(T0 + 11_000, 10, LEASE);
+        await expect(store.editJob(projectA, id, () => job())).rejects.toMatchObject({ code: "trigger_running" });
+      });
+
+      it("edits and pauses a generator in one transaction, and resumes it on the edited schedule", async () => {
+        const { id } = await store.scheduleGenerator(generator());
+        await store.editGenerator(projectA, id, (current) => generator({ cronExpr: "0 * * * * *", title: `${current.cronExpr}!` }), true, T0);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "paused", cronExpr: "0 * * * * *", title: "*/10 * * * * *!", nextAt: null });
+        expect(await pendingOf(id)).toEqual([]);
+        await store.editGenerator(projectA, id, null, false, T0);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "active", nextAt: T0 + 60_000 });
+        await expect(store.editGenerator(projectA, id, null, true, T0).then(() => store.editGenerator(projectB, id, null, false, T0))).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
     describe("claiming", () => {
       it("never claims before the due instant, claims at it, in due order", async () => {
         const late = await store.scheduleJob(job({ scheduledAt: T0 + 2_000 }));

@@ -9,6 +9,7 @@ import { type Service, createService } from "../../src/service.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/store.js";
 import type { HostResolver } from "../../src/egress/guarded-lookup.js";
+import { checkResponse } from "./openapi-check.js";
 import { makeTempDir } from "./temp-dir.js";
 
 export const API_KEY = "hg_test_key_project_a_0123456789";
@@ -65,6 +66,7 @@ export async function startHourglass(options: {
     ...(options.random ? { random: options.random } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
+  checkAnswersOf(service);
   await service.bootstrapKeys();
   const projectId = (await store.findApiKey(hashApiKey(API_KEY)))?.projectId as string;
   const otherProjectId = (await store.findApiKey(hashApiKey(OTHER_API_KEY)))?.projectId as string;
@@ -76,6 +78,7 @@ export async function startHourglass(options: {
     await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", () => resolve()));
     server = s;
     url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    checkedOrigins.add(url);
   }
   return {
     service,
@@ -90,8 +93,39 @@ export async function startHourglass(options: {
         s.closeAllConnections();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
+      checkedOrigins.delete(url);
       await service.stop();
       temp.remove();
     },
   };
+}
+
+/** Origins of the test servers whose answers the patched `fetch` checks against the OpenAPI document. */
+const checkedOrigins = new Set<string>();
+const unpatchedFetch = globalThis.fetch;
+
+/*
+ * Every answer a test receives — through `app.request` in process, or `fetch` from a test server
+ * — is checked against the OpenAPI document: a status or body it does not describe fails the test.
+ */
+globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const response = await unpatchedFetch(input, init);
+  const url = input instanceof Request ? input.url : String(input);
+  if (checkedOrigins.has(new URL(url).origin)) await checkResponse(methodOf(input, init), url, response);
+  return response;
+};
+
+function checkAnswersOf(service: Service): void {
+  const app = service.app;
+  const request = app.request.bind(app);
+  app.request = (async (input: string | URL | Request, init?: RequestInit, ...rest: unknown[]) => {
+    const response = await (request as (...args: unknown[]) => Response | Promise<Response>)(input, init, ...rest);
+    const url = input instanceof Request ? input.url : String(input);
+    await checkResponse(methodOf(input, init), url, response);
+    return response;
+  }) as typeof app.request;
+}
+
+function methodOf(input: string | URL | Request, init: RequestInit | undefined): string {
+  return init?.method ?? (input instanceof Request ? input.method : "GET");
 }
