@@ -379,6 +379,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         parameters: [pathId()],
         delete: operation("End a project's rotation", { "204": noContent }, AUTHENTICATED, { security: admin }),
       },
+      "/admin/clock": {
+        get: operation("The virtual clock (HOURGLASS_CLOCK=manual)", { "200": ok("Its time.", object({ mode: { const: "manual" }, now: time })) }, [...AUTHENTICATED, 409], {
+          security: admin,
+        }),
+        post: operation(
+          "Move the virtual clock, firing everything due on the way, in due order, before answering",
+          { "200": ok("Moved.", object({ mode: { const: "manual" }, now: time, attempts: int })) },
+          [...AUTHENTICATED, 409],
+          { security: admin, requestBody: body(loose({ advanceBy: str, set: str, timezone: str }, [])) },
+        ),
+      },
       "/healthz": {
         get: {
           summary: "Readiness: 200 when the database can be read (no auth)",
