@@ -1,10 +1,11 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
-import { Dispatcher } from "../../src/dispatch/dispatcher.js";
+import { type DeliverFn, Dispatcher } from "../../src/dispatch/dispatcher.js";
 import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { HistoryPruner } from "../../src/dispatch/history-pruner.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
+import type { Store } from "../../src/store/store.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import { DELIVERY, finished, jobInput } from "../store/store-contract.js";
 import { makeTempDir } from "../support/temp-dir.js";
@@ -32,6 +33,16 @@ describe("dispatcher shutdown and history pruning", () => {
   });
 
   const schedule = (scheduledAt: number) => store.scheduleJob(jobInput(projectId, { now: T0, scheduledAt }));
+  /** A dispatcher on the manual clock, with `concurrency` slots claimed `concurrency` at a time. */
+  const dispatcherOf = (on: Store, deliver: DeliverFn, concurrency: number) =>
+    new Dispatcher(on, clock, deliver, {
+      concurrency,
+      batchSize: concurrency,
+      leaseMarginMs: 30_000,
+      maxIdleMs: 60_000,
+      callbackPolicy: DELIVERY,
+      signingSecretsTtlMs: 1_000,
+    }, log);
 
   it("stops claiming, waits the grace period for in-flight deliveries, then releases their leases", async () => {
     const { id } = await schedule(T0);
@@ -44,14 +55,7 @@ describe("dispatcher shutdown and history pruning", () => {
       delivered();
       return new Promise<DeliveryOutcome>(() => undefined);
     };
-    const dispatcher = new Dispatcher(store, clock, hang, {
-      concurrency: 4,
-      batchSize: 4,
-      leaseMarginMs: 30_000,
-      maxIdleMs: 60_000,
-      callbackPolicy: DELIVERY,
-      signingSecretsTtlMs: 1_000,
-    }, log);
+    const dispatcher = dispatcherOf(store, hang, 4);
     dispatcher.start();
     await started;
     expect(dispatcher.inFlightCount).toBe(1);
@@ -99,14 +103,7 @@ describe("dispatcher shutdown and history pruning", () => {
       sent.push(req.url);
       return Promise.resolve<DeliveryOutcome>({ ok: true, httpStatus: 200, error: null, responseExcerpt: null, responseHeaders: [], startedAt: T0, finishedAt: T0 });
     };
-    const dispatcher = new Dispatcher(gated, clock, deliver, {
-      concurrency: 4,
-      batchSize: 4,
-      leaseMarginMs: 30_000,
-      maxIdleMs: 60_000,
-      callbackPolicy: DELIVERY,
-      signingSecretsTtlMs: 1_000,
-    }, log);
+    const dispatcher = dispatcherOf(gated, deliver, 4);
     dispatcher.start();
     await started;
     const stopping = dispatcher.stop(5_000);
@@ -134,14 +131,7 @@ describe("dispatcher shutdown and history pruning", () => {
         sentSignal = check;
         check();
       });
-    const dispatcher = new Dispatcher(store, clock, deliver, {
-      concurrency: 8,
-      batchSize: 8,
-      leaseMarginMs: 30_000,
-      maxIdleMs: 60_000,
-      callbackPolicy: DELIVERY,
-      signingSecretsTtlMs: 1_000,
-    }, log);
+    const dispatcher = dispatcherOf(store, deliver, 8);
     let recorded = 0;
     const recordedCount = (n: number) =>
       new Promise<void>((resolve) => {

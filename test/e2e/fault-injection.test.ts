@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type HourglassProcess, spawnHourglass } from "../support/child-process.js";
+import { type HourglassProcess, killIfRunning, spawnHourglass } from "../support/child-process.js";
 import { type TargetServer, headerPairs, startTargetServer } from "../support/target-server.js";
 import { makeTempDir } from "../support/temp-dir.js";
 
@@ -38,10 +38,7 @@ describe("fault injection on a real Hourglass process", () => {
     };
   });
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill("SIGKILL");
-      await running.exited;
-    }
+    await killIfRunning(running);
     await target.close();
     await outcomes.close();
     temp.remove();

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type HourglassProcess, spawnHourglass } from "../support/child-process.js";
+import { type HourglassProcess, killIfRunning, spawnHourglass } from "../support/child-process.js";
 import { type ReceivedRequest, type TargetServer, headerPairs, startTargetServer } from "../support/target-server.js";
 import { makeTempDir } from "../support/temp-dir.js";
 
@@ -46,10 +46,7 @@ describe("never early, end to end (a real process and a real target)", () => {
     });
   });
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill("SIGKILL");
-      await running.exited;
-    }
+    await killIfRunning(running);
     await target.close();
     await outcomes.close();
     temp.remove();

@@ -52,3 +52,10 @@ export async function spawnHourglass(env: Record<string, string>, options: { fai
   });
   return { child, url, output: () => stdout, errors: () => stderr, exited };
 }
+
+/** Kills the process with SIGKILL unless it has exited already, and waits for its exit (test teardown). */
+export async function killIfRunning(running: HourglassProcess | null): Promise<void> {
+  if (running === null || running.child.exitCode !== null || running.child.signalCode !== null) return;
+  running.child.kill("SIGKILL");
+  await running.exited;
+}
