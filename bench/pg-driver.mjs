@@ -3,6 +3,7 @@
 // (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *), the fenced single-row
 // UPDATE of an outcome — in one run, interleaved round by round, in a schema of its own.
 //
+//   npm install --prefix bench --no-package-lock   # postgres.js and kysely-postgres-js (bench/package.json)
 //   node bench/pg-driver.mjs [--rounds=7] [--url=postgres://postgres@127.0.0.1:5432/test]
 //
 // Reports, per driver, the median over rounds of wall time and of this process's CPU time per
