@@ -58,6 +58,12 @@ export interface DialectCapabilities {
   /** `SELECT … FOR UPDATE SKIP LOCKED` lets several dispatchers claim without blocking each other. */
   skipLocked: boolean;
   /**
+   * Other writers run at the same time (PostgreSQL, READ COMMITTED): a read whose answer decides
+   * a write — a quota's count, a generator's state — locks its rows (`FOR UPDATE`, or an upsert)
+   * until the transaction ends. SQLite has one writer at a time: nothing to lock.
+   */
+  rowLocks: boolean;
+  /**
    * The engine's synchronous connection (better-sqlite3), or null. When present, the hot paths
    * run as prepared statements in synchronous group commits instead of through Kysely.
    */
