@@ -34,7 +34,7 @@ export async function createTestSchema(serverUrl: string): Promise<{ url: string
   await adminQuery(serverUrl, `CREATE SCHEMA ${schema}`);
   const url = new URL(serverUrl);
   url.searchParams.set("options", `-c search_path=${schema}`);
-  return { url: url.toString(), schema, drop: () => adminQuery(serverUrl, `DROP SCHEMA ${schema} CASCADE`) };
+  return { url: url.toString(), schema, drop: async () => void (await adminQuery(serverUrl, `DROP SCHEMA ${schema} CASCADE`)) };
 }
 
 /** Runs one statement on its own connection. */

@@ -30,5 +30,10 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Ky
   }
   // Kysely's destroy() ends the pool.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, { skipLocked: true, rowLocks: true, sync: null, walBytes: () => 0 }, config);
+  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0 }, config);
+}
+
+/** PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01). */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "40P01";
 }
