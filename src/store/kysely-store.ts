@@ -530,11 +530,16 @@ export class KyselyStore implements Store {
         }
         await this.claimKey(trx, projectId, row.custom_key, "job", triggerId);
       }
-      await trx
+      // Conditional, for a concurrent replay of the same trigger on another node: one of them replays it.
+      const replayed = await trx
         .updateTable("triggers")
         .set((eb) => ({ status: "registered", due_at: now, retries_left: eb.ref("retries"), finished_at: null, updated_at: now }))
         .where("id", "=", triggerId)
-        .execute();
+        .where("status", "in", ["succeeded", "failed"])
+        .executeTakeFirst();
+      if (replayed.numUpdatedRows !== 1n) {
+        throw new ConflictError("trigger_not_executed", `Trigger ${triggerId} is being replayed already; only an executed trigger can be replayed.`);
+      }
       return { scheduledAt: now };
     });
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GoneError, QuotaExceededError } from "../../src/errors.js";
+import { ConflictError, GoneError, QuotaExceededError } from "../../src/errors.js";
 import { SchemaTooNewError } from "../../src/store/migrations.js";
 import { openPostgresStore } from "../../src/store/postgres/store.js";
 import type { Store } from "../../src/store/store.js";
@@ -99,6 +99,15 @@ describePostgres("PostgreSQL with several nodes", (serverUrl) => {
       const revocations = await Promise.allSettled(nodes.map((node) => node.revokeApiKey(key.id, T0)));
       expect(revocations.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       for (const r of revocations.filter((r) => r.status === "rejected")) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(GoneError);
+    });
+
+    it("replays an executed trigger once when nodes are asked at the same time", async () => {
+      const { id } = await on(nodes, 0).scheduleJob(jobInput(projectId, { scheduledAt: T0 }));
+      const [claim] = await on(nodes, 1).claimDue(T0, 10, LEASE);
+      await on(nodes, 1).finishAttempt(finished(claim!, projectId, "failed"));
+      const replays = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => on(nodes, i).replay(projectId, id, T0 + 100)));
+      expect(replays.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of replays.filter((r) => r.status === "rejected")) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     });
 
     it("never overshoots a monthly quota under concurrent schedules on 3 nodes", async () => {
