@@ -1042,26 +1042,28 @@ export class KyselyStore implements Store {
   // ---- monthly quota -----------------------------------------------------------------------
 
   /**
-   * The project's quota and its count for `month`. Where other nodes write concurrently, the
-   * count's row is locked first (an upsert that changes nothing), until the transaction ends: every
-   * decision on the quota, and every count, of the project and month then waits its turn.
+   * The project's quota and its count for `month`. Where other nodes write concurrently and the
+   * project has a quota, the count's row is locked (an upsert that changes nothing) and read
+   * again, until the transaction ends: every decision on the quota, and every count, of the
+   * project and month then waits its turn. Without a quota there is nothing to decide.
    */
   private async quotaState(trx: Trx, projectId: string, month: string): Promise<{ quota: number | null; used: number }> {
-    if (this.capabilities.rowLocks) {
+    const read = () =>
+      trx
+        .selectFrom("projects")
+        .leftJoin("project_usage", (join) => join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", month))
+        .select(["projects.month_quota", "project_usage.created"])
+        .where("projects.id", "=", projectId)
+        .executeTakeFirst();
+    let row = await read();
+    if (this.capabilities.rowLocks && row?.month_quota != null) {
       await trx
         .insertInto("project_usage")
         .values({ project_id: projectId, month, created: 0 })
         .onConflict((oc) => oc.columns(["project_id", "month"]).doUpdateSet((eb) => ({ created: eb.ref("project_usage.created") })))
         .execute();
+      row = await read();
     }
-    const row = await trx
-      .selectFrom("projects")
-      .leftJoin("project_usage", (join) =>
-        join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", month),
-      )
-      .select(["projects.month_quota", "project_usage.created"])
-      .where("projects.id", "=", projectId)
-      .executeTakeFirst();
     return { quota: row?.month_quota == null ? null : Number(row.month_quota), used: Number(row?.created ?? 0) };
   }
 
