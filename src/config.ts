@@ -6,7 +6,7 @@ import type { SqliteSynchronous } from "./store/sqlite.js";
 export interface Config {
   port: number;
   host: string;
-  database: { kind: "sqlite"; path: string; synchronous: SqliteSynchronous };
+  database: DatabaseConfig;
   /** Keys from HOURGLASS_API_KEYS; each is ensured at start-up as its own project. */
   apiKeys: string[];
   /** HOURGLASS_ALLOWED_TARGETS: hosts, *.suffixes, IPs and CIDRs the egress policy lets through anyway. */
@@ -60,6 +60,16 @@ export interface Config {
   clock: "system" | "manual";
 }
 
+/** Which engine stores everything: an SQLite file (the default), or PostgreSQL when DATABASE_URL is a postgres:// URL. */
+export type DatabaseConfig =
+  | { kind: "sqlite"; path: string; synchronous: SqliteSynchronous }
+  | {
+      kind: "postgres";
+      url: string;
+      /** HOURGLASS_PG_POOL_SIZE: connections this process opens at most. */
+      poolSize: number;
+    };
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
@@ -68,6 +78,8 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_DATABASE_PATH = "./data/hourglass.db";
+/** Writes go through one connection at a time (group commit); the rest serve reads and the claim. */
+const DEFAULT_PG_POOL_SIZE = 10;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Reads and validates configuration from `env`; throws {@link ConfigError} listing every problem. */
@@ -87,11 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     host: env.HOST?.trim() || "0.0.0.0",
-    database: {
-      kind: "sqlite",
-      path: parseDatabaseUrl(env.DATABASE_URL, problems),
-      synchronous: parseSynchronous(env.HOURGLASS_SQLITE_SYNCHRONOUS, problems),
-    },
+    database: parseDatabase(env, problems, int),
     apiKeys: parseApiKeys(env.HOURGLASS_API_KEYS, problems),
     allowedTargets: parseAllowedTargets(env.HOURGLASS_ALLOWED_TARGETS, problems),
     allowedPorts: parseAllowedPorts(env.HOURGLASS_ALLOWED_PORTS, problems),
@@ -136,16 +144,28 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze(config);
 }
 
-function parseDatabaseUrl(raw: string | undefined, problems: string[]): string {
-  const value = raw?.trim();
-  if (!value) return DEFAULT_DATABASE_PATH;
-  if (/^postgres(ql)?:\/\//i.test(value)) {
-    problems.push("DATABASE_URL: PostgreSQL is not supported by this version yet; use an SQLite path or sqlite:<path>");
-    return DEFAULT_DATABASE_PATH;
+function parseDatabase(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  int: (name: string, fallback: number, min: number, max: number) => number,
+): DatabaseConfig {
+  const value = env.DATABASE_URL?.trim();
+  if (value && /^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      problems.push("DATABASE_URL is not a valid postgres:// URL");
+    }
+    return { kind: "postgres", url: value, poolSize: int("HOURGLASS_PG_POOL_SIZE", DEFAULT_PG_POOL_SIZE, 2, 1000) };
   }
-  const path = value.replace(/^(sqlite|file):(\/\/)?/i, "");
-  if (path === "") problems.push("DATABASE_URL names no SQLite file");
-  return path;
+  return { kind: "sqlite", path: parseSqlitePath(value), synchronous: parseSynchronous(env.HOURGLASS_SQLITE_SYNCHRONOUS, problems) };
+
+  function parseSqlitePath(raw: string | undefined): string {
+    if (!raw) return DEFAULT_DATABASE_PATH;
+    const path = raw.replace(/^(sqlite|file):(\/\/)?/i, "");
+    if (path === "") problems.push("DATABASE_URL names no SQLite file");
+    return path;
+  }
 }
 
 function parseAdminToken(raw: string | undefined, problems: string[]): string | null {

@@ -2,18 +2,16 @@ import { pino } from "pino";
 import { ManualClock, systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type ServiceOptions, createService } from "./service.js";
-import { openSqliteStore } from "./store/sqlite.js";
+import { databaseLabel, openStore } from "./store/open-store.js";
 
 async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<void> {
   const config = loadConfig(env);
   const log = pino({ level: config.logLevel });
-  const store = openSqliteStore({
-    path: config.database.path,
-    synchronous: config.database.synchronous,
-    runMissedCap: config.runMissedCap,
-    missedGraceMs: config.missedGraceMs,
-    onCheckpointError: (message) => log.warn({ error: message }, "WAL checkpointing is failing; the write-ahead log grows until a checkpoint succeeds"),
-  });
+  const store = await openStore(
+    config.database,
+    { runMissedCap: config.runMissedCap, missedGraceMs: config.missedGraceMs },
+    { warn: (details, message) => log.warn(details, message) },
+  );
   if (config.clock === "manual") {
     log.warn("HOURGLASS_CLOCK=manual: time stands still until POST /admin/clock moves it — for tests only, never in production");
   }
@@ -34,7 +32,7 @@ async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<v
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.port;
-    log.info({ port, host: config.host, database: config.database.path }, "hourglass listening");
+    log.info({ port, host: config.host, database: databaseLabel(config.database) }, "hourglass listening");
   });
 
   let shuttingDown = false;
@@ -59,7 +57,7 @@ async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<v
 }
 
 /**
- * Runs Hourglass as `npm start` does: configuration from `env`, the SQLite store, the HTTP server,
+ * Runs Hourglass as `npm start` does: configuration from `env`, the store (SQLite, or PostgreSQL), the HTTP server,
  * the dispatcher; SIGTERM/SIGINT drain and exit. A configuration or start-up error is printed and
  * exits 1. `options` are the service's injection points (tests only; production passes none).
  */

@@ -22,3 +22,24 @@ describe("server protection settings", () => {
     expect(() => loadConfig({ HOURGLASS_MAX_PENDING_WRITES: "x" })).toThrow(/HOURGLASS_MAX_PENDING_WRITES/);
   });
 });
+
+describe("database selection", () => {
+  it("keeps SQLite as the default, and reads an SQLite path or sqlite: URL", () => {
+    expect(loadConfig({}).database).toEqual({ kind: "sqlite", path: "./data/hourglass.db", synchronous: "NORMAL" });
+    expect(loadConfig({ DATABASE_URL: "sqlite:/var/lib/hg.db" }).database).toMatchObject({ kind: "sqlite", path: "/var/lib/hg.db" });
+  });
+
+  it("selects PostgreSQL for a postgres:// or postgresql:// URL, with a configurable pool", () => {
+    expect(loadConfig({ DATABASE_URL: "postgres://hg:secret@db:5432/hourglass" }).database).toEqual({
+      kind: "postgres",
+      url: "postgres://hg:secret@db:5432/hourglass",
+      poolSize: 10,
+    });
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/hourglass", HOURGLASS_PG_POOL_SIZE: "4" }).database).toMatchObject({
+      kind: "postgres",
+      poolSize: 4,
+    });
+    expect(() => loadConfig({ DATABASE_URL: "postgres://db/hourglass", HOURGLASS_PG_POOL_SIZE: "1" })).toThrow(/HOURGLASS_PG_POOL_SIZE/);
+    expect(() => loadConfig({ DATABASE_URL: "postgres://db:notaport/x" })).toThrow(/DATABASE_URL/);
+  });
+});

@@ -87,6 +87,12 @@ export class GroupCommitter<DB> {
     private readonly maxRetries = 5,
     /** The synchronous connection under `db` and its rules, required by {@link runSync}. */
     private readonly sync: SyncCommits | null = null,
+    /**
+     * An error after which the whole transaction is rolled back and its items run again in a new
+     * one (PostgreSQL's deadlock victim: rolling back to a savepoint would keep the locks the
+     * batch's earlier items hold, and the cycle with them).
+     */
+    private readonly rerunsTransaction: (error: unknown) => boolean = () => false,
   ) {}
 
   run<T>(work: Work<DB, T>): Promise<T> {
@@ -166,21 +172,31 @@ export class GroupCommitter<DB> {
   }
 
   private async commit(batch: Queued<DB>[]): Promise<void> {
-    const outcomes: Outcome[] = [];
-    try {
-      const trx = await this.db.startTransaction().execute();
+    for (let attempt = 1; ; attempt++) {
+      let outcomes: Outcome[];
       try {
-        for (const item of batch) outcomes.push(await this.runItem(trx, item.work as Work<DB, unknown>));
-        await trx.commit().execute();
+        outcomes = await this.commitOnce(batch);
       } catch (error) {
-        await trx.rollback().execute().catch(() => undefined);
-        throw error;
+        if (this.rerunsTransaction(error) && attempt < this.maxRetries) continue;
+        for (const item of batch) item.reject(error);
+        return;
       }
-    } catch (error) {
-      for (const item of batch) item.reject(error);
+      settle(batch, outcomes);
       return;
     }
-    settle(batch, outcomes);
+  }
+
+  private async commitOnce(batch: Queued<DB>[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const trx = await this.db.startTransaction().execute();
+    try {
+      for (const item of batch) outcomes.push(await this.runItem(trx, item.work as Work<DB, unknown>));
+      await trx.commit().execute();
+    } catch (error) {
+      await trx.rollback().execute().catch(() => undefined);
+      throw error;
+    }
+    return outcomes;
   }
 
   private commitSync({ connection, isRefusal, hooks }: SyncCommits, batch: Queued<DB>[]): void {
@@ -219,6 +235,7 @@ export class GroupCommitter<DB> {
         await savepoint.releaseSavepoint("item").execute();
         return { ok: true, value };
       } catch (error) {
+        if (this.rerunsTransaction(error)) throw error;
         await savepoint.rollbackToSavepoint("item").execute();
         await savepoint.releaseSavepoint("item").execute();
         if (!this.isRetryable(error) || attempt >= this.maxRetries) return { ok: false, error };

@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type Transaction, sql } from "kysely";
+import { type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction, sql } from "kysely";
 import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { planNextInstance } from "../schedule/run-missed.js";
@@ -59,6 +59,17 @@ export interface DialectCapabilities {
   /** `SELECT … FOR UPDATE SKIP LOCKED` lets several dispatchers claim without blocking each other. */
   skipLocked: boolean;
   /**
+   * Other writers run at the same time (PostgreSQL, READ COMMITTED): a read whose answer decides
+   * a write — a quota's count, a generator's state — locks its rows (`FOR UPDATE`, or an upsert)
+   * until the transaction ends. SQLite has one writer at a time: nothing to lock.
+   */
+  rowLocks: boolean;
+  /**
+   * An error after which the whole transaction is run again from its start: PostgreSQL's
+   * deadlock victim (concurrent nodes may lock the same rows in opposite orders).
+   */
+  rerunsTransaction: (error: unknown) => boolean;
+  /**
    * The engine's synchronous connection (better-sqlite3), or null. When present, the hot paths
    * run as prepared statements in synchronous group commits instead of through Kysely.
    */
@@ -76,8 +87,13 @@ export interface StoreOptions {
 
 type Trx = Transaction<Database>;
 
-/** Thrown inside a transaction when a concurrent one took a custom key first: the transaction is run again. */
+/**
+ * Thrown inside a transaction when a concurrent one took a custom key first, or released the one
+ * it found: the transaction is run again from its savepoint (with a fresh view of the keys).
+ */
 class CustomKeyRace extends Error {}
+/** Thrown inside a transaction when a concurrent one created the same API key first: run again, it finds that key. */
+class ApiKeyRace extends Error {}
 
 const MAX_TRANSACTION_RETRIES = 5;
 const GROUP_COMMIT_MAX_BATCH = 256;
@@ -141,7 +157,14 @@ export class KyselyStore implements Store {
       // first write; any other error fails the whole group commit (see SyncCommits).
       syncCommits = { connection: sync, isRefusal: (error) => error instanceof HourglassError, hooks: prepared };
     }
-    this.committer = new GroupCommitter(db, GROUP_COMMIT_MAX_BATCH, (error) => error instanceof CustomKeyRace, MAX_TRANSACTION_RETRIES, syncCommits);
+    this.committer = new GroupCommitter(
+      db,
+      GROUP_COMMIT_MAX_BATCH,
+      (error) => error instanceof CustomKeyRace || error instanceof ApiKeyRace,
+      MAX_TRANSACTION_RETRIES,
+      syncCommits,
+      capabilities.rerunsTransaction,
+    );
   }
 
   async ensureApiKey(keyHash: string, keyPrefix: string, now: number): Promise<string> {
@@ -173,10 +196,14 @@ export class KyselyStore implements Store {
     if (existing) return existing.project_id;
     const projectId = this.newId();
     await trx.insertInto("projects").values({ id: projectId, name: `project ${keyPrefix}`, created_at: now }).execute();
-    await trx
+    // Nodes starting together with the same HOURGLASS_API_KEYS: the first to insert the key wins,
+    // the others run again from their savepoint (dropping their project) and find it.
+    const inserted = await trx
       .insertInto("api_keys")
       .values({ id: this.newId(), project_id: projectId, key_hash: keyHash, key_prefix: keyPrefix, created_at: now, revoked_at: null })
-      .execute();
+      .onConflict((oc) => oc.column("key_hash").doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) throw new ApiKeyRace();
     return projectId;
   }
 
@@ -274,10 +301,12 @@ export class KyselyStore implements Store {
   }
 
   async revokeApiKey(keyId: string, now: number): Promise<void> {
-    const row = await this.db.selectFrom("api_keys").select(["id", "revoked_at"]).where("id", "=", keyId).executeTakeFirst();
+    // One conditional statement: of two concurrent revocations, one revokes and the other is told 410.
+    const revoked = await this.db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", keyId).where("revoked_at", "is", null).executeTakeFirst();
+    if (revoked.numUpdatedRows === 1n) return;
+    const row = await this.db.selectFrom("api_keys").select("id").where("id", "=", keyId).executeTakeFirst();
     if (!row) throw new NotFoundError("key_not_found", `No API key ${keyId}.`);
-    if (row.revoked_at !== null) throw new GoneError("key_revoked", `API key ${keyId} is already revoked.`);
-    await this.db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", keyId).execute();
+    throw new GoneError("key_revoked", `API key ${keyId} is already revoked.`);
   }
 
   async countApiKeys(): Promise<number> {
@@ -355,7 +384,7 @@ export class KyselyStore implements Store {
     }
     if (input.customKey !== null) {
       const owner = await this.findKeyOwner(trx, input.projectId, input.customKey);
-      if (owner?.owner_kind === "job") return this.updateJob(trx, owner.owner_id, input);
+      if (owner?.owner_kind === "job") return this.updateJob(trx, owner.owner_id, input, true);
       if (owner?.owner_kind === "generator") {
         await this.cancelGeneratorRow(trx, owner.owner_id, input.now, "replaced by a one-shot trigger with the same custom key");
       }
@@ -406,7 +435,7 @@ export class KyselyStore implements Store {
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
-      const rows = await this.selectDueFairly(trx, now, limit, slots, rotation);
+      const rows = await this.withoutBusyGenerators(trx, await this.selectDueFairly(trx, now, limit, slots, rotation), now);
       if (rows.length === 0) return [];
 
       // The lease outlives the attempt's own timeout, so a slow target never causes a second claim.
@@ -428,6 +457,43 @@ export class KyselyStore implements Store {
 
       return rows.filter((r) => !skipped.has(r.id)).map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
     });
+  }
+
+  /**
+   * Where other nodes write concurrently: locks what claiming a generator's first tick writes
+   * besides the tick — its generator (advanced) and its project's quota count for this month
+   * (the next tick is counted) — leaving out the ticks whose generator or count another
+   * transaction holds: an edit, a pause, a cancel (which may replace that very tick), a
+   * /schedule of the same project. They are claimed next time, if still pending. A claim never
+   * waits for a lock while it holds its triggers' rows: waiting there deadlocked with edits whose
+   * transaction (a group commit) held the count and waited for a claimed tick.
+   */
+  private async withoutBusyGenerators(trx: Trx, rows: TriggerRow[], now: number): Promise<TriggerRow[]> {
+    if (!this.capabilities.rowLocks) return rows;
+    const ticks = rows.filter(isFirstTick);
+    if (ticks.length === 0) return rows;
+    const generatorIds = [...new Set(ticks.map((r) => r.generator_id as string))];
+    const freeGenerators = new Set(
+      (await trx.selectFrom("generators").select("id").where("id", "in", generatorIds).forUpdate().skipLocked().execute()).map((g) => g.id),
+    );
+    const projectIds = [...new Set(ticks.filter((r) => freeGenerators.has(r.generator_id as string)).map((r) => r.project_id))];
+    const freeProjects = projectIds.length === 0 ? new Set<string>() : await this.lockUsageSkipping(trx, projectIds, monthOf(now));
+    return rows.filter((r) => !isFirstTick(r) || (freeGenerators.has(r.generator_id as string) && freeProjects.has(r.project_id)));
+  }
+
+  /** Locks the quota counts of `projectIds` for `month` that no other transaction holds; returns those projects. */
+  private async lockUsageSkipping(trx: Trx, projectIds: string[], month: string): Promise<Set<string>> {
+    const usage = (eb: Trx) => eb.selectFrom("project_usage").select("project_id").where("month", "=", month).where("project_id", "in", projectIds);
+    const existing = new Set((await usage(trx).execute()).map((r) => r.project_id));
+    const missing = projectIds.filter((id) => !existing.has(id));
+    if (missing.length > 0) {
+      await trx
+        .insertInto("project_usage")
+        .values(missing.map((projectId) => ({ project_id: projectId, month, created: 0 })))
+        .onConflict((oc) => oc.columns(["project_id", "month"]).doNothing())
+        .execute();
+    }
+    return new Set((await usage(trx).forUpdate().skipLocked().execute()).map((r) => r.project_id));
   }
 
   /** {@link fairSelection} through Kysely (row locks skipped where the engine has them). */
@@ -527,11 +593,16 @@ export class KyselyStore implements Store {
         }
         await this.claimKey(trx, projectId, row.custom_key, "job", triggerId);
       }
-      await trx
+      // Conditional, for a concurrent replay of the same trigger on another node: one of them replays it.
+      const replayed = await trx
         .updateTable("triggers")
         .set((eb) => ({ status: "registered", due_at: now, retries_left: eb.ref("retries"), finished_at: null, updated_at: now }))
         .where("id", "=", triggerId)
-        .execute();
+        .where("status", "in", ["succeeded", "failed"])
+        .executeTakeFirst();
+      if (replayed.numUpdatedRows !== 1n) {
+        throw new ConflictError("trigger_not_executed", `Trigger ${triggerId} is being replayed already; only an executed trigger can be replayed.`);
+      }
       return { scheduledAt: now };
     });
   }
@@ -715,7 +786,8 @@ export class KyselyStore implements Store {
     return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining };
   }
 
-  private async updateJob(trx: Trx, id: string, input: ScheduleJobInput): Promise<ScheduleResult> {
+  /** `byKey`: the trigger was found as its custom key's owner. */
+  private async updateJob(trx: Trx, id: string, input: ScheduleJobInput, byKey = false): Promise<ScheduleResult> {
     const result = await trx
       .updateTable("triggers")
       .set({ ...jobColumns(input), updated_at: input.now })
@@ -724,6 +796,9 @@ export class KyselyStore implements Store {
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) {
       const row = await trx.selectFrom("triggers").select(["id", "status"]).where("id", "=", id).executeTakeFirstOrThrow();
+      // A finished owner frees its key in the same transaction: this one finished after the key
+      // was read (another node), so the key is free now — run again, to take it.
+      if (byKey && row.status !== "running") throw new CustomKeyRace();
       assertStillWaiting(row);
     }
     await trx.deleteFrom("trigger_tags").where("trigger_id", "=", id).execute();
@@ -733,12 +808,8 @@ export class KyselyStore implements Store {
   }
 
   private async findEditableJob(trx: Trx, projectId: string, id: string, customKey: string | null): Promise<TriggerRow> {
-    const row = await trx
-      .selectFrom("triggers")
-      .selectAll()
-      .where("project_id", "=", projectId)
-      .where("id", "=", id)
-      .executeTakeFirst();
+    // Locked where nodes write concurrently: a JSON edit merges its fields into this row.
+    const row = await this.locking(trx.selectFrom("triggers").selectAll().where("project_id", "=", projectId).where("id", "=", id)).executeTakeFirst();
     if (!row) {
       if (await this.generatorExists(trx, projectId, id)) {
         throw new InvalidInputError(
@@ -803,11 +874,15 @@ export class KyselyStore implements Store {
     input: ScheduleGeneratorInput,
     firstAt: number,
   ): Promise<ScheduleResult> {
-    await trx
+    // The UPDATE locks the generator (until the transaction ends) before its state is read; a
+    // generator cancelled since it was found freed its key: run again, to take the key.
+    const updated = await trx
       .updateTable("generators")
       .set({ ...generatorColumns(input), updated_at: input.now })
       .where("id", "=", id)
-      .execute();
+      .where("status", "!=", "cancelled")
+      .executeTakeFirst();
+    if (updated.numUpdatedRows !== 1n) throw new CustomKeyRace();
     const generator = await trx.selectFrom("generators").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     const result = async (scheduledAt: number): Promise<ScheduleResult> => ({
       operation: "reschedule",
@@ -830,12 +905,7 @@ export class KyselyStore implements Store {
     id: string,
     customKey: string | null,
   ): Promise<GeneratorRow> {
-    const row = await trx
-      .selectFrom("generators")
-      .selectAll()
-      .where("project_id", "=", projectId)
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const row = await this.locking(trx.selectFrom("generators").selectAll().where("project_id", "=", projectId).where("id", "=", id)).executeTakeFirst();
     if (!row) {
       const trigger = await trx
         .selectFrom("triggers")
@@ -957,17 +1027,14 @@ export class KyselyStore implements Store {
       .where(isPendingTick)
       .executeTakeFirst();
     if (!pending) return;
-    await trx.updateTable("triggers").set(cancelledColumns(now, reason)).where("id", "=", pending.id).execute();
+    // Still pending when the row lock is had: a claim on another node may have taken it meanwhile.
+    const withdrawn = await trx.updateTable("triggers").set(cancelledColumns(now, reason)).where("id", "=", pending.id).where(isPendingTick).executeTakeFirst();
+    if (withdrawn.numUpdatedRows !== 1n) return;
     if (pending.quota_month !== null) await this.uncountInstance(trx, pending.project_id, pending.quota_month);
   }
 
   private async findLiveGenerator(trx: Trx, projectId: string, id: string): Promise<GeneratorRow> {
-    const row = await trx
-      .selectFrom("generators")
-      .selectAll()
-      .where("project_id", "=", projectId)
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const row = await this.locking(trx.selectFrom("generators").selectAll().where("project_id", "=", projectId).where("id", "=", id)).executeTakeFirst();
     if (!row) throw new NotFoundError("generator_not_found", `No generator ${id} in this project.`);
     if (row.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has been cancelled.`);
     return row;
@@ -1050,15 +1117,29 @@ export class KyselyStore implements Store {
 
   // ---- monthly quota -----------------------------------------------------------------------
 
+  /**
+   * The project's quota and its count for `month`. Where other nodes write concurrently and the
+   * project has a quota, the count's row is locked (an upsert that changes nothing) and read
+   * again, until the transaction ends: every decision on the quota, and every count, of the
+   * project and month then waits its turn. Without a quota there is nothing to decide.
+   */
   private async quotaState(trx: Trx, projectId: string, month: string): Promise<{ quota: number | null; used: number }> {
-    const row = await trx
-      .selectFrom("projects")
-      .leftJoin("project_usage", (join) =>
-        join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", month),
-      )
-      .select(["projects.month_quota", "project_usage.created"])
-      .where("projects.id", "=", projectId)
-      .executeTakeFirst();
+    const read = () =>
+      trx
+        .selectFrom("projects")
+        .leftJoin("project_usage", (join) => join.onRef("project_usage.project_id", "=", "projects.id").on("project_usage.month", "=", month))
+        .select(["projects.month_quota", "project_usage.created"])
+        .where("projects.id", "=", projectId)
+        .executeTakeFirst();
+    let row = await read();
+    if (this.capabilities.rowLocks && row?.month_quota != null) {
+      await trx
+        .insertInto("project_usage")
+        .values({ project_id: projectId, month, created: 0 })
+        .onConflict((oc) => oc.columns(["project_id", "month"]).doUpdateSet((eb) => ({ created: eb.ref("project_usage.created") })))
+        .execute();
+      row = await read();
+    }
     return { quota: row?.month_quota == null ? null : Number(row.month_quota), used: Number(row?.created ?? 0) };
   }
 
@@ -1133,12 +1214,9 @@ export class KyselyStore implements Store {
   // ---- cancel ------------------------------------------------------------------------------
 
   private async cancelById(trx: Trx, projectId: string, id: string, now: number): Promise<void> {
-    const generator = await trx
-      .selectFrom("generators")
-      .select(["id", "status"])
-      .where("project_id", "=", projectId)
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const generator = await this.locking(
+      trx.selectFrom("generators").select(["id", "status"]).where("project_id", "=", projectId).where("id", "=", id),
+    ).executeTakeFirst();
     if (generator) {
       if (generator.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has already been cancelled.`);
       return this.cancelGeneratorRow(trx, id, now, "cancelled");
@@ -1150,16 +1228,14 @@ export class KyselyStore implements Store {
       .where("id", "=", id)
       .executeTakeFirst();
     if (!trigger) throw new NotFoundError("trigger_not_found", `No trigger or generator ${id} in this project.`);
-    await this.cancelWaitingTrigger(trx, id, now, "cancelled");
     const wasPendingTick = trigger.origin === "tick" && Number(trigger.attempts) === 0;
-    if (trigger.generator_id === null || !wasPendingTick) return;
+    // The generator is locked before its tick, in the order an edit locks them.
+    const generatorRow =
+      trigger.generator_id === null || !wasPendingTick
+        ? undefined
+        : await this.locking(trx.selectFrom("generators").selectAll().where("id", "=", trigger.generator_id).where("status", "=", "active")).executeTakeFirst();
+    await this.cancelWaitingTrigger(trx, id, now, "cancelled");
     // Cancelling the pending tick skips that occurrence; the generator keeps its one pending instance.
-    const generatorRow = await trx
-      .selectFrom("generators")
-      .selectAll()
-      .where("id", "=", trigger.generator_id)
-      .where("status", "=", "active")
-      .executeTakeFirst();
     if (!generatorRow) return;
     if (trigger.quota_month !== null) await this.uncountInstance(trx, trigger.project_id, trigger.quota_month);
     const nextAt = this.cron(generatorRow.cron_expr, generatorRow.cron_tz).nextAfter(Math.max(Number(trigger.scheduled_at), now));
@@ -1223,6 +1299,11 @@ export class KyselyStore implements Store {
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
+
+  /** `query … FOR UPDATE` where other nodes write concurrently: its rows stay as read until the transaction ends. */
+  private locking<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    return this.capabilities.rowLocks ? query.forUpdate() : query;
+  }
 
   private cron(expr: string, tz: string): CronSchedule {
     const cacheKey = `${tz}\u0000${expr}`;

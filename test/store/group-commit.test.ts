@@ -67,6 +67,34 @@ describe("group commit", () => {
     expect((await db.selectFrom("items").select("label").execute()).map((r) => r.label)).toEqual(["try-3"]);
   });
 
+  it("runs the whole transaction again, every item of it, after an error that asks for it (a deadlock victim)", async () => {
+    class Deadlock extends Error {}
+    let victimCalls = 0;
+    const committer = new GroupCommitter(db, 64, () => false, 3, null, (error) => error instanceof Deadlock);
+    const victim = async (trx: Kysely<DB>) => {
+      victimCalls++;
+      await trx.insertInto("items").values({ label: `victim-${victimCalls}` }).execute();
+      if (victimCalls === 1) throw new Deadlock("chosen as the deadlock victim");
+      return victimCalls;
+    };
+    // One transaction: the first item's write is undone with the victim's, and both run again.
+    const results = await Promise.all([committer.run(insert("first")), committer.run(victim), committer.run(insert("last"))]);
+    expect(results).toEqual(["first", 2, "last"]);
+    expect((await db.selectFrom("items").select("label").orderBy("id").execute()).map((r) => r.label)).toEqual(["first", "victim-2", "last"]);
+  });
+
+  it("gives up after as many runs as an item may retry, and fails with the error", async () => {
+    class Deadlock extends Error {}
+    let calls = 0;
+    const committer = new GroupCommitter(db, 64, () => false, 3, null, (error) => error instanceof Deadlock);
+    const always = async () => {
+      calls++;
+      throw new Deadlock("again");
+    };
+    await expect(committer.run(always)).rejects.toBeInstanceOf(Deadlock);
+    expect(calls).toBe(3);
+  });
+
   describe("synchronous work", () => {
     /** The raw connection, with `intercept` seeing (and possibly refusing) every control statement. */
     const connection = (intercept: (sql: string) => void = () => {}) => ({

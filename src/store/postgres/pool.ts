@@ -1,0 +1,27 @@
+import pg from "pg";
+
+/** PostgreSQL's type id for int8 (BIGINT, and what count(*) returns). */
+const INT8_OID = 20;
+
+/** int8 read as a JS number: every BIGINT Hourglass stores is epoch milliseconds or a count, far below 2^53. */
+function getTypeParser(oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8_OID) return Number;
+  return pg.types.getTypeParser(oid, format as "text") as (value: string) => unknown;
+}
+
+export interface PoolConfig {
+  /** postgres:// or postgresql:// URL (libpq's parameters, e.g. `?sslmode=require`, `?options=-c search_path=…`). */
+  url: string;
+  /** Connections this process opens at most. */
+  size: number;
+  /** An idle connection failed (the server restarted, a network cut): the pool drops it and opens another when needed. */
+  onError?: (error: Error) => void;
+}
+
+/** A node-postgres pool whose int8 values arrive as numbers (chosen by bench/pg-driver.mjs; see its commit). */
+export function createPool(config: PoolConfig): pg.Pool {
+  const pool = new pg.Pool({ connectionString: config.url, max: config.size, types: { getTypeParser } as pg.CustomTypesConfig });
+  // Without a listener, an idle connection's error would be thrown as an uncaught exception.
+  pool.on("error", (error) => config.onError?.(error));
+  return pool;
+}

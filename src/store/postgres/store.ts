@@ -1,0 +1,39 @@
+import { Kysely, PostgresDialect } from "kysely";
+import { KyselyStore, type StoreOptions } from "../kysely-store.js";
+import { loadMigrations } from "../migrations.js";
+import type { Database } from "../rows.js";
+import { migratePostgres, postgresMigrationsFolder } from "./migrate.js";
+import { createPool } from "./pool.js";
+
+export interface PostgresStoreConfig extends StoreOptions {
+  /** postgres:// or postgresql:// URL. */
+  url: string;
+  /** Connections this process opens at most. */
+  poolSize: number;
+  /** An idle pooled connection failed; it is replaced when next needed. */
+  onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * Connects to PostgreSQL, applies the migrations it lacks (once, however many nodes start at
+ * once), and returns the store: the same {@link KyselyStore} as on SQLite, through Kysely's
+ * PostgreSQL dialect, claiming with `FOR UPDATE SKIP LOCKED` and locking the rows it reads
+ * before writing what depends on them (other nodes write concurrently, under READ COMMITTED).
+ */
+export async function openPostgresStore(config: PostgresStoreConfig): Promise<KyselyStore> {
+  const pool = createPool({ url: config.url, size: config.poolSize, onError: config.onConnectionError });
+  try {
+    await migratePostgres(pool, loadMigrations(postgresMigrationsFolder()));
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  // Kysely's destroy() ends the pool.
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0 }, config);
+}
+
+/** PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01). */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "40P01";
+}
