@@ -95,6 +95,7 @@ export interface Database {
     /** The month whose quota counted this generator tick, if one did. */
     quota_month: ColumnType<string | null, string | null | undefined, string | null>;
   };
+  server_secrets: { name: string; value: string; created_at: number };
   custom_keys: { project_id: string; custom_key: string; owner_kind: TriggerKind; owner_id: string };
   executions: {
     id: string;
@@ -129,6 +130,11 @@ export function decodeTags(stored: string): string[] {
 /** A LIKE pattern matching rows whose encoded tags contain exactly `tag`. */
 export function tagPattern(tag: string): string {
   return `%,${tag.replace(/[\\%_]/g, (c) => `\\${c}`)},%`;
+}
+
+/** A LIKE pattern matching lower-cased text that contains `text` (lower-cased: the search is case-insensitive). */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function encodeHeaders(headers: HeaderPair[]): string {
