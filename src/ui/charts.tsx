@@ -7,7 +7,6 @@ export interface Bar {
   label: string;
 }
 
-const WIDTH = 600;
 const HEIGHT = 160;
 const PAD_LEFT = 44;
 const PAD_BOTTOM = 20;
@@ -17,7 +16,9 @@ const PAD_TOP = 8;
  * A bar chart with a y-axis maximum and ticks labelled at both ends, bars evenly across. `title`
  * is the accessible name; each bar carries its own `<title>` for hover.
  */
-export function BarChart(props: { title: string; bars: Bar[]; formatValue: (v: number) => string; xLabels: [string, string]; testId?: string }) {
+export function BarChart(props: { title: string; bars: Bar[]; formatValue: (v: number) => string; xLabels: [string, string]; testId?: string; wide?: boolean }) {
+  // A full-width chart gets a wider canvas, so that it keeps the height and text size of a half-width one.
+  const WIDTH = props.wide ? 1200 : 600;
   const total = (bar: Bar) => bar.segments.reduce((sum, s) => sum + s.value, 0);
   const max = Math.max(1, ...props.bars.map(total));
   const plotWidth = WIDTH - PAD_LEFT - 4;

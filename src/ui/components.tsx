@@ -24,7 +24,7 @@ export function Document(props: { title: string; children: Child }) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{props.title} · Hourglass</title>
         <link rel="stylesheet" href={assetUrl("dashboard.css")} />
         <script src={assetUrl("dashboard.js")} defer></script>
@@ -49,7 +49,7 @@ export function Layout(props: { title: string; page: PageContext; section: Secti
       </a>
       <header class="top">
         <a class="brand" href="/ui">
-          ⧗ Hourglass
+          Hourglass
         </a>
         <nav aria-label="Sections">
           {page.projectId !== null && link("/ui/overview", "overview", "Overview")}

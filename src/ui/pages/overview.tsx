@@ -39,10 +39,12 @@ export function OverviewPage(props: { page: PageContext; data: OverviewData }) {
             <Status status={status} />
           </a>
         ))}
+      </div>
+      <h2>Generators by status</h2>
+      <div class="cards">
         {Object.entries(data.counts.generators).map(([status, n]) => (
           <a class="card" href="/ui/generators">
             <span class="n">{n}</span>
-            <span class="muted">generators </span>
             <Status status={status} />
           </a>
         ))}
@@ -95,6 +97,7 @@ export function OverviewPage(props: { page: PageContext; data: OverviewData }) {
       <BarChart
         title="Scheduled fires per hour over the next 24 hours"
         testId="chart-timeline"
+        wide
         bars={perHour.map((n, i) => ({ label: `${formatUtc(data.now + i * HOUR_MS)} + 1 h: ${n} fires`, segments: [{ value: n, className: "bar" }] }))}
         formatValue={(v) => String(Math.round(v))}
         xLabels={[hhmm(data.now), hhmm(data.now + 24 * HOUR_MS)]}

@@ -5,7 +5,7 @@ export function SignInPage(props: { error: string | null; adminEnabled: boolean 
   return (
     <Document title="Sign in">
       <main id="main" class="signin">
-        <h1>⧗ Hourglass</h1>
+        <h1>Hourglass</h1>
         <p class="muted">
           Sign in with a project's API key to see that project
           {props.adminEnabled ? ", or with the admin token to see every project" : ""}.
