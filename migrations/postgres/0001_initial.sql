@@ -1,5 +1,5 @@
 -- Hourglass schema (PostgreSQL), migration 1: the same tables, columns and invariants as
--- migrations/sqlite/0001–0004. Times are BIGINT epoch milliseconds (they compare and index as on
+-- migrations/sqlite/0001–0005. Times are BIGINT epoch milliseconds (they compare and index as on
 -- SQLite); request bodies are BYTEA; JSON lists stay TEXT, read and written by the application.
 -- Invariants live here, not in application code.
 
@@ -165,4 +165,12 @@ CREATE TABLE project_egress (
 -- start-up. Keys created through the admin API, or generated at first start, are never listed here.
 CREATE TABLE configured_api_keys (
   key_hash  TEXT  PRIMARY KEY REFERENCES api_keys (key_hash)
+);
+
+-- Secrets the server generates for itself, shared by every node on this database: the first to need
+-- one inserts it, the others read it back. "ui_session": the HMAC key of the dashboard's sessions.
+CREATE TABLE server_secrets (
+  name        TEXT    PRIMARY KEY,
+  value       TEXT    NOT NULL,
+  created_at  BIGINT  NOT NULL
 );

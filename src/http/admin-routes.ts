@@ -160,7 +160,7 @@ function limitOrNull(value: unknown, name: string, min: number, max: number): nu
 }
 
 /** Constant-time comparison of two secrets of any length (their digests are compared). */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
   return timingSafeEqual(digest(given), digest(expected));
 }

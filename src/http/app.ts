@@ -8,6 +8,7 @@ import { manageRoutes } from "./manage-routes.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
+import { uiRoutes } from "../ui/routes.js";
 
 /** The Hono application: every route, one error mapping. Opens no socket. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", manageRoutes(deps));
   app.route("/", jsonRoutes(deps));
   app.route("/", adminRoutes(deps));
+  app.route("/ui", uiRoutes(deps));
   app.notFound((c) => c.json({ error: "route_not_found", message: `No route for ${c.req.method} ${c.req.path}.` }, 404));
   app.onError((error, c) => errorResponse(c, error, deps));
   return app;

@@ -208,6 +208,12 @@ const scheduleOperation = (method: string): Operation =>
   );
 
 /** Builds the document (a plain JSON value). */
+/**
+ * Paths served for people, not programs: the dashboard's HTML pages (docs/dashboard.md). The
+ * document leaves them out, and its tests do not hold them to it.
+ */
+export const NOT_IN_THE_API = "/ui";
+
 export function buildOpenApiDocument(): Record<string, unknown> {
   const errorResponses: Record<string, unknown> = {};
   for (const [status, codes] of Object.entries(ERROR_CODES)) {

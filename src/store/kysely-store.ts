@@ -7,6 +7,7 @@ import {
   type GeneratorRow,
   type TriggerRow,
   decodeTags,
+  containsPattern,
   deliveryColumns,
   encodeHeaders,
   toExecutionRecord,
@@ -33,6 +34,7 @@ import type {
   ApiKeyRecord,
   AttemptResult,
   BatchOutcome,
+  AttemptTiming,
   CallbackRequest,
   CancelInput,
   ClaimedTrigger,
@@ -50,9 +52,11 @@ import type {
   ScheduleGeneratorInput,
   ScheduleJobInput,
   ScheduleResult,
+  StatusCounts,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
+import { GENERATOR_STATUS, TRIGGER_STATUS } from "./types.js";
 
 /** What differs between database engines, as flags rather than `if (sqlite)` branches. */
 export interface DialectCapabilities {
@@ -211,12 +215,12 @@ export class KyselyStore implements Store {
     const row = await this.db
       .selectFrom("api_keys")
       .innerJoin("projects", "projects.id", "api_keys.project_id")
-      .select(["api_keys.project_id", "api_keys.key_hash", "projects.rate_limit"])
+      .select(["api_keys.id", "api_keys.project_id", "api_keys.key_hash", "projects.rate_limit"])
       .where("api_keys.key_hash", "=", keyHash)
       .where("api_keys.revoked_at", "is", null)
       .executeTakeFirst();
     if (!row) return null;
-    return { projectId: row.project_id, keyHash: row.key_hash, rateLimit: row.rate_limit === null ? null : Number(row.rate_limit) };
+    return { projectId: row.project_id, keyId: row.id, keyHash: row.key_hash, rateLimit: row.rate_limit === null ? null : Number(row.rate_limit) };
   }
 
   async createProject(name: string, now: number): Promise<ProjectRecord> {
@@ -732,6 +736,10 @@ export class KyselyStore implements Store {
     if (filter.kind) query = query.where(ORIGINS_BY_KIND[filter.kind]);
     if (filter.generatorId) query = query.where("triggers.generator_id", "=", filter.generatorId);
     if (filter.customKey) query = query.where("triggers.custom_key", "=", filter.customKey);
+    if (filter.search) {
+      const pattern = containsPattern(filter.search);
+      query = query.where(sql<boolean>`(lower(coalesce(triggers.title, '')) LIKE ${pattern} ESCAPE '\\' OR lower(triggers.url) LIKE ${pattern} ESCAPE '\\')`);
+    }
     if (page.cursor) query = query.where(sql.ref(order), "<", page.cursor);
     const rows = await query.orderBy(sql.ref(order), "desc").limit(page.limit + 1).execute();
     return paginate(rows, page.limit, toTriggerRecord);
@@ -763,6 +771,89 @@ export class KyselyStore implements Store {
     if (page.cursor) query = query.where("id", "<", page.cursor);
     const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
     return paginate(rows, page.limit, toExecutionRecord);
+  }
+
+  async countByStatus(projectId: string): Promise<StatusCounts> {
+    const [triggers, generators] = await Promise.all([
+      this.db
+        .selectFrom("triggers")
+        .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("project_id", "=", projectId)
+        .groupBy("status")
+        .execute(),
+      this.db
+        .selectFrom("generators")
+        .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("project_id", "=", projectId)
+        .groupBy("status")
+        .execute(),
+    ]);
+    const counts: StatusCounts = {
+      triggers: Object.fromEntries(Object.keys(TRIGGER_STATUS).map((s) => [s, 0])) as StatusCounts["triggers"],
+      generators: Object.fromEntries(Object.keys(GENERATOR_STATUS).map((s) => [s, 0])) as StatusCounts["generators"],
+    };
+    for (const row of triggers) counts.triggers[row.status] = Number(row.n);
+    for (const row of generators) counts.generators[row.status] = Number(row.n);
+    return counts;
+  }
+
+  async listUpcoming(projectId: string, from: number, until: number, limit: number): Promise<TriggerRecord[]> {
+    const rows = await this.db
+      .selectFrom("triggers")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where(isLive())
+      .where("status", "=", "registered")
+      .where("due_at", ">=", from)
+      .where("due_at", "<", until)
+      .orderBy("due_at")
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map(toTriggerRecord);
+  }
+
+  async listFailures(projectId: string, since: number, limit: number): Promise<TriggerRecord[]> {
+    const rows = await this.db
+      .selectFrom("triggers")
+      .selectAll()
+      .where(isFinished("status"))
+      .where("status", "=", "failed")
+      .where("project_id", "=", projectId)
+      .where("finished_at", ">=", since)
+      .orderBy("finished_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(toTriggerRecord);
+  }
+
+  async listAttemptTimings(projectId: string, since: number, limit: number): Promise<AttemptTiming[]> {
+    // An execution's id is stamped with its finished_at: "finished since" is a range of the index.
+    const rows = await this.db
+      .selectFrom("executions as e")
+      .innerJoin("triggers as t", "t.id", "e.trigger_id")
+      .select(["e.attempt", "t.scheduled_at", "e.started_at", "e.finished_at", "e.outcome"])
+      .where("e.project_id", "=", projectId)
+      .where("e.id", ">=", idFloorAt(since))
+      .orderBy("e.id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      attempt: Number(row.attempt),
+      scheduledAt: Number(row.scheduled_at),
+      startedAt: Number(row.started_at),
+      finishedAt: Number(row.finished_at),
+      outcome: row.outcome,
+    }));
+  }
+
+  async ensureServerSecret(name: string, candidate: string, now: number): Promise<string> {
+    return this.transaction(async (trx) => {
+      await trx.insertInto("server_secrets").values({ name, value: candidate, created_at: now }).onConflict((oc) => oc.column("name").doNothing()).execute();
+      const row = await trx.selectFrom("server_secrets").select("value").where("name", "=", name).executeTakeFirstOrThrow();
+      return row.value;
+    });
   }
 
   walBytes(): number {

@@ -96,6 +96,7 @@ export interface Database {
     quota_month: ColumnType<string | null, string | null | undefined, string | null>;
   };
   trigger_tags: { project_id: string; tag: string; trigger_id: string };
+  server_secrets: { name: string; value: string; created_at: number };
   custom_keys: { project_id: string; custom_key: string; owner_kind: TriggerKind; owner_id: string };
   executions: {
     id: string;
@@ -125,6 +126,11 @@ export function encodeTags(tags: string[]): string {
 
 export function decodeTags(stored: string): string[] {
   return stored.split(",").filter((t) => t.length > 0);
+}
+
+/** A LIKE pattern matching lower-cased text that contains `text` (lower-cased: the search is case-insensitive). */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function encodeHeaders(headers: HeaderPair[]): string {

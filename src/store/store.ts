@@ -2,6 +2,7 @@ import type {
   ApiKeyRecord,
   AttemptResult,
   BatchOutcome,
+  AttemptTiming,
   CancelInput,
   ClaimedTrigger,
   ExecutionFilter,
@@ -16,6 +17,7 @@ import type {
   ScheduleGeneratorInput,
   ScheduleJobInput,
   ScheduleResult,
+  StatusCounts,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
@@ -129,6 +131,20 @@ export interface Store {
   getGenerator(projectId: string, id: string): Promise<GeneratorRecord | null>;
   listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>>;
   listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
+
+  /** The project's triggers and generators counted by status. */
+  countByStatus(projectId: string): Promise<StatusCounts>;
+  /** Up to `limit` registered triggers due in [`from`, `until`), soonest first. */
+  listUpcoming(projectId: string, from: number, until: number, limit: number): Promise<TriggerRecord[]>;
+  /** Up to `limit` triggers that ended failed at `since` or later, latest first. */
+  listFailures(projectId: string, since: number, limit: number): Promise<TriggerRecord[]>;
+  /** Up to `limit` attempts that finished at `since` or later, latest first, with their trigger's nominal time. */
+  listAttemptTimings(projectId: string, since: number, limit: number): Promise<AttemptTiming[]>;
+  /**
+   * The server secret called `name`: `candidate` becomes it when there is none yet. Every process
+   * on the database gets the same value, however many ask at once.
+   */
+  ensureServerSecret(name: string, candidate: string, now: number): Promise<string>;
 
   /** Bytes of the store's write-ahead log waiting to be checkpointed, for /metrics; 0 where it has none. */
   walBytes(): number;

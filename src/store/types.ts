@@ -227,6 +227,8 @@ export interface ApiKeyRecord {
 /** What a request's API key resolves to. */
 export interface KeyOwner {
   projectId: string;
+  /** The key's id (as in {@link ApiKeyRecord}): what a dashboard session remembers, to notice a revocation. */
+  keyId: string;
   keyHash: string;
   rateLimit: number | null;
 }
@@ -272,6 +274,8 @@ export interface TriggerFilter {
   generatorId?: string;
   customKey?: string;
   tag?: string;
+  /** Text the title or the URL contains, case-insensitively (ASCII). */
+  search?: string;
 }
 
 export interface Page<T> {
@@ -288,4 +292,20 @@ export interface PageRequest {
 
 export interface ExecutionFilter {
   triggerId?: string;
+}
+
+/** A project's triggers and generators counted by status (every status present, 0 when none). */
+export interface StatusCounts {
+  triggers: Record<TriggerStatus, number>;
+  generators: Record<GeneratorStatus, number>;
+}
+
+/** When one attempt ran, against when its trigger was due: the dashboard's activity charts. */
+export interface AttemptTiming {
+  attempt: number;
+  /** The trigger's nominal time (lateness of a first attempt is `startedAt - scheduledAt`). */
+  scheduledAt: number;
+  startedAt: number;
+  finishedAt: number;
+  outcome: ExecutionOutcome;
 }

@@ -12,7 +12,7 @@ function storeKnowing(key: string) {
   const store = {
     findApiKey: async (digest: string) => {
       lookups.push(digest);
-      return digest === hashApiKey(key) ? { projectId: "P1", keyHash: digest, rateLimit: 5 } : null;
+      return digest === hashApiKey(key) ? { projectId: "P1", keyId: "K1", keyHash: digest, rateLimit: 5 } : null;
     },
   } as unknown as Store;
   return { store, lookups };

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/http/error-codes.js";
+import { NOT_IN_THE_API } from "../../src/http/openapi.js";
 import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
 import { checkAnswer, documentedOperations, findOperation } from "../support/openapi-check.js";
 
@@ -29,6 +30,7 @@ describe("the OpenAPI document", () => {
     for (const route of hg.service.app.routes) {
       // Middleware (`use`) is registered as ALL on a wildcard path; it serves no route of its own.
       if (route.path.includes("*")) continue;
+      if (route.path === NOT_IN_THE_API || route.path.startsWith(`${NOT_IN_THE_API}/`)) continue;
       const path = route.path.replace(/:([A-Za-z]+)/g, "{$1}");
       const methods = route.method === "ALL" ? METHODS : [route.method.toLowerCase()];
       for (const method of methods) served.add(`${method} ${path}`);

@@ -94,7 +94,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       it("ensures a key once and finds its project by digest", async () => {
         expect(await store.ensureApiKey("a".repeat(64), "hg_aaaa", T0)).toBe(projectA);
         expect(projectA).not.toBe(projectB);
-        expect(await store.findApiKey("a".repeat(64))).toEqual({ projectId: projectA, keyHash: "a".repeat(64), rateLimit: null });
+        expect(await store.findApiKey("a".repeat(64))).toEqual({ projectId: projectA, keyId: expect.any(String), keyHash: "a".repeat(64), rateLimit: null });
         expect(await store.findApiKey("c".repeat(64))).toBeNull();
         expect(await store.countApiKeys()).toBe(2);
       });
@@ -986,6 +986,66 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.pruneHistory(T0 + 100 * 86_400_000, 100)).toBeGreaterThanOrEqual(2);
         expect(await store.getTrigger(projectA, a.id)).toBeNull();
         expect((await tagged("x")).items).toEqual([]);
+      });
+    });
+
+    describe("dashboard reads", () => {
+      it("searches title and URL, case-insensitively, with LIKE's wildcards taken literally", async () => {
+        const a = await store.scheduleJob(job({ title: "Nightly Report", request: request({ url: "https://a.example/x" }) }));
+        const b = await store.scheduleJob(job({ title: null, request: request({ url: "https://b.example/REPORTS_100%" }) }));
+        await store.scheduleJob(job({ title: "other", request: request({ url: "https://c.example/y" }) }));
+        await store.scheduleJob(jobInput(projectB, { title: "report of B" }));
+        const ids = async (search: string) => (await store.listTriggers(projectA, { search }, { limit: 50 })).items.map((t) => t.id);
+        expect(await ids("REPORT")).toEqual([b.id, a.id]);
+        expect(await ids("s_100%")).toEqual([b.id]);
+        expect(await ids("s%100")).toEqual([]);
+        expect(await ids("_")).toEqual([b.id]);
+      });
+
+      it("counts triggers and generators by status, per project", async () => {
+        const one = await store.scheduleJob(job());
+        await store.scheduleJob(job());
+        await store.cancel({ projectId: projectA, triggerId: one.id, customKey: null, now: T0 });
+        const gen = await store.scheduleGenerator(generator());
+        await store.setGeneratorPaused(projectA, gen.id, true, T0);
+        await store.scheduleJob(jobInput(projectB));
+        expect(await store.countByStatus(projectA)).toEqual({
+          triggers: { registered: 1, running: 0, succeeded: 0, failed: 0, cancelled: 2 },
+          generators: { active: 0, paused: 1, cancelled: 0 },
+        });
+      });
+
+      it("lists registered triggers due in a window, soonest first, and failures since a time, latest first", async () => {
+        const late = await store.scheduleJob(job({ scheduledAt: T0 + 50_000 }));
+        const soon = await store.scheduleJob(job({ scheduledAt: T0 + 20_000 }));
+        await store.scheduleJob(job({ scheduledAt: T0 + 90_000 }));
+        await store.scheduleJob(jobInput(projectB, { scheduledAt: T0 + 80_000 }));
+        expect((await store.listUpcoming(projectA, T0, T0 + 60_000, 10)).map((t) => t.id)).toEqual([soon.id, late.id]);
+        expect((await store.listUpcoming(projectA, T0, T0 + 60_000, 1)).map((t) => t.id)).toEqual([soon.id]);
+
+        const [first] = await store.claimDue(T0 + 20_000, 1, LEASE);
+        await store.finishAttempt(finished(first!, projectA, "failed", { startedAt: T0 + 20_100, finishedAt: T0 + 20_300 }));
+        const [second] = await store.claimDue(T0 + 50_000, 1, LEASE);
+        await store.finishAttempt(finished(second!, projectA, "succeeded", { startedAt: T0 + 50_200, finishedAt: T0 + 50_400 }));
+        expect((await store.listFailures(projectA, T0, 10)).map((t) => t.id)).toEqual([soon.id]);
+        expect(await store.listFailures(projectA, T0 + 20_301, 10)).toEqual([]);
+        expect(await store.listFailures(projectB, T0, 10)).toEqual([]);
+        expect(await store.listUpcoming(projectA, T0, T0 + 60_000, 10)).toEqual([]);
+        expect(await store.listUpcoming(projectB, T0, T0 + 60_000, 10)).toEqual([]);
+
+        expect(await store.listAttemptTimings(projectA, T0, 10)).toEqual([
+          { attempt: 1, scheduledAt: T0 + 50_000, startedAt: T0 + 50_200, finishedAt: T0 + 50_400, outcome: "succeeded" },
+          { attempt: 1, scheduledAt: T0 + 20_000, startedAt: T0 + 20_100, finishedAt: T0 + 20_300, outcome: "failed" },
+        ]);
+        expect((await store.listAttemptTimings(projectA, T0 + 20_301, 10)).map((t) => t.scheduledAt)).toEqual([T0 + 50_000]);
+        expect(await store.listAttemptTimings(projectB, T0, 10)).toEqual([]);
+      });
+
+      it("keeps the first candidate of a server secret, for every caller", async () => {
+        const answers = await Promise.all(["s1", "s2", "s3"].map((candidate) => store.ensureServerSecret("ui_session", candidate, T0)));
+        expect(new Set(answers).size).toBe(1);
+        expect(await store.ensureServerSecret("ui_session", "later", T0)).toBe(answers[0]);
+        expect(await store.ensureServerSecret("other", "o", T0)).toBe("o");
       });
     });
   });

@@ -1,0 +1,55 @@
+import type { GeneratorRecord } from "../../store/types.js";
+import { Layout, type PageContext, Pager, Status, Tags, Time } from "../components.js";
+
+/** The generators of the project, newest first, paged. */
+export function GeneratorsPage(props: { page: PageContext; generators: GeneratorRecord[]; firstHref: string | null; nextHref: string | null }) {
+  return (
+    <Layout title="Generators" page={props.page} section="generators">
+      <h1>Generators</h1>
+      {props.generators.length === 0 ? (
+        <p class="muted">No generator yet: schedule one with a ttr-cron header.</p>
+      ) : (
+        <div class="scroll">
+          <table data-testid="generator-list">
+            <thead>
+              <tr>
+                <th scope="col">Generator</th>
+                <th scope="col">Status</th>
+                <th scope="col">Cron · zone</th>
+                <th scope="col">Next</th>
+                <th scope="col">Request</th>
+                <th scope="col" class="hide-narrow">Tags</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.generators.map((g) => (
+                <tr>
+                  <td>
+                    <a href={`/ui/generators/${g.id}`}>{g.title ?? g.id}</a>
+                    {g.customKey !== null && <div class="muted mono">{g.customKey}</div>}
+                  </td>
+                  <td>
+                    <Status status={g.status} />
+                  </td>
+                  <td class="mono">
+                    {g.cronExpr} · {g.cronTz}
+                  </td>
+                  <td>
+                    <Time ms={g.nextAt} />
+                  </td>
+                  <td class="url mono">
+                    {g.method} {g.url}
+                  </td>
+                  <td class="hide-narrow">
+                    <Tags tags={g.tags} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager firstHref={props.firstHref} nextHref={props.nextHref} />
+    </Layout>
+  );
+}
