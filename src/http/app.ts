@@ -4,6 +4,7 @@ import { shuttingDown } from "./availability.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
 import { manageRoutes } from "./manage-routes.js";
+import { previewRoutes } from "./preview-routes.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
 
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.route("/", scheduleRoutes(deps));
   app.route("/", readRoutes(deps));
+  app.route("/", previewRoutes(deps));
   app.route("/", manageRoutes(deps));
   app.route("/", adminRoutes(deps));
   app.notFound((c) => c.json({ error: "route_not_found", message: `No route for ${c.req.method} ${c.req.path}.` }, 404));
