@@ -1,4 +1,5 @@
 import { BoundedCache } from "../bounded-cache.js";
+import { parseRetryOn, parseSuccessStatus } from "../dispatch/outcome-rules.js";
 import { InvalidInputError } from "../errors.js";
 import { parseScheduledAt } from "./scheduled-at.js";
 import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec } from "./types.js";
@@ -21,6 +22,8 @@ export const KNOWN_TTR_HEADERS: readonly string[] = [
   "ttr-timeout",
   "ttr-callback-url",
   "ttr-failure-url",
+  "ttr-success-status",
+  "ttr-retry-on",
 ];
 
 /** Defaults of the delivery policy, and its bounds. */
@@ -57,7 +60,7 @@ export type TtrHeaders = ReadonlyMap<string, readonly string[]>;
  * InvalidInputError: `unknown_ttr_header`, `duplicate_ttr_header`, `missing_header`,
  * `invalid_url`, `invalid_custom_key`, `invalid_trigger_id`, `invalid_timezone`, `invalid_title`,
  * `invalid_tags`, `invalid_run_missed`, `invalid_overlap`, `invalid_retries`,
- * `invalid_retry_delay`, `invalid_timeout`, and the codes of {@link parseScheduledAt}.
+ * `invalid_retry_delay`, `invalid_timeout`, `invalid_success_status`, `invalid_retry_on`, and the codes of {@link parseScheduledAt}.
  */
 export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaults: DeliveryDefaults }): ScheduleSpec {
   const headers = singleValues(ttr);
@@ -91,6 +94,8 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
       timeoutMs: parseDuration(headers.get("ttr-timeout"), "ttr-timeout", "invalid_timeout", ctx.defaults.timeoutMs, MAX_TIMEOUT_MS),
       callbackUrl: optionalUrl(headers.get("ttr-callback-url"), "ttr-callback-url", urls),
       failureUrl: optionalUrl(headers.get("ttr-failure-url"), "ttr-failure-url", urls),
+      successStatus: optional(headers.get("ttr-success-status"), parseSuccessStatus),
+      retryOn: optional(headers.get("ttr-retry-on"), parseRetryOn),
     },
     urls,
   };
@@ -164,6 +169,10 @@ function parseOverlap(value: string | undefined): "allow" | "skip" {
     throw new InvalidInputError("invalid_overlap", `ttr-overlap "${truncate(value)}" must be allow or skip.`);
   }
   return policy;
+}
+
+function optional<T>(value: string | undefined, parse: (value: string) => T): T | null {
+  return value === undefined ? null : parse(value);
 }
 
 function required(headers: Map<string, string>, name: string): string {

@@ -24,6 +24,10 @@ export interface DeliveryPolicy {
   callbackUrl: string | null;
   /** POSTed final failures only. */
   failureUrl: string | null;
+  /** `ttr-success-status` in canonical form (`2xx,409`); `null`: 2xx and 3xx succeed. */
+  successStatus: string | null;
+  /** `ttr-retry-on` in canonical form (`429,5xx,network`); `null`: the default retry policy. */
+  retryOn: string | null;
 }
 
 /** A parsed `ttr-scheduled-at`. */

@@ -809,6 +809,8 @@ export class KyselyStore implements Store {
         timeout_ms: generator.timeout_ms,
         callback_url: generator.callback_url,
         failure_url: generator.failure_url,
+        success_status: generator.success_status,
+        retry_on: generator.retry_on,
         scheduled_at: scheduledAt,
         due_at: scheduledAt,
         status: "registered",

@@ -61,6 +61,8 @@ export interface Database {
     timeout_ms: number;
     callback_url: string | null;
     failure_url: string | null;
+    success_status: ColumnType<string | null, string | null | undefined, string | null>;
+    retry_on: ColumnType<string | null, string | null | undefined, string | null>;
     status: GeneratorStatus;
     created_at: number;
     updated_at: number;
@@ -84,6 +86,8 @@ export interface Database {
     timeout_ms: number;
     callback_url: string | null;
     failure_url: string | null;
+    success_status: ColumnType<string | null, string | null | undefined, string | null>;
+    retry_on: ColumnType<string | null, string | null | undefined, string | null>;
     scheduled_at: number;
     due_at: number;
     status: TriggerStatus;
@@ -152,6 +156,8 @@ export function deliveryColumns(policy: DeliveryPolicy) {
     timeout_ms: policy.timeoutMs,
     callback_url: policy.callbackUrl,
     failure_url: policy.failureUrl,
+    success_status: policy.successStatus,
+    retry_on: policy.retryOn,
   };
 }
 
@@ -162,6 +168,8 @@ export function toDeliveryPolicy(row: TriggerRow | GeneratorRow): DeliveryPolicy
     timeoutMs: Number(row.timeout_ms),
     callbackUrl: row.callback_url,
     failureUrl: row.failure_url,
+    successStatus: row.success_status,
+    retryOn: row.retry_on,
   };
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GoneError, InvalidInputError, NotFoundError, QuotaExceededError } from "../../src/errors.js";
 import type { Store } from "../../src/store/store.js";
-import type { AttemptResult, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
+import type { AttemptResult, DeliveryPolicy, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
 
 /** Creates a fresh, empty store; `dispose` closes and removes it. */
 export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
@@ -10,7 +10,7 @@ const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 /** Lease margin; with the default 30 s timeout a claim is owned for LEASE + 30 s. */
 const LEASE = 30_000;
 const TIMEOUT = 30_000;
-export const DELIVERY = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null };
+export const DELIVERY: DeliveryPolicy = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null };
 
 export function request(overrides: Partial<RequestTemplate> = {}): RequestTemplate {
   return {
@@ -130,6 +130,18 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(stored?.body).toEqual(body);
         expect(stored?.headers).toEqual(request().headers);
         expect(stored?.status).toBe("registered");
+      });
+
+      it("keeps its success and retry rules, created alone, with a key, and edited", async () => {
+        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "5xx" };
+        const alone = await store.scheduleJob(job({ delivery }));
+        const keyed = await store.scheduleJob(job({ delivery, customKey: "rules" }));
+        expect((await store.getTrigger(projectA, alone.id))?.delivery).toEqual(delivery);
+        expect((await store.getTrigger(projectA, keyed.id))?.delivery).toEqual(delivery);
+        await store.scheduleJob(job({ customKey: "rules", now: T0 + 1 }));
+        expect((await store.getTrigger(projectA, keyed.id))?.delivery).toEqual(DELIVERY);
+        const claimed = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(claimed.find((c) => c.id === alone.id)?.delivery).toEqual(delivery);
       });
 
       it("keeps a null body apart from an empty one", async () => {
@@ -398,10 +410,14 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
       it("snapshots the generator's request into each instance", async () => {
         const body = new Uint8Array([1, 2, 3, 255]);
-        const { id } = await store.scheduleGenerator(generator({ request: request({ body, method: "PATCH" }), tags: ["t1"] }));
+        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "429,network" };
+        const { id } = await store.scheduleGenerator(generator({ request: request({ body, method: "PATCH" }), tags: ["t1"], delivery }));
         const [instance] = await pendingOf(id);
-        expect(instance).toMatchObject({ method: "PATCH", tags: ["t1"], customKey: null });
+        expect(instance).toMatchObject({ method: "PATCH", tags: ["t1"], customKey: null, delivery });
         expect(instance?.body).toEqual(body);
+        expect((await store.getGenerator(projectA, id))?.delivery).toEqual(delivery);
+        const [claimed] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(claimed?.delivery).toEqual(delivery);
       });
 
       it("replaces the pending instance on edit and leaves past instances alone", async () => {
