@@ -2,7 +2,7 @@ import { BoundedCache } from "../bounded-cache.js";
 import { parseRetryOn, parseSuccessStatus } from "../dispatch/outcome-rules.js";
 import { InvalidInputError } from "../errors.js";
 import { parseScheduledAt } from "./scheduled-at.js";
-import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec } from "./types.js";
+import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
 import { isValidTimeZone } from "./zoned-time.js";
 
 /** Every `ttr-` header name of the protocol (lower case). Any other `ttr-` header is refused. */
@@ -17,6 +17,8 @@ export const KNOWN_TTR_HEADERS: readonly string[] = [
   "ttr-tags",
   "ttr-run-missed",
   "ttr-overlap",
+  "ttr-ends-at",
+  "ttr-max-runs",
   "ttr-retries",
   "ttr-retry-delay",
   "ttr-timeout",
@@ -34,6 +36,8 @@ export interface DeliveryDefaults {
 }
 
 export const MAX_RETRIES = 20;
+/** The largest `ttr-max-runs`. */
+export const MAX_MAX_RUNS = 1_000_000_000;
 export const MIN_DURATION_MS = 100;
 export const MAX_RETRY_DELAY_MS = 60 * 60_000;
 export const MAX_TIMEOUT_MS = 15 * 60_000;
@@ -41,6 +45,13 @@ const DURATION = /^(\d{1,9})\s*(ms|s|m|h)?$/i;
 const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 const KNOWN = new Set(KNOWN_TTR_HEADERS);
+/** Headers that only a `cron(…)` schedule takes, with the error code of each on a one-shot. */
+const CRON_ONLY = [
+  ["ttr-run-missed", "invalid_run_missed"],
+  ["ttr-overlap", "invalid_overlap"],
+  ["ttr-ends-at", "invalid_ends_at"],
+  ["ttr-max-runs", "invalid_max_runs"],
+] as const;
 const MAX_URL_LENGTH = 2048;
 const MAX_CUSTOM_KEY_LENGTH = 256;
 const MAX_TITLE_LENGTH = 200;
@@ -59,7 +70,7 @@ export type TtrHeaders = ReadonlyMap<string, readonly string[]>;
  * (DESIGN §1). `ttr-api-key` is accepted as known but checked elsewhere. Throws
  * InvalidInputError: `unknown_ttr_header`, `duplicate_ttr_header`, `missing_header`,
  * `invalid_url`, `invalid_custom_key`, `invalid_trigger_id`, `invalid_timezone`, `invalid_title`,
- * `invalid_tags`, `invalid_run_missed`, `invalid_overlap`, `invalid_retries`,
+ * `invalid_tags`, `invalid_run_missed`, `invalid_overlap`, `invalid_ends_at`, `invalid_max_runs`, `invalid_retries`,
  * `invalid_retry_delay`, `invalid_timeout`, `invalid_success_status`, `invalid_retry_on`, and the codes of {@link parseScheduledAt}.
  */
 export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaults: DeliveryDefaults }): ScheduleSpec {
@@ -70,12 +81,13 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
   const when = parseScheduledAt(scheduledAt, { now: ctx.now, timezone });
   const runMissedValue = headers.get("ttr-run-missed");
   const overlapValue = headers.get("ttr-overlap");
-  for (const [name, value] of [["ttr-run-missed", runMissedValue], ["ttr-overlap", overlapValue]] as const) {
-    if (when.kind === "once" && value !== undefined) {
-      throw new InvalidInputError(
-        name === "ttr-overlap" ? "invalid_overlap" : "invalid_run_missed",
-        `${name} applies to cron(…) schedules only; remove it for a one-shot ttr-scheduled-at.`,
-      );
+  const endsAtValue = headers.get("ttr-ends-at");
+  const maxRunsValue = headers.get("ttr-max-runs");
+  if (when.kind === "once") {
+    for (const [name, value] of CRON_ONLY) {
+      if (headers.has(name)) {
+        throw new InvalidInputError(value, `${name} applies to cron(…) schedules only; remove it for a one-shot ttr-scheduled-at.`);
+      }
     }
   }
   const urls: ParsedUrlHeader[] = [];
@@ -88,6 +100,8 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
     tags: parseTags(headers.get("ttr-tags")),
     runMissed: parseRunMissed(runMissedValue),
     overlap: parseOverlap(overlapValue),
+    endsAt: endsAtValue === undefined ? null : parseEndsAt(endsAtValue, ctx.now, timezone),
+    maxRuns: maxRunsValue === undefined ? null : parseMaxRuns(maxRunsValue),
     delivery: {
       retries: parseRetries(headers.get("ttr-retries"), ctx.defaults.retries),
       retryDelayMs: parseDuration(headers.get("ttr-retry-delay"), "ttr-retry-delay", "invalid_retry_delay", ctx.defaults.retryDelayMs, MAX_RETRY_DELAY_MS),
@@ -274,6 +288,29 @@ function parseTags(value: string | undefined): string[] {
     throw new InvalidInputError("invalid_tags", `ttr-tags has ${tags.length} distinct tags; at most ${MAX_TAGS} are allowed.`);
   }
   return tags;
+}
+
+/** An instant in the one-shot grammar of ttr-scheduled-at (`2026-12-31T23:59:59Z`, `now | add 30d`). */
+function parseEndsAt(value: string, now: number, timezone: string | null): number {
+  let when: When;
+  try {
+    when = parseScheduledAt(value, { now, timezone });
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError("invalid_ends_at", `ttr-ends-at takes an instant in the grammar of ttr-scheduled-at: ${error.message}`, { cause: error });
+  }
+  if (when.kind !== "once") {
+    throw new InvalidInputError("invalid_ends_at", `ttr-ends-at "${truncate(value)}" must be an instant (an ISO-8601 time or now | add …), not cron(…).`);
+  }
+  return when.at;
+}
+
+function parseMaxRuns(value: string): number {
+  const runs = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(runs >= 1 && runs <= MAX_MAX_RUNS)) {
+    throw new InvalidInputError("invalid_max_runs", `ttr-max-runs "${truncate(value)}" must be a whole number from 1 to ${MAX_MAX_RUNS}.`);
+  }
+  return runs;
 }
 
 function parseRunMissed(value: string | undefined): RunMissedPolicy {

@@ -49,6 +49,10 @@ export interface ScheduleSpec {
   tags: string[];
   runMissed: RunMissedPolicy;
   overlap: OverlapPolicy;
+  /** `ttr-ends-at` (cron only): no tick after this instant (epoch ms). */
+  endsAt: number | null;
+  /** `ttr-max-runs` (cron only): the generator ends once this many ticks have fired. */
+  maxRuns: number | null;
   delivery: DeliveryPolicy;
   /**
    * The URLs above as they were parsed to validate them — `ttr-url` first, then the callback and

@@ -125,6 +125,8 @@ export function generatorColumns(input: ScheduleGeneratorInput) {
     run_missed: input.runMissed,
     catchup_left: null,
     overlap: input.overlap,
+    ends_at: input.endsAt,
+    max_runs: input.maxRuns,
     resume_at: null,
     note: null,
     ...requestColumns(input.request),

@@ -63,6 +63,10 @@ export interface Database {
     failure_url: string | null;
     success_status: ColumnType<string | null, string | null | undefined, string | null>;
     retry_on: ColumnType<string | null, string | null | undefined, string | null>;
+    ends_at: ColumnType<number | null, number | null | undefined, number | null>;
+    max_runs: ColumnType<number | null, number | null | undefined, number | null>;
+    runs: ColumnType<number, number | undefined, number>;
+    end_reason: ColumnType<string | null, string | null | undefined, string | null>;
     status: GeneratorStatus;
     created_at: number;
     updated_at: number;
@@ -220,6 +224,10 @@ export function toGeneratorRecord(
     tags: decodeTags(row.tags),
     status: row.status,
     note: row.note,
+    endsAt: row.ends_at === null ? null : Number(row.ends_at),
+    maxRuns: row.max_runs === null ? null : Number(row.max_runs),
+    runs: Number(row.runs),
+    endReason: row.end_reason,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     pendingTriggerId: pending?.id ?? null,
