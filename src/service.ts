@@ -71,7 +71,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     (request, opts) => deliverer.deliver(request, opts),
     {
       ...config.dispatch,
-      callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null },
+      callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null },
       signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
       random: options.random,
       failpoint: options.failpoint,

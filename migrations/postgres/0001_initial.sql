@@ -1,5 +1,5 @@
 -- Hourglass schema (PostgreSQL), migration 1: the same tables, columns and invariants as
--- migrations/sqlite/0001–0005. Times are BIGINT epoch milliseconds (they compare and index as on
+-- migrations/sqlite/0001–0006. Times are BIGINT epoch milliseconds (they compare and index as on
 -- SQLite); request bodies are BYTEA; JSON lists stay TEXT, read and written by the application.
 -- Invariants live here, not in application code.
 
@@ -174,3 +174,14 @@ CREATE TABLE server_secrets (
   value       TEXT    NOT NULL,
   created_at  BIGINT  NOT NULL
 );
+
+-- ttr-success-status / ttr-retry-on in canonical form ("2xx,409"), NULL: the default rules;
+-- ttr-ends-at, ttr-max-runs, the ticks fired, and why a generator ended (as migrations/sqlite/0006).
+ALTER TABLE triggers ADD COLUMN success_status TEXT;
+ALTER TABLE triggers ADD COLUMN retry_on TEXT;
+ALTER TABLE generators ADD COLUMN success_status TEXT;
+ALTER TABLE generators ADD COLUMN retry_on TEXT;
+ALTER TABLE generators ADD COLUMN ends_at BIGINT;
+ALTER TABLE generators ADD COLUMN max_runs BIGINT;
+ALTER TABLE generators ADD COLUMN runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE generators ADD COLUMN end_reason TEXT;

@@ -3,10 +3,11 @@ import type { Dispatcher } from "undici";
 import { type EgressPolicy, PORT_RULE } from "../egress/address-policy.js";
 import { EgressBlockedError, createGuardedConnector, findEgressBlocked, type HostResolver } from "../egress/guarded-lookup.js";
 import type { HeaderPair, RequestTemplate } from "../store/types.js";
+import { httpStatusError } from "./outcome-rules.js";
 
 /** What happened when a request was sent once. A value, never an exception. */
 export interface DeliveryOutcome {
-  /** The target answered 2xx or 3xx (redirects are recorded, never followed). */
+  /** The target answered 2xx or 3xx (redirects are recorded, never followed); the dispatcher then applies the trigger's own rules (outcome-rules.ts). */
   ok: boolean;
   /** The response status, or `null` when no response headers arrived. */
   httpStatus: number | null;
@@ -283,7 +284,7 @@ function flattenHeaders(headers: RequestTemplate["headers"]): string[] {
 /** A response's outcome: 2xx and 3xx succeed (redirects are recorded, never followed). */
 function outcomeError(httpStatus: number | null): string | null {
   if (httpStatus === null) return "no response";
-  return httpStatus >= 200 && httpStatus < 400 ? null : `HTTP ${httpStatus}`;
+  return httpStatus >= 200 && httpStatus < 400 ? null : httpStatusError(httpStatus);
 }
 
 function decodeExcerpt(state: AttemptState): string | null {

@@ -5,6 +5,7 @@ import type { Store } from "../store/store.js";
 import type { AttemptResult, ClaimedTrigger, DeliveryPolicy, RequestTemplate } from "../store/types.js";
 import { callbacksFor } from "./callback-payload.js";
 import type { DeliveryOutcome } from "./deliver.js";
+import { judgeAttempt } from "./outcome-rules.js";
 import { nextRetryAt, parseRetryAfter } from "./retry-policy.js";
 import { signatureHeaders, webhookIdOf } from "./webhook-signature.js";
 
@@ -207,19 +208,18 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** What the attempt came to: succeeded, failed for good (with callbacks), or failed with a retry due. */
   private resultOf(claim: ClaimedTrigger, outcome: DeliveryOutcome): AttemptResult {
     const retryAfter = outcome.responseHeaders.find(([name]) => name === "retry-after")?.[1];
-    const retryAt = outcome.ok
+    const blocked = outcome.error?.startsWith("blocked") ?? false;
+    const verdict = judgeAttempt(outcome, blocked, claim.delivery);
+    const retryAt = verdict.succeeded
       ? null
       : nextRetryAt({
-          facts: {
-            httpStatus: outcome.httpStatus,
-            blocked: outcome.error?.startsWith("blocked") ?? false,
-            retryAfterMs: parseRetryAfter(retryAfter, outcome.finishedAt),
-          },
+          facts: { httpStatus: outcome.httpStatus, blocked, retryAfterMs: parseRetryAfter(retryAfter, outcome.finishedAt) },
           retriesLeft: claim.retriesLeft,
           retryNumber: claim.delivery.retries - claim.retriesLeft + 1,
           firstDelayMs: claim.delivery.retryDelayMs,
           now: outcome.finishedAt,
           random: (this.options.random ?? Math.random)(),
+          retryable: verdict.retryable,
         });
     const attempt = {
       triggerId: claim.id,
@@ -227,9 +227,9 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       attempt: claim.attempt,
       startedAt: outcome.startedAt,
       finishedAt: outcome.finishedAt,
-      outcome: outcome.ok ? ("succeeded" as const) : ("failed" as const),
+      outcome: verdict.succeeded ? ("succeeded" as const) : ("failed" as const),
       httpStatus: outcome.httpStatus,
-      error: outcome.error,
+      error: verdict.error,
       responseHeaders: outcome.responseHeaders,
       responseExcerpt: outcome.responseExcerpt,
     };

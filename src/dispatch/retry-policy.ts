@@ -26,6 +26,8 @@ export interface RetryInput {
   now: number;
   /** Uniform in [0, 1); injected so tests are exact. */
   random: number;
+  /** The verdict of the trigger's own rules (outcome-rules.ts `judgeAttempt`); absent: {@link isSuccess} and {@link isRetryable}. */
+  retryable?: boolean;
 }
 
 /** Success = 2xx or 3xx (redirects are recorded, never followed). */
@@ -55,7 +57,8 @@ export function backoffMs(retryNumber: number, firstDelayMs: number, random: num
  * or no retries left). A `Retry-After` from the target is honoured: the retry is never earlier.
  */
 export function nextRetryAt(input: RetryInput): number | null {
-  if (input.retriesLeft <= 0 || isSuccess(input.facts.httpStatus) || !isRetryable(input.facts)) return null;
+  const retryable = input.retryable ?? (!isSuccess(input.facts.httpStatus) && isRetryable(input.facts));
+  if (input.retriesLeft <= 0 || !retryable) return null;
   const backoff = backoffMs(input.retryNumber, input.firstDelayMs, input.random);
   const retryAfter = Math.min(input.facts.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
   return input.now + Math.max(backoff, retryAfter);

@@ -74,6 +74,8 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
           cronTz: when.tz,
           runMissed: spec.runMissed,
           overlap: spec.overlap,
+          endsAt: spec.endsAt,
+          maxRuns: spec.maxRuns,
         }),
   );
   return scheduled(deps, result);

@@ -6,6 +6,7 @@ import { errorResponse } from "./error-response.js";
 import { jsonRoutes } from "./json-routes.js";
 import { manageRoutes } from "./manage-routes.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { previewRoutes } from "./preview-routes.js";
 import { readRoutes } from "./read-routes.js";
 import { scheduleRoutes } from "./schedule-routes.js";
 import { uiRoutes } from "../ui/routes.js";
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.route("/", scheduleRoutes(deps));
   app.route("/", readRoutes(deps));
+  app.route("/", previewRoutes(deps));
   app.route("/", manageRoutes(deps));
   app.route("/", jsonRoutes(deps));
   app.route("/", adminRoutes(deps));

@@ -171,6 +171,8 @@ function generatorInput(projectId: string, { spec, request }: JsonSchedule, now:
     cronTz: spec.when.tz,
     runMissed: spec.runMissed,
     overlap: spec.overlap,
+    endsAt: spec.endsAt,
+    maxRuns: spec.maxRuns,
   };
 }
 

@@ -29,10 +29,12 @@ export const TRIGGER_FIELDS = [
   "timeout",
   "callbackUrl",
   "failureUrl",
+  "successStatus",
+  "retryOn",
 ] as const;
 
 /** The fields of a generator: `POST /generators`, `PATCH /generators/:id` (which adds `paused`). */
-export const GENERATOR_FIELDS = [...TRIGGER_FIELDS.filter((field) => field !== "scheduledAt"), "cron", "runMissed", "overlap"] as const;
+export const GENERATOR_FIELDS = [...TRIGGER_FIELDS.filter((field) => field !== "scheduledAt"), "cron", "runMissed", "overlap", "endsAt", "maxRuns"] as const;
 
 /** Most items of one `POST /triggers/batch`. */
 export const MAX_BATCH_ITEMS = 1000;
@@ -49,15 +51,22 @@ const JSON_FIELD_NAMES: ScheduleFieldNames = {
   tags: "tags",
   runMissed: "runMissed",
   overlap: "overlap",
+  endsAt: "endsAt",
+  maxRuns: "maxRuns",
   retries: "retries",
   retryDelay: "retryDelay",
   timeout: "timeout",
   callbackUrl: "callbackUrl",
   failureUrl: "failureUrl",
+  successStatus: "successStatus",
+  retryOn: "retryOn",
 };
 
-const TEXT_FIELDS = ["url", "scheduledAt", "cron", "timezone", "customKey", "title", "runMissed", "overlap", "callbackUrl", "failureUrl"] as const;
-const NUMBER_OR_TEXT_FIELDS = ["retries", "retryDelay", "timeout"] as const;
+const TEXT_FIELDS = [
+  "url", "scheduledAt", "cron", "timezone", "customKey", "title", "runMissed", "overlap", "endsAt",
+  "callbackUrl", "failureUrl", "successStatus", "retryOn",
+] as const;
+const NUMBER_OR_TEXT_FIELDS = ["retries", "retryDelay", "timeout", "maxRuns"] as const;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const DEFAULT_METHOD = "POST";
 const utf8 = new TextEncoder();
@@ -126,6 +135,8 @@ export function editedGenerator(current: GeneratorRecord, patch: JsonObject, ctx
     timezone: current.cronTz,
     runMissed: current.runMissed,
     overlap: current.overlap,
+    ...(current.endsAt === null ? {} : { endsAt: new Date(current.endsAt).toISOString() }),
+    ...(current.maxRuns === null ? {} : { maxRuns: String(current.maxRuns) }),
     ...currentCommonFields(current),
   };
   return merge(fields, current, patch, ctx);
@@ -143,6 +154,8 @@ function currentCommonFields(current: TriggerRecord | GeneratorRecord): Schedule
     timeout: `${delivery.timeoutMs}ms`,
     ...(delivery.callbackUrl === null ? {} : { callbackUrl: delivery.callbackUrl }),
     ...(delivery.failureUrl === null ? {} : { failureUrl: delivery.failureUrl }),
+    ...(delivery.successStatus === null ? {} : { successStatus: delivery.successStatus }),
+    ...(delivery.retryOn === null ? {} : { retryOn: delivery.retryOn }),
   };
 }
 

@@ -39,7 +39,15 @@ const scheduleResponse = object({
   monthQuotaRemaining: intOrNull,
 });
 
-const deliveryView = { retries: int, retryDelayMs: int, timeoutMs: int, callbackUrl: strOrNull, failureUrl: strOrNull };
+const deliveryView = {
+  retries: int,
+  retryDelayMs: int,
+  timeoutMs: int,
+  callbackUrl: strOrNull,
+  failureUrl: strOrNull,
+  successStatus: { type: "string", description: "The statuses that succeed (ttr-success-status; default 2xx,3xx)." },
+  retryOn: { type: "string", description: "The failures retried (ttr-retry-on; default 408,429,5xx,network)." },
+};
 
 const triggerProperties: Record<string, Schema> = {
   id,
@@ -79,6 +87,10 @@ const generatorProperties: Record<string, Schema> = {
   overlap: { enum: ["allow", "skip"] },
   nextAt: timeOrNull,
   note: strOrNull,
+  endsAt: timeOrNull,
+  maxRuns: intOrNull,
+  runs: int,
+  endReason: strOrNull,
   pendingTriggerId: idOrNull,
   method: str,
   url: str,
@@ -121,6 +133,24 @@ const projectView = object({
 
 const issuedKey = object({ id, prefix: str, key: str });
 
+const previewOnce = object({ kind: { const: "once" }, scheduledAt: time, timezone: str, local: str });
+const fireTime: Schema = {
+  oneOf: [
+    object({ at: time, local: str, dst: { type: "null" } }),
+    object({ at: time, local: str, dst: { const: "gap" }, wallTime: str, shiftMs: int }),
+    object({ at: time, local: str, dst: { const: "overlap" }, pass: int, firesOnBothPasses: { type: "boolean" } }),
+    object({ at: time, local: str, dst: { const: "skipped" }, skipped: object({ count: int, first: str, last: str }) }),
+  ],
+};
+const previewCron = object({
+  kind: { const: "cron" },
+  cron: str,
+  timezone: str,
+  pattern: { enum: ["wall-clock", "cadence"] },
+  from: time,
+  fireTimes: { type: "array", items: fireTime },
+});
+
 /** The create fields of a one-shot (`POST /triggers`); a generator swaps `scheduledAt` for `cron`, `runMissed`, `overlap`. */
 const triggerFields: Record<string, Schema> = {
   url: { type: "string", description: "Absolute http(s) URL to call; egress-checked. As ttr-url." },
@@ -141,6 +171,8 @@ const triggerFields: Record<string, Schema> = {
   timeout: { type: ["string", "integer", "null"], description: "Duration, as ttr-timeout." },
   callbackUrl: strOrNull,
   failureUrl: strOrNull,
+  successStatus: { type: ["string", "null"], description: "Statuses that succeed, as ttr-success-status (`2xx,409`)." },
+  retryOn: { type: ["string", "null"], description: "Failures to retry, as ttr-retry-on (`429,5xx,network`)." },
 };
 const { scheduledAt: _scheduledAt, ...sharedFields } = triggerFields;
 const generatorFields: Record<string, Schema> = {
@@ -148,6 +180,8 @@ const generatorFields: Record<string, Schema> = {
   cron: { type: "string", description: "What goes inside cron(…): `expr[, zone]`; the zone, else timezone, else UTC." },
   runMissed: { enum: ["skip", "once", "all"] },
   overlap: { enum: ["allow", "skip"] },
+  endsAt: { type: ["string", "null"], description: "No tick after this instant, as ttr-ends-at." },
+  maxRuns: { type: ["integer", "string", "null"], description: "End after this many ticks, as ttr-max-runs." },
 };
 const loose = (properties: Record<string, Schema>, required: string[]): Schema => ({ type: "object", properties, required, additionalProperties: false });
 
@@ -384,6 +418,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       "/admin/projects/{id}/signing-secret/previous": {
         parameters: [pathId()],
         delete: operation("End a project's rotation", { "204": noContent }, AUTHENTICATED, { security: admin }),
+      },
+      "/preview": {
+        get: operation(
+          "What a ttr-scheduled-at resolves to: a one-shot's instant, or a cron's next fire times with their DST marks (nothing stored)",
+          { "200": ok("The resolved time(s).", { oneOf: [previewOnce, previewCron] }) },
+          AUTHENTICATED,
+          {
+            security: bearer,
+            parameters: [query("scheduledAt", str), query("timezone", str), query("count", { type: "string", pattern: "^[0-9]+$" }), query("from", str)],
+          },
+        ),
       },
       "/admin/clock": {
         get: operation("The virtual clock (HOURGLASS_CLOCK=manual)", { "200": ok("Its time.", object({ mode: { const: "manual" }, now: time })) }, [...AUTHENTICATED, 409], {

@@ -1,3 +1,4 @@
+import { DEFAULT_RETRY_ON, DEFAULT_SUCCESS_STATUS } from "../dispatch/outcome-rules.js";
 import { maskSecretHeaders } from "../request/secret-headers.js";
 import type { ExecutionRecord, GeneratorRecord, TriggerListKind, TriggerOrigin, TriggerRecord } from "../store/types.js";
 
@@ -40,6 +41,8 @@ export function triggerView(trigger: TriggerRecord, options: ViewOptions = {}) {
     timeoutMs: trigger.delivery.timeoutMs,
     callbackUrl: trigger.delivery.callbackUrl,
     failureUrl: trigger.delivery.failureUrl,
+    successStatus: trigger.delivery.successStatus ?? DEFAULT_SUCCESS_STATUS,
+    retryOn: trigger.delivery.retryOn ?? DEFAULT_RETRY_ON,
     createdAt: iso(trigger.createdAt),
     updatedAt: iso(trigger.updatedAt),
     finishedAt: isoOrNull(trigger.finishedAt),
@@ -57,8 +60,12 @@ export function generatorView(generator: GeneratorRecord, options: ViewOptions =
     timezone: generator.cronTz,
     runMissed: generator.runMissed,
     overlap: generator.overlap,
+    endsAt: isoOrNull(generator.endsAt),
+    maxRuns: generator.maxRuns,
+    runs: generator.runs,
     nextAt: isoOrNull(generator.nextAt),
     note: generator.note,
+    endReason: generator.endReason,
     pendingTriggerId: generator.pendingTriggerId,
     method: generator.method,
     url: generator.url,
@@ -72,6 +79,8 @@ export function generatorView(generator: GeneratorRecord, options: ViewOptions =
     timeoutMs: generator.delivery.timeoutMs,
     callbackUrl: generator.delivery.callbackUrl,
     failureUrl: generator.delivery.failureUrl,
+    successStatus: generator.delivery.successStatus ?? DEFAULT_SUCCESS_STATUS,
+    retryOn: generator.delivery.retryOn ?? DEFAULT_RETRY_ON,
     createdAt: iso(generator.createdAt),
     updatedAt: iso(generator.updatedAt),
   };

@@ -71,7 +71,27 @@ export class CronSchedule {
   /** The first tick strictly after `after` (epoch ms), or `null` when there is none before year 10000. */
   nextAfter(after: number): number | null {
     if (this.#cadence !== null) return this.#cadence.nextRun(new Date(after))?.getTime() ?? null;
-    return this.#nextWallTime(after);
+    return this.#nextWallTime(after)?.at ?? null;
+  }
+
+  /** True for a wall-clock pattern (fixed second/minute/hour fields), false for a cadence (see the class comment). */
+  get isWallClock(): boolean {
+    return this.#cadence === null;
+  }
+
+  /**
+   * The tick {@link nextAfter} gives, with the wall time (ms read as if UTC) the pattern matched:
+   * for a wall-clock pattern that wall time may lie in a gap, so the tick fires later than it.
+   */
+  nextFireAfter(after: number): { at: number; wallMs: number } | null {
+    if (this.#cadence === null) return this.#nextWallTime(after);
+    const at = this.nextAfter(after);
+    return at === null ? null : { at, wallMs: instantToWallMs(at, this.tz) };
+  }
+
+  /** The first wall time (ms read as if UTC) the pattern matches strictly after `afterWallMs`, whether or not it exists in the zone. */
+  nextMatchingWall(afterWallMs: number): number | null {
+    return this.#nextWall(afterWallMs);
   }
 
   /*
@@ -81,15 +101,15 @@ export class CronSchedule {
    * one gap early (the smaller of the offsets now and a day ago), and a hit inside a gap is only
    * final once the next gap-length of wall times has been checked for an earlier instant.
    */
-  #nextWallTime(after: number): number | null {
+  #nextWallTime(after: number): { at: number; wallMs: number } | null {
     const startWall = after + Math.min(offsetAt(after, this.tz), offsetAt(after - DAY_MS, this.tz));
-    let best: number | null = null;
+    let best: { at: number; wallMs: number } | null = null;
     let searchUntil = Number.POSITIVE_INFINITY;
     let wall = this.#nextWall(startWall);
     while (wall !== null && wall < searchUntil) {
       const instant = wallMsToInstant(wall, this.tz);
-      if (instant > after && (best === null || instant < best)) {
-        best = instant;
+      if (instant > after && (best === null || instant < best.at)) {
+        best = { at: instant, wallMs: wall };
         const shift = instantToWallMs(instant, this.tz) - wall;
         if (shift === 0) return best;
         searchUntil = Math.min(searchUntil, wall + shift);

@@ -1,4 +1,5 @@
 import { BoundedCache } from "../bounded-cache.js";
+import { parseRetryOn, parseSuccessStatus } from "../dispatch/outcome-rules.js";
 import { InvalidInputError } from "../errors.js";
 import { parseCronSpec, parseScheduledAt } from "./scheduled-at.js";
 import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
@@ -19,6 +20,8 @@ export interface DeliveryDefaults {
 }
 
 export const MAX_RETRIES = 20;
+/** The largest `ttr-max-runs`. */
+export const MAX_MAX_RUNS = 1_000_000_000;
 export const MIN_DURATION_MS = 100;
 export const MAX_RETRY_DELAY_MS = 60 * 60_000;
 export const MAX_TIMEOUT_MS = 15 * 60_000;
@@ -51,11 +54,15 @@ export interface ScheduleFields {
   tags?: readonly string[];
   runMissed?: string;
   overlap?: string;
+  endsAt?: string;
+  maxRuns?: string;
   retries?: string;
   retryDelay?: string;
   timeout?: string;
   callbackUrl?: string;
   failureUrl?: string;
+  successStatus?: string;
+  retryOn?: string;
 }
 
 /** How each field is named in error messages (`ttr-url`, or `url`). */
@@ -77,12 +84,9 @@ export function parseScheduleFields(
   const urlValue = required(fields.url, names.url);
   const timezone = parseTimezone(fields.timezone, names.timezone);
   const when = parseWhen(fields, names, ctx.now, timezone);
-  for (const field of ["runMissed", "overlap"] as const) {
+  for (const [field, code] of CRON_ONLY) {
     if (when.kind === "once" && fields[field] !== undefined) {
-      throw new InvalidInputError(
-        field === "overlap" ? "invalid_overlap" : "invalid_run_missed",
-        `${names[field]} applies to cron(…) schedules only; remove it for a one-shot ${names.scheduledAt}.`,
-      );
+      throw new InvalidInputError(code, `${names[field]} applies to cron(…) schedules only; remove it for a one-shot ${names.scheduledAt}.`);
     }
   }
   const urls: ParsedUrlHeader[] = [];
@@ -95,15 +99,50 @@ export function parseScheduleFields(
     tags: parseTags(fields.tags, names.tags),
     runMissed: parseRunMissed(fields.runMissed, names.runMissed),
     overlap: parseOverlap(fields.overlap, names.overlap),
+    endsAt: fields.endsAt === undefined ? null : parseEndsAt(fields.endsAt, names, ctx.now, timezone),
+    maxRuns: fields.maxRuns === undefined ? null : parseMaxRuns(fields.maxRuns, names.maxRuns),
     delivery: {
       retries: parseRetries(fields.retries, names.retries, ctx.defaults.retries),
       retryDelayMs: parseDuration(fields.retryDelay, names.retryDelay, "invalid_retry_delay", ctx.defaults.retryDelayMs, MAX_RETRY_DELAY_MS),
       timeoutMs: parseDuration(fields.timeout, names.timeout, "invalid_timeout", ctx.defaults.timeoutMs, MAX_TIMEOUT_MS),
       callbackUrl: optionalUrl(fields.callbackUrl, names.callbackUrl, urls),
       failureUrl: optionalUrl(fields.failureUrl, names.failureUrl, urls),
+      successStatus: fields.successStatus === undefined ? null : parseSuccessStatus(fields.successStatus, names.successStatus),
+      retryOn: fields.retryOn === undefined ? null : parseRetryOn(fields.retryOn, names.retryOn),
     },
     urls,
   };
+}
+
+/** Fields only a `cron(…)` schedule takes, with the error code of each on a one-shot. */
+const CRON_ONLY = [
+  ["runMissed", "invalid_run_missed"],
+  ["overlap", "invalid_overlap"],
+  ["endsAt", "invalid_ends_at"],
+  ["maxRuns", "invalid_max_runs"],
+] as const;
+
+/** `ttr-ends-at` / `endsAt`: an instant in the `ttr-scheduled-at` grammar, not a cron. */
+function parseEndsAt(value: string, names: ScheduleFieldNames, now: number, timezone: string | null): number {
+  let when: When;
+  try {
+    when = parseScheduledAt(value, { now, timezone, names: { value: names.endsAt, timezone: names.timezone } });
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError("invalid_ends_at", `${names.endsAt} takes an instant in the grammar of ttr-scheduled-at: ${error.message}`, { cause: error });
+  }
+  if (when.kind !== "once") {
+    throw new InvalidInputError("invalid_ends_at", `${names.endsAt} "${truncate(value)}" must be an instant (an ISO-8601 time or now | add …), not cron(…).`);
+  }
+  return when.at;
+}
+
+function parseMaxRuns(value: string, name: string): number {
+  const runs = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(runs >= 1 && runs <= MAX_MAX_RUNS)) {
+    throw new InvalidInputError("invalid_max_runs", `${name} "${truncate(value)}" must be a whole number from 1 to ${MAX_MAX_RUNS}.`);
+  }
+  return runs;
 }
 
 function parseWhen(fields: ScheduleFields, names: ScheduleFieldNames, now: number, timezone: string | null): When {

@@ -23,11 +23,15 @@ export const KNOWN_TTR_HEADERS: readonly string[] = [
   "ttr-tags",
   "ttr-run-missed",
   "ttr-overlap",
+  "ttr-ends-at",
+  "ttr-max-runs",
   "ttr-retries",
   "ttr-retry-delay",
   "ttr-timeout",
   "ttr-callback-url",
   "ttr-failure-url",
+  "ttr-success-status",
+  "ttr-retry-on",
 ];
 
 const KNOWN = new Set(KNOWN_TTR_HEADERS);
@@ -44,11 +48,15 @@ const HEADER_FIELD_NAMES: ScheduleFieldNames = {
   tags: "ttr-tags",
   runMissed: "ttr-run-missed",
   overlap: "ttr-overlap",
+  endsAt: "ttr-ends-at",
+  maxRuns: "ttr-max-runs",
   retries: "ttr-retries",
   retryDelay: "ttr-retry-delay",
   timeout: "ttr-timeout",
   callbackUrl: "ttr-callback-url",
   failureUrl: "ttr-failure-url",
+  successStatus: "ttr-success-status",
+  retryOn: "ttr-retry-on",
 };
 
 /** The `ttr-` headers of one request: lowercased name → every value sent under that name. */
@@ -59,8 +67,8 @@ export type TtrHeaders = ReadonlyMap<string, readonly string[]>;
  * (DESIGN §1). `ttr-api-key` is accepted as known but checked elsewhere. Throws
  * InvalidInputError: `unknown_ttr_header`, `duplicate_ttr_header`, `missing_header`,
  * `invalid_url`, `invalid_custom_key`, `invalid_trigger_id`, `invalid_timezone`, `invalid_title`,
- * `invalid_tags`, `invalid_run_missed`, `invalid_overlap`, `invalid_retries`,
- * `invalid_retry_delay`, `invalid_timeout`, and the codes of {@link parseScheduledAt}.
+ * `invalid_tags`, `invalid_run_missed`, `invalid_overlap`, `invalid_ends_at`, `invalid_max_runs`, `invalid_retries`,
+ * `invalid_retry_delay`, `invalid_timeout`, `invalid_success_status`, `invalid_retry_on`, and the codes of {@link parseScheduledAt}.
  */
 export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaults: DeliveryDefaults }): ScheduleSpec {
   const headers = singleValues(ttr);
@@ -75,11 +83,15 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
     tags: tags?.split(","),
     runMissed: headers.get("ttr-run-missed"),
     overlap: headers.get("ttr-overlap"),
+    endsAt: headers.get("ttr-ends-at"),
+    maxRuns: headers.get("ttr-max-runs"),
     retries: headers.get("ttr-retries"),
     retryDelay: headers.get("ttr-retry-delay"),
     timeout: headers.get("ttr-timeout"),
     callbackUrl: headers.get("ttr-callback-url"),
     failureUrl: headers.get("ttr-failure-url"),
+    successStatus: headers.get("ttr-success-status"),
+    retryOn: headers.get("ttr-retry-on"),
   };
   return parseScheduleFields(fields, HEADER_FIELD_NAMES, ctx);
 }

@@ -24,6 +24,10 @@ export interface DeliveryPolicy {
   callbackUrl: string | null;
   /** POSTed final failures only. */
   failureUrl: string | null;
+  /** `ttr-success-status` in canonical form (`2xx,409`); `null`: 2xx and 3xx succeed. */
+  successStatus: string | null;
+  /** `ttr-retry-on` in canonical form (`429,5xx,network`); `null`: the default retry policy. */
+  retryOn: string | null;
 }
 
 /** A parsed `ttr-scheduled-at`. */
@@ -45,6 +49,10 @@ export interface ScheduleSpec {
   tags: string[];
   runMissed: RunMissedPolicy;
   overlap: OverlapPolicy;
+  /** `ttr-ends-at` (cron only): no tick after this instant (epoch ms). */
+  endsAt: number | null;
+  /** `ttr-max-runs` (cron only): the generator ends once this many ticks have fired. */
+  maxRuns: number | null;
   delivery: DeliveryPolicy;
   /**
    * The URLs above as they were parsed to validate them — `ttr-url` first, then the callback and

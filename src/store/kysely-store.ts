@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction, sql } from "kysely";
 import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
+import { endOfSchedule } from "../schedule/generator-end.js";
 import { planNextInstance } from "../schedule/run-missed.js";
 import {
   type Database,
@@ -402,6 +403,12 @@ export class KyselyStore implements Store {
     if (firstAt === null) {
       throw new InvalidInputError("cron_never_fires", `cron(${input.cronExpr}) never fires after now.`);
     }
+    if (input.endsAt !== null && firstAt > input.endsAt) {
+      throw new InvalidInputError(
+        "invalid_ends_at",
+        `ttr-ends-at ${new Date(input.endsAt).toISOString()} is before the first tick, ${new Date(firstAt).toISOString()}: the generator would never fire. Cancel it instead.`,
+      );
+    }
     return firstAt;
   }
 
@@ -545,7 +552,15 @@ export class KyselyStore implements Store {
       if (result.retryAt !== null) {
         const retried = await fenced
           .where(({ not, exists, selectFrom }) =>
-            not(exists(selectFrom("generators as g").select("g.id").whereRef("g.id", "=", "triggers.generator_id").where("g.status", "=", "cancelled"))),
+            not(
+              exists(
+                selectFrom("generators as g")
+                  .select("g.id")
+                  .whereRef("g.id", "=", "triggers.generator_id")
+                  .where("g.status", "=", "cancelled")
+                  .where("g.end_reason", "is", null),
+              ),
+            ),
           )
           .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
           .executeTakeFirst();
@@ -965,8 +980,15 @@ export class KyselyStore implements Store {
     input: ScheduleGeneratorInput,
     firstAt: number,
   ): Promise<ScheduleResult> {
-    // The UPDATE locks the generator (until the transaction ends) before its state is read; a
+    // The UPDATE below locks the generator (until the transaction ends) before its state is read; a
     // generator cancelled since it was found freed its key: run again, to take the key.
+    const { runs } = await trx.selectFrom("generators").select("runs").where("id", "=", id).executeTakeFirstOrThrow();
+    if (input.maxRuns !== null && input.maxRuns <= Number(runs)) {
+      throw new InvalidInputError(
+        "invalid_max_runs",
+        `ttr-max-runs ${input.maxRuns} is reached already: generator ${id} has fired ${runs} tick${Number(runs) === 1 ? "" : "s"}. Raise it, or cancel the generator.`,
+      );
+    }
     const updated = await trx
       .updateTable("generators")
       .set({ ...generatorColumns(input), updated_at: input.now })
@@ -1012,7 +1034,7 @@ export class KyselyStore implements Store {
       }
       throw new NotFoundError("generator_not_found", `No trigger or generator ${id} in this project.`);
     }
-    if (row.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has been cancelled.`);
+    if (row.status === "cancelled") throw new GoneError("already_cancelled", `Generator ${id} has ${row.end_reason ?? "been cancelled"}.`);
     assertSameKey(id, row.custom_key, customKey);
     return row;
   }
@@ -1049,6 +1071,8 @@ export class KyselyStore implements Store {
         timeout_ms: generator.timeout_ms,
         callback_url: generator.callback_url,
         failure_url: generator.failure_url,
+        success_status: generator.success_status,
+        retry_on: generator.retry_on,
         scheduled_at: scheduledAt,
         due_at: scheduledAt,
         status: "registered",
@@ -1107,6 +1131,20 @@ export class KyselyStore implements Store {
   }
 
   /**
+   * Ends a generator that reached its `ttr-ends-at` or `ttr-max-runs`: no more ticks, its key
+   * freed. Unlike a cancel, its instances still waiting (extra runs, retries) go on.
+   */
+  private async endGeneratorRow(trx: Trx, id: string, now: number, reason: string): Promise<void> {
+    await trx
+      .updateTable("generators")
+      .set({ status: "cancelled", end_reason: reason, resume_at: null, catchup_left: null, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+    await this.withdrawPendingTick(trx, id, now, reason);
+    await this.releaseKey(trx, id);
+  }
+
+  /**
    * Cancels a generator's pending tick, and gives it back to the quota of the month that counted
    * it: replacing the pending tick (an edit, a pause, a skip, the generator cancelled) is free.
    */
@@ -1159,11 +1197,6 @@ export class KyselyStore implements Store {
         catchupLeft: generator.catchup_left,
         catchupCap: this.options.runMissedCap,
       });
-      if (plan.nextAt === null) {
-        await this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
-      } else {
-        await this.materializeTick(trx, generator, plan.nextAt, now, plan.catchupLeft);
-      }
       let skipReason: string | null = plan.fireClaimed ? null : "missed while Hourglass was down (ttr-run-missed: skip)";
       if (skipReason === null && generator.overlap === "skip" && (await this.hasRunInFlight(trx, generator.id, instance.id))) {
         skipReason = "skipped: the previous run was still in flight (ttr-overlap: skip)";
@@ -1175,6 +1208,14 @@ export class KyselyStore implements Store {
           .set(cancelledColumns(now, skipReason))
           .where("id", "=", instance.id)
           .execute();
+      } else {
+        await trx.updateTable("generators").set((eb) => ({ runs: eb("runs", "+", 1) })).where("id", "=", generator.id).execute();
+      }
+      const runs = Number(generator.runs) + (skipReason === null ? 1 : 0);
+      if (plan.nextAt === null) {
+        await this.cancelGeneratorRow(trx, generator.id, now, "its cron expression fires no more");
+      } else {
+        await this.materializeTick(trx, { ...generator, runs }, plan.nextAt, now, plan.catchupLeft);
       }
     }
     return skipped;
@@ -1198,6 +1239,13 @@ export class KyselyStore implements Store {
       }
       tickAt = deferred;
       note = `monthly quota of ${quota} trigger instances reached in ${monthOf(now)}; ticks resume on ${new Date(tickAt).toISOString()}`;
+    }
+    const endsAt = generator.ends_at === null ? null : Number(generator.ends_at);
+    const maxRuns = generator.max_runs === null ? null : Number(generator.max_runs);
+    const end = endOfSchedule({ nextAt: tickAt, endsAt, maxRuns, runs: Number(generator.runs) });
+    if (end !== null) {
+      await this.endGeneratorRow(trx, generator.id, now, end);
+      return null;
     }
     const month = monthOf(Math.max(now, tickAt));
     await this.countInstance(trx, generator.project_id, month);

@@ -27,7 +27,7 @@ const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join("
 // An instance whose generator was cancelled meanwhile gets no retry: it is cancelled instead.
 const SQL_AWAIT_RETRY = `UPDATE triggers SET status = 'registered', due_at = ?, retries_left = retries_left - 1, updated_at = ?
   WHERE id = ? AND status = 'running' AND attempts = ?
-  AND NOT EXISTS (SELECT 1 FROM generators g WHERE g.id = triggers.generator_id AND g.status = 'cancelled')`;
+  AND NOT EXISTS (SELECT 1 FROM generators g WHERE g.id = triggers.generator_id AND g.status = 'cancelled' AND g.end_reason IS NULL)`;
 const SQL_DROP_RETRIES = `UPDATE triggers SET status = 'cancelled', finished_at = ?, updated_at = ?, cancel_reason = ?
   WHERE id = ? AND status = 'running' AND attempts = ?`;
 const SQL_FORGET_RETRY = `UPDATE executions SET retry_at = NULL WHERE id = ?`;

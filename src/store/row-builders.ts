@@ -49,7 +49,7 @@ export function newJobRow(id: string, input: ScheduleJobInput) {
 export const JOB_ROW_COLUMNS = [
   "id", "project_id", "generator_id", "origin", "parent_trigger_id", "custom_key",
   "method", "url", "headers", "body", "title", "tags",
-  "retries", "retry_delay_ms", "timeout_ms", "callback_url", "failure_url", "retries_left",
+  "retries", "retry_delay_ms", "timeout_ms", "callback_url", "failure_url", "success_status", "retry_on", "retries_left",
   "scheduled_at", "due_at", "status", "created_at", "updated_at", "finished_at", "cancel_reason",
 ] as const satisfies readonly (keyof ReturnType<typeof newJobRow>)[];
 
@@ -63,7 +63,8 @@ export function pushJobRowValues(target: unknown[], id: string, input: ScheduleJ
   target.push(
     id, input.projectId, null, "job", null, input.customKey,
     request.method, request.url, encodeHeaders(request.headers), bodyColumn(request.body), input.title, encodeTags(input.tags),
-    delivery.retries, delivery.retryDelayMs, delivery.timeoutMs, delivery.callbackUrl, delivery.failureUrl, delivery.retries,
+    delivery.retries, delivery.retryDelayMs, delivery.timeoutMs, delivery.callbackUrl, delivery.failureUrl,
+    delivery.successStatus, delivery.retryOn, delivery.retries,
     input.scheduledAt, input.scheduledAt, "registered", input.now, input.now, null, null,
   );
 }
@@ -108,6 +109,8 @@ export function jobColumns(input: ScheduleJobInput) {
     timeout_ms: delivery.timeoutMs,
     callback_url: delivery.callbackUrl,
     failure_url: delivery.failureUrl,
+    success_status: delivery.successStatus,
+    retry_on: delivery.retryOn,
     retries_left: delivery.retries,
     scheduled_at: input.scheduledAt,
     due_at: input.scheduledAt,
@@ -122,6 +125,8 @@ export function generatorColumns(input: ScheduleGeneratorInput) {
     run_missed: input.runMissed,
     catchup_left: null,
     overlap: input.overlap,
+    ends_at: input.endsAt,
+    max_runs: input.maxRuns,
     resume_at: null,
     note: null,
     ...requestColumns(input.request),

@@ -61,6 +61,12 @@ export interface Database {
     timeout_ms: number;
     callback_url: string | null;
     failure_url: string | null;
+    success_status: ColumnType<string | null, string | null | undefined, string | null>;
+    retry_on: ColumnType<string | null, string | null | undefined, string | null>;
+    ends_at: ColumnType<number | null, number | null | undefined, number | null>;
+    max_runs: ColumnType<number | null, number | null | undefined, number | null>;
+    runs: ColumnType<number, number | undefined, number>;
+    end_reason: ColumnType<string | null, string | null | undefined, string | null>;
     status: GeneratorStatus;
     created_at: number;
     updated_at: number;
@@ -84,6 +90,8 @@ export interface Database {
     timeout_ms: number;
     callback_url: string | null;
     failure_url: string | null;
+    success_status: ColumnType<string | null, string | null | undefined, string | null>;
+    retry_on: ColumnType<string | null, string | null | undefined, string | null>;
     scheduled_at: number;
     due_at: number;
     status: TriggerStatus;
@@ -154,6 +162,8 @@ export function deliveryColumns(policy: DeliveryPolicy) {
     timeout_ms: policy.timeoutMs,
     callback_url: policy.callbackUrl,
     failure_url: policy.failureUrl,
+    success_status: policy.successStatus,
+    retry_on: policy.retryOn,
   };
 }
 
@@ -164,6 +174,8 @@ export function toDeliveryPolicy(row: TriggerRow | GeneratorRow): DeliveryPolicy
     timeoutMs: Number(row.timeout_ms),
     callbackUrl: row.callback_url,
     failureUrl: row.failure_url,
+    successStatus: row.success_status,
+    retryOn: row.retry_on,
   };
 }
 
@@ -214,6 +226,10 @@ export function toGeneratorRecord(
     tags: decodeTags(row.tags),
     status: row.status,
     note: row.note,
+    endsAt: row.ends_at === null ? null : Number(row.ends_at),
+    maxRuns: row.max_runs === null ? null : Number(row.max_runs),
+    runs: Number(row.runs),
+    endReason: row.end_reason,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     pendingTriggerId: pending?.id ?? null,

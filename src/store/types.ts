@@ -39,7 +39,7 @@ export const GENERATOR_STATUS = {
   active: "active",
   /** Keeps no pending instance; resuming materializes the tick that was pending, per `ttr-run-missed`. */
   paused: "paused",
-  /** Cancelled: no pending instance, never again. */
+  /** Cancelled, or ended by `ttr-ends-at` / `ttr-max-runs` (then `endReason` says so): no pending instance, never again. */
   cancelled: "cancelled",
 } as const;
 export type GeneratorStatus = (typeof GENERATOR_STATUS)[keyof typeof GENERATOR_STATUS];
@@ -96,6 +96,14 @@ export interface GeneratorRecord extends RequestTemplate {
   status: GeneratorStatus;
   /** Why the schedule is held back, when it is (e.g. the monthly quota). */
   note: string | null;
+  /** `ttr-ends-at`: no tick after this instant. */
+  endsAt: number | null;
+  /** `ttr-max-runs`: the generator ends once this many ticks have fired. */
+  maxRuns: number | null;
+  /** Ticks fired so far (claimed for delivery, not skipped; extra runs and retries do not count). */
+  runs: number;
+  /** Set when the generator ended by reaching `endsAt` or `maxRuns` (its status is then `cancelled`). */
+  endReason: string | null;
   createdAt: number;
   updatedAt: number;
   /** The pending instance, when the generator is active. */
@@ -165,6 +173,10 @@ export interface ScheduleGeneratorInput extends ScheduleInputBase {
   cronTz: string;
   runMissed: RunMissedPolicy;
   overlap: OverlapPolicy;
+  /** `ttr-ends-at` (epoch ms); `null`: none. */
+  endsAt: number | null;
+  /** `ttr-max-runs`; `null`: none. */
+  maxRuns: number | null;
 }
 
 export type ScheduleOperation = "schedule" | "reschedule";

@@ -98,6 +98,8 @@ describe("JSON API (in-process, manual clock, dispatcher off)", () => {
         { field: { retryDelay: "2h" }, header: { "ttr-retry-delay": "2h" } },
         { field: { timeout: 0 }, header: { "ttr-timeout": "0" } },
         { field: { customKey: "é" }, header: { "ttr-custom-key": "é" } },
+        { field: { successStatus: "2xx,700" }, header: { "ttr-success-status": "2xx,700" } },
+        { field: { retryOn: "network,soon" }, header: { "ttr-retry-on": "network,soon" } },
         { field: { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, header: { "ttr-tags": Array.from({ length: 21 }, (_, i) => `t${i}`).join(",") } },
       ];
       for (const { field, header } of cases) {
@@ -117,6 +119,27 @@ describe("JSON API (in-process, manual clock, dispatcher off)", () => {
       expect((await json(call("POST", "/triggers", { url: HOOK, scheduledAt: "now", body: "x", bodyBase64: "eA==" }))).error).toBe("invalid_body");
       expect((await json(call("POST", "/triggers", { url: HOOK, scheduledAt: "now", bodyBase64: "not base64" }))).error).toBe("invalid_body");
       expect((await call("POST", "/triggers", { url: HOOK, scheduledAt: "now" }, "hg_wrong")).status).toBe(401);
+    });
+
+    it("takes a generator's end and its own success and retry rules as /schedule does", async () => {
+      const created = await json(
+        call("POST", "/generators", { url: HOOK, cron: "0 9 * * *", endsAt: "now | add 30d", maxRuns: 5, successStatus: "2xx,409", retryOn: "429,5XX" }),
+      );
+      const view = await json(call("GET", `/generators/${created.triggerId as string}`));
+      expect(view).toMatchObject({ maxRuns: 5, runs: 0, successStatus: "2xx,409", retryOn: "429,5xx", endReason: null });
+      expect(typeof view.endsAt).toBe("string");
+      const cases: { field: Record<string, unknown>; header: Record<string, string> }[] = [
+        { field: { endsAt: "cron(@daily)" }, header: { "ttr-ends-at": "cron(@daily)" } },
+        { field: { endsAt: "2020-01-01T00:00:00Z" }, header: { "ttr-ends-at": "2020-01-01T00:00:00Z" } },
+        { field: { maxRuns: 0 }, header: { "ttr-max-runs": "0" } },
+      ];
+      for (const { field, header } of cases) {
+        const viaJson = await call("POST", "/generators", { url: HOOK, cron: "0 9 * * *", ...field });
+        const viaHeaders = await schedule({ "ttr-url": HOOK, "ttr-scheduled-at": "cron(0 9 * * *)", ...header });
+        expect({ field, status: viaJson.status, error: (await json(viaJson)).error }).toEqual({ field, status: viaHeaders.status, error: (await json(viaHeaders)).error });
+      }
+      // Generators only, as runMissed and overlap.
+      expect((await json(call("POST", "/triggers", { url: HOOK, scheduledAt: "now", maxRuns: 3 }))).error).toBe("invalid_body");
     });
 
     it("holds the request body and header limits of /schedule, and refuses an oversized JSON body before reading it", async () => {

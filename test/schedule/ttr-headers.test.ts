@@ -5,7 +5,7 @@ import { KNOWN_TTR_HEADERS, parseCancelHeaders, parseScheduleHeaders } from "../
 const NOW = Date.parse("2026-03-28T09:00:00.000Z");
 const DEFAULTS = { retries: 3, retryDelayMs: 10_000, timeoutMs: 30_000 };
 const CTX = { now: NOW, defaults: DEFAULTS };
-const DEFAULT_DELIVERY = { ...DEFAULTS, callbackUrl: null, failureUrl: null };
+const DEFAULT_DELIVERY = { ...DEFAULTS, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null };
 const ULID = "01HZY3J5W9M8Q2R4T6V8X0Z2B4";
 
 function headers(extra: Record<string, string | string[]> = {}): Map<string, string[]> {
@@ -44,6 +44,8 @@ describe("parseScheduleHeaders", () => {
       tags: [],
       runMissed: "once",
       overlap: "allow",
+      endsAt: null,
+      maxRuns: null,
       delivery: DEFAULT_DELIVERY,
       urls: [{ header: "ttr-url", url: new URL("https://example.com/hook?x=1") }],
     });
@@ -59,6 +61,8 @@ describe("parseScheduleHeaders", () => {
         "ttr-callback-url": "https://cb.example/done",
         "ttr-failure-url": "https://cb.example/failed",
         "ttr-overlap": "SKIP",
+        "ttr-success-status": " 2XX, 409 ,2xx",
+        "ttr-retry-on": "Network,429,5xx",
       }),
       CTX,
     );
@@ -68,6 +72,8 @@ describe("parseScheduleHeaders", () => {
       timeoutMs: 120_000,
       callbackUrl: "https://cb.example/done",
       failureUrl: "https://cb.example/failed",
+      successStatus: "2xx,409",
+      retryOn: "network,429,5xx",
     });
     expect(spec.urls).toEqual([
       { header: "ttr-url", url: new URL("https://example.com/hook?x=1") },
@@ -114,6 +120,8 @@ describe("parseScheduleHeaders", () => {
         "ttr-title": "Morning report",
         "ttr-tags": " a, b ,, a,c ",
         "ttr-run-missed": "ALL",
+        "ttr-ends-at": "2026-12-31T23:59",
+        "ttr-max-runs": "100",
       }),
       CTX,
     );
@@ -126,6 +134,9 @@ describe("parseScheduleHeaders", () => {
       tags: ["a", "b", "c"],
       runMissed: "all",
       overlap: "allow",
+      // A wall time in ttr-timezone, as for ttr-scheduled-at.
+      endsAt: Date.UTC(2026, 11, 31, 22, 59),
+      maxRuns: 100,
       delivery: DEFAULT_DELIVERY,
       urls: [{ header: "ttr-url", url: new URL("https://example.com/hook?x=1") }],
     });
@@ -192,6 +203,20 @@ describe("parseScheduleHeaders errors", () => {
     ["run-missed on a one-shot", headers({ "ttr-run-missed": "skip" }), "invalid_run_missed", /cron\(…\) schedules only/],
     ["bad scheduled-at", headers({ "ttr-scheduled-at": "tomorrow" }), "invalid_scheduled_at", /"tomorrow"/],
     ["bad cron", headers({ "ttr-scheduled-at": "cron(0 0 30 2 *)" }), "cron_never_fires", /never/],
+    ["ends-at on a one-shot", headers({ "ttr-ends-at": "now | add 1d" }), "invalid_ends_at", /cron\(…\) schedules only/],
+    ["max-runs on a one-shot", headers({ "ttr-max-runs": "3" }), "invalid_max_runs", /cron\(…\) schedules only/],
+    ["bad ends-at", headers({ "ttr-scheduled-at": "cron(@daily)", "ttr-ends-at": "next week" }), "invalid_ends_at", /ttr-ends-at .*"next week"/],
+    ["cron ends-at", headers({ "ttr-scheduled-at": "cron(@daily)", "ttr-ends-at": "cron(@weekly)" }), "invalid_ends_at", /not cron/],
+    ["zero max-runs", headers({ "ttr-scheduled-at": "cron(@daily)", "ttr-max-runs": "0" }), "invalid_max_runs", /1 to 1000000000/],
+    ["fractional max-runs", headers({ "ttr-scheduled-at": "cron(@daily)", "ttr-max-runs": "2.5" }), "invalid_max_runs", /"2.5"/],
+    ["success status out of range", headers({ "ttr-success-status": "2xx,600" }), "invalid_success_status", /"600".*200 to 599/],
+    ["success status 1xx", headers({ "ttr-success-status": "1xx" }), "invalid_success_status", /"1xx"/],
+    ["network as success", headers({ "ttr-success-status": "network" }), "invalid_success_status", /"network"/],
+    ["empty success status", headers({ "ttr-success-status": "" }), "invalid_success_status", /empty item/],
+    ["success status list gap", headers({ "ttr-success-status": "2xx,,409" }), "invalid_success_status", /empty item/],
+    ["retry-on word", headers({ "ttr-retry-on": "5xx,timeouts" }), "invalid_retry_on", /"timeouts".*network/],
+    ["retry-on range", headers({ "ttr-retry-on": "500-599" }), "invalid_retry_on", /"500-599"/],
+    ["retry-on too long", headers({ "ttr-retry-on": "500,".repeat(60) }), "invalid_retry_on", /200 characters/],
   ])("%s", (_, ttr, code, message) => {
     const error = failure(ttr);
     expect(error.code).toBe(code);

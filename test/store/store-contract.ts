@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GoneError, InvalidInputError, NotFoundError, QuotaExceededError } from "../../src/errors.js";
 import type { Store } from "../../src/store/store.js";
-import type { AttemptResult, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
+import type { AttemptResult, DeliveryPolicy, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
 
 /** Creates a fresh, empty store; `dispose` closes and removes it. */
 export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
@@ -10,7 +10,7 @@ const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 /** Lease margin; with the default 30 s timeout a claim is owned for LEASE + 30 s. */
 const LEASE = 30_000;
 const TIMEOUT = 30_000;
-export const DELIVERY = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null };
+export const DELIVERY: DeliveryPolicy = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null };
 
 export function request(overrides: Partial<RequestTemplate> = {}): RequestTemplate {
   return {
@@ -66,7 +66,7 @@ export function jobInput(projectId: string, over: Partial<ScheduleJobInput> = {}
 
 /** A generator's store input for `projectId`: every 10 s in UTC, missed runs once, overlap allowed. */
 export function generatorInput(projectId: string, over: Partial<ScheduleGeneratorInput> = {}): ScheduleGeneratorInput {
-  return { ...commonInput(projectId), cronExpr: "*/10 * * * * *", cronTz: "UTC", runMissed: "once", overlap: "allow", ...over };
+  return { ...commonInput(projectId), cronExpr: "*/10 * * * * *", cronTz: "UTC", runMissed: "once", overlap: "allow", endsAt: null, maxRuns: null, ...over };
 }
 
 export function describeStoreContract(name: string, factory: StoreFactory): void {
@@ -130,6 +130,18 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(stored?.body).toEqual(body);
         expect(stored?.headers).toEqual(request().headers);
         expect(stored?.status).toBe("registered");
+      });
+
+      it("keeps its success and retry rules, created alone, with a key, and edited", async () => {
+        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "5xx" };
+        const alone = await store.scheduleJob(job({ delivery }));
+        const keyed = await store.scheduleJob(job({ delivery, customKey: "rules" }));
+        expect((await store.getTrigger(projectA, alone.id))?.delivery).toEqual(delivery);
+        expect((await store.getTrigger(projectA, keyed.id))?.delivery).toEqual(delivery);
+        await store.scheduleJob(job({ customKey: "rules", now: T0 + 1 }));
+        expect((await store.getTrigger(projectA, keyed.id))?.delivery).toEqual(DELIVERY);
+        const claimed = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(claimed.find((c) => c.id === alone.id)?.delivery).toEqual(delivery);
       });
 
       it("keeps a null body apart from an empty one", async () => {
@@ -451,10 +463,14 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
       it("snapshots the generator's request into each instance", async () => {
         const body = new Uint8Array([1, 2, 3, 255]);
-        const { id } = await store.scheduleGenerator(generator({ request: request({ body, method: "PATCH" }), tags: ["t1"] }));
+        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "429,network" };
+        const { id } = await store.scheduleGenerator(generator({ request: request({ body, method: "PATCH" }), tags: ["t1"], delivery }));
         const [instance] = await pendingOf(id);
-        expect(instance).toMatchObject({ method: "PATCH", tags: ["t1"], customKey: null });
+        expect(instance).toMatchObject({ method: "PATCH", tags: ["t1"], customKey: null, delivery });
         expect(instance?.body).toEqual(body);
+        expect((await store.getGenerator(projectA, id))?.delivery).toEqual(delivery);
+        const [claimed] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(claimed?.delivery).toEqual(delivery);
       });
 
       it("replaces the pending instance on edit and leaves past instances alone", async () => {
@@ -531,6 +547,127 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           );
           expect((await pendingOf(id))[0]?.scheduledAt).toBe(T0 + 160_000);
         });
+      });
+    });
+
+    describe("generators that end (ttr-ends-at, ttr-max-runs)", () => {
+      /** Claims everything due at `now` until nothing is left; the ticks of `id` that fired. */
+      const fireAll = async (id: string, now: number) => {
+        const fired: number[] = [];
+        for (;;) {
+          const claimed = (await store.claimDue(now, 10, LEASE)).filter((c) => c.generatorId === id);
+          if (claimed.length === 0) return fired;
+          fired.push(...claimed.filter((c) => c.origin === "tick").map((c) => c.scheduledAt));
+        }
+      };
+      /** Claims each tick on time, one by one, until the generator stops making them (20 at most). */
+      const fireOnTime = async (id: string) => {
+        const fired: number[] = [];
+        for (let pending = await pendingOf(id); pending.length > 0 && fired.length < 20; pending = await pendingOf(id)) {
+          const at = pending[0]?.scheduledAt ?? 0;
+          fired.push(...(await fireAll(id, at)));
+        }
+        return fired;
+      };
+
+      it("ttr-max-runs: ends after that many ticks fired; extra runs do not count; the key is freed", async () => {
+        const { id } = await store.scheduleGenerator(generator({ maxRuns: 3, customKey: "three" }));
+        await store.runGeneratorNow(projectA, id, T0 + 1);
+        expect(await fireAll(id, T0 + 1)).toEqual([]);
+        expect(await fireOnTime(id)).toEqual([T0 + 10_000, T0 + 20_000, T0 + 30_000]);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({
+          status: "cancelled",
+          runs: 3,
+          maxRuns: 3,
+          nextAt: null,
+          endReason: "ended: ttr-max-runs reached (3 runs)",
+        });
+        const again = await store.scheduleGenerator(generator({ customKey: "three", now: T0 + 31_000 }));
+        expect(again).toMatchObject({ operation: "schedule" });
+        expect(again.id).not.toBe(id);
+      });
+
+      it("ttr-ends-at: a tick at the end fires, none after it materializes", async () => {
+        const { id } = await store.scheduleGenerator(generator({ endsAt: T0 + 30_000 }));
+        expect(await fireOnTime(id)).toEqual([T0 + 10_000, T0 + 20_000, T0 + 30_000]);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({
+          status: "cancelled",
+          runs: 3,
+          endsAt: T0 + 30_000,
+          endReason: "ended: ttr-ends-at reached (2026-06-01T12:00:30.000Z)",
+        });
+        const all = await store.listTriggers(projectA, { generatorId: id }, { limit: 10 });
+        expect(all.items.map((t) => t.scheduledAt).sort()).toEqual([T0 + 10_000, T0 + 20_000, T0 + 30_000]);
+      });
+
+      it("refuses an end before the first tick, and a limit of runs an edit has already reached", async () => {
+        await expect(store.scheduleGenerator(generator({ endsAt: T0 + 9_999 }))).rejects.toMatchObject({ code: "invalid_ends_at" });
+        const { id } = await store.scheduleGenerator(generator({ customKey: "edit", maxRuns: 5 }));
+        await fireAll(id, T0 + 10_000);
+        await fireAll(id, T0 + 20_000);
+        await expect(store.scheduleGenerator(generator({ customKey: "edit", maxRuns: 2, now: T0 + 21_000 }))).rejects.toMatchObject({
+          code: "invalid_max_runs",
+        });
+        // Editing keeps the count; re-posting without the headers removes the limits.
+        await store.scheduleGenerator(generator({ customKey: "edit", maxRuns: 3, now: T0 + 21_000 }));
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ runs: 2, maxRuns: 3, status: "active" });
+        expect(await fireOnTime(id)).toEqual([T0 + 30_000]);
+        expect((await store.getGenerator(projectA, id))?.status).toBe("cancelled");
+        await expect(store.scheduleGenerator(generator({ triggerId: id, now: T0 + 31_000 }))).rejects.toMatchObject({
+          code: "already_cancelled",
+          message: expect.stringContaining("ended: ttr-max-runs reached"),
+        });
+        const { id: other } = await store.scheduleGenerator(generator({ customKey: "clear", maxRuns: 1, endsAt: T0 + 50_000 }));
+        await store.scheduleGenerator(generator({ customKey: "clear", now: T0 + 1 }));
+        expect(await store.getGenerator(projectA, other)).toMatchObject({ maxRuns: null, endsAt: null });
+      });
+
+      it("keeps retrying the last run after the generator ended (a user's cancel would drop them)", async () => {
+        const { id } = await store.scheduleGenerator(generator({ maxRuns: 1 }));
+        const [last] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect((await store.getGenerator(projectA, id))?.status).toBe("cancelled");
+        await store.finishAttempt(finished(last!, projectA, "failed", { finishedAt: T0 + 10_005, retryAt: T0 + 20_000 }));
+        expect(await store.getTrigger(projectA, last!.id)).toMatchObject({ status: "registered", retriesLeft: 2 });
+        expect((await store.claimDue(T0 + 20_000, 10, LEASE)).map((c) => [c.id, c.attempt])).toEqual([[last!.id, 2]]);
+      });
+
+      describe("with ticks missed while down", () => {
+        // Every 10 s from T0+10s; Hourglass comes back at T0+95s: ticks 10..90 (9) were missed.
+        const comeBack = T0 + 95_000;
+
+        it("all: the catch-up stops at ttr-max-runs", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "all", maxRuns: 4 }));
+          expect(await fireAll(id, comeBack)).toEqual([T0 + 10_000, T0 + 20_000, T0 + 30_000, T0 + 40_000]);
+          expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "cancelled", runs: 4 });
+        });
+
+        it("all: the catch-up runs the missed ticks up to ttr-ends-at, and no further", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "all", endsAt: T0 + 50_000 }));
+          expect(await fireAll(id, comeBack)).toEqual([T0 + 10_000, T0 + 20_000, T0 + 30_000, T0 + 40_000, T0 + 50_000]);
+          expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "cancelled", runs: 5 });
+        });
+
+        it("once: the one catch-up run counts once, and the next tick past ttr-ends-at ends it", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "once", endsAt: T0 + 50_000 }));
+          expect(await fireAll(id, comeBack)).toEqual([T0 + 10_000]);
+          expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "cancelled", runs: 1, nextAt: null });
+        });
+
+        it("skip: skipped ticks do not count as runs", async () => {
+          const { id } = await store.scheduleGenerator(generator({ runMissed: "skip", maxRuns: 1 }));
+          expect(await fireAll(id, comeBack)).toEqual([]);
+          expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "active", runs: 0, nextAt: T0 + 100_000 });
+          expect(await fireAll(id, T0 + 100_000)).toEqual([T0 + 100_000]);
+          expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "cancelled", runs: 1 });
+        });
+      });
+
+      it("resumed after ttr-ends-at: the tick that was pending runs per ttr-run-missed, then it ends", async () => {
+        const { id } = await store.scheduleGenerator(generator({ runMissed: "once", endsAt: T0 + 20_000 }));
+        await store.setGeneratorPaused(projectA, id, true, T0 + 1);
+        await store.setGeneratorPaused(projectA, id, false, T0 + 100_000);
+        expect(await fireAll(id, T0 + 100_000)).toEqual([T0 + 10_000]);
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ status: "cancelled", runs: 1 });
       });
     });
 

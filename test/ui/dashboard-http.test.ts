@@ -269,7 +269,7 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
           ],
           body: new Uint8Array([0x00, 0xff, 0x41, 0x42]),
         },
-        delivery: { retries: 0, retryDelayMs: 1000, timeoutMs: 30_000, callbackUrl: null, failureUrl: null },
+        delivery: { retries: 0, retryDelayMs: 1000, timeoutMs: 30_000, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null },
         title: null,
         tags: [],
         now: T0,
