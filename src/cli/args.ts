@@ -203,7 +203,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "  --at <when>            now | add 10m, 2026-03-29T09:00:00Z, cron(0 9 * * 1-5), … (ttr-scheduled-at)\n" +
       "  -X, --method <M>       Default POST.\n" +
       "  -d, --data <text>      The body (sent as UTF-8).\n" +
-      "  -H, --header 'N: v'    A header to send; repeat for more (order and duplicates kept).\n" +
+      "  -H, --header 'N: v'    A header to send; repeat for more.\n" +
       "  --custom-key <key>     Idempotency key: a live trigger with it is edited instead.\n" +
       "  --timezone <zone>      IANA zone for times without an offset, and for cron.\n" +
       "  --title <text>         A title.   --tag <tag>  A tag; repeat for more.",
