@@ -18,6 +18,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY migrations ./migrations
 COPY scripts ./scripts
 COPY src ./src
+# The CLI (dist/cli.js) is bundled with the client's source.
+COPY client/src ./client/src
 RUN npm run build \
  && npm prune --omit=dev
 

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 
 /**
  * The CLI's command line, parsed without any I/O: what to do, or the help/usage text to show.
- * Every admin command maps to exactly one admin API request (see `requestFor` in admin-client.ts).
+ * Admin commands act through the admin API (admin-client.ts), project commands through the
+ * project's API (project-client.ts); both with the client in client/.
  */
 
 /** A limit as the CLI takes it: a whole number, or null for `none` (no limit). */
@@ -18,25 +19,61 @@ export type AdminAction =
   | { command: "secret rotate"; projectId: string }
   | { command: "secret drop-previous"; projectId: string };
 
+/** The request `hourglass schedule` sends through /schedule, and its ttr- settings. */
+export interface ScheduleCommand {
+  command: "schedule";
+  url: string;
+  method: string;
+  /** `[name, value]` in the order given. */
+  headers: [string, string][];
+  body?: string;
+  options: { at: string; customKey?: string; timezone?: string; title?: string; tags?: string[] };
+}
+
+export const TRIGGER_STATUSES = ["registered", "running", "succeeded", "failed", "cancelled"] as const;
+export const TRIGGER_KINDS = ["job", "generator", "callback"] as const;
+
+/** A project command: one or more requests with the project's API key. */
+export type ProjectAction =
+  | ScheduleCommand
+  | {
+      command: "triggers list";
+      filter: { status?: (typeof TRIGGER_STATUSES)[number]; kind?: (typeof TRIGGER_KINDS)[number]; tag?: string };
+      /** How many to show, newest first (pages are followed up to it). */
+      limit: number;
+    }
+  | { command: "triggers get" | "triggers cancel" | "triggers replay"; id: string }
+  | { command: "generators list"; limit: number }
+  | { command: "generators get" | "generators pause" | "generators resume" | "generators run" | "generators cancel"; id: string };
+
 /** How to reach the admin API, as given by flags (the environment fills in the rest). */
 export interface ConnectionFlags {
   url?: string;
   token?: string;
 }
 
+/** How to reach the project API, as given by flags (HOURGLASS_URL and HOURGLASS_API_KEY fill in the rest). */
+export interface ProjectConnectionFlags {
+  url?: string;
+  key?: string;
+}
+
 export type Parsed =
   | { kind: "help"; text: string }
   | { kind: "usage-error"; message: string; usage: string }
   | { kind: "serve" }
-  | { kind: "admin"; action: AdminAction; json: boolean; connection: ConnectionFlags };
+  | { kind: "admin"; action: AdminAction; json: boolean; connection: ConnectionFlags }
+  | { kind: "project"; action: ProjectAction; json: boolean; connection: ProjectConnectionFlags };
+
+type Api = "admin" | "project" | null;
 
 interface CommandSpec {
-  name: AdminAction["command"] | "serve";
+  name: AdminAction["command"] | ProjectAction["command"] | "serve";
   /** Positional argument names, all required. */
   args: string[];
-  /** Command-specific options (besides --help, and --url/--token/--json for admin commands). */
+  /** Command-specific options (besides --help, and the connection options and --json of its API). */
   options: string[];
-  admin: boolean;
+  api: Api;
   usage: string;
   summary: string;
   details?: string;
@@ -44,22 +81,41 @@ interface CommandSpec {
 
 const OPTIONS = {
   url: { type: "string" },
+  server: { type: "string" },
   token: { type: "string" },
+  key: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   name: { type: "string" },
   quota: { type: "string" },
   "rate-limit": { type: "string" },
+  at: { type: "string" },
+  method: { type: "string", short: "X" },
+  data: { type: "string", short: "d" },
+  header: { type: "string", short: "H", multiple: true },
+  "custom-key": { type: "string" },
+  timezone: { type: "string" },
+  title: { type: "string" },
+  tag: { type: "string", multiple: true },
+  status: { type: "string" },
+  kind: { type: "string" },
+  limit: { type: "string" },
 } as const;
 
-const ADMIN_OPTIONS = ["url", "token", "json"];
+const API_OPTIONS: Record<"admin" | "project", string[]> = {
+  admin: ["url", "server", "token", "json"],
+  project: ["url", "server", "key", "json"],
+};
+
+/** Rows `triggers list` and `generators list` show unless told otherwise. */
+export const DEFAULT_LIST_LIMIT = 50;
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "serve",
     args: [],
     options: [],
-    admin: false,
+    api: null,
     usage: "hourglass serve",
     summary: "Start the Hourglass server (configured by environment variables, as npm start).",
   },
@@ -67,7 +123,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "projects list",
     args: [],
     options: [],
-    admin: true,
+    api: "admin",
     usage: "hourglass projects list",
     summary: "List projects with their monthly quota, use this month and rate limit.",
   },
@@ -75,7 +131,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "projects create",
     args: [],
     options: ["name"],
-    admin: true,
+    api: "admin",
     usage: "hourglass projects create --name <name>",
     summary: "Create a project and its first API key (the key is shown only once).",
   },
@@ -83,7 +139,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "projects set",
     args: ["projectId"],
     options: ["name", "quota", "rate-limit"],
-    admin: true,
+    api: "admin",
     usage: "hourglass projects set <projectId> [--name <name>] [--quota <n|none>] [--rate-limit <n|none>]",
     summary: "Rename a project, or set its monthly quota or rate limit.",
     details:
@@ -95,7 +151,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "keys list",
     args: ["projectId"],
     options: [],
-    admin: true,
+    api: "admin",
     usage: "hourglass keys list <projectId>",
     summary: "List a project's API keys (ids and prefixes; keys themselves are never stored).",
   },
@@ -103,7 +159,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "keys create",
     args: ["projectId"],
     options: [],
-    admin: true,
+    api: "admin",
     usage: "hourglass keys create <projectId>",
     summary: "Create an API key for a project (shown only once).",
   },
@@ -111,7 +167,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "keys revoke",
     args: ["keyId"],
     options: [],
-    admin: true,
+    api: "admin",
     usage: "hourglass keys revoke <keyId>",
     summary: "Revoke an API key; it is refused from now on.",
   },
@@ -119,7 +175,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "secret rotate",
     args: ["projectId"],
     options: [],
-    admin: true,
+    api: "admin",
     usage: "hourglass secret rotate <projectId>",
     summary: "Rotate a project's webhook signing secret (the new whsec_ secret is shown only once).",
     details:
@@ -130,47 +186,151 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "secret drop-previous",
     args: ["projectId"],
     options: [],
-    admin: true,
+    api: "admin",
     usage: "hourglass secret drop-previous <projectId>",
     summary: "End a rotation: only the current signing secret signs from now on.",
   },
+  {
+    name: "schedule",
+    args: [],
+    options: ["url", "at", "method", "data", "header", "custom-key", "timezone", "title", "tag"],
+    api: "project",
+    usage: "hourglass schedule --url <target> --at <when> [--method M] [--data D] [--header 'Name: value']...",
+    summary: "Schedule a request to <target> through /schedule, once or on cron(…).",
+    details:
+      "  --url <target>         The URL Hourglass will call (here --url is the target: give Hourglass's own\n" +
+      "                         URL with HOURGLASS_URL or --server).\n" +
+      "  --at <when>            now | add 10m, 2026-03-29T09:00:00Z, cron(0 9 * * 1-5), … (ttr-scheduled-at)\n" +
+      "  -X, --method <M>       Default POST.\n" +
+      "  -d, --data <text>      The body (sent as UTF-8).\n" +
+      "  -H, --header 'N: v'    A header to send; repeat for more.\n" +
+      "  --custom-key <key>     Idempotency key: a live trigger with it is edited instead.\n" +
+      "  --timezone <zone>      IANA zone for times without an offset, and for cron.\n" +
+      "  --title <text>         A title.   --tag <tag>  A tag; repeat for more.",
+  },
+  {
+    name: "triggers list",
+    args: [],
+    options: ["status", "kind", "tag", "limit"],
+    api: "project",
+    usage: "hourglass triggers list [--status S] [--kind K] [--tag T] [--limit N]",
+    summary: "List triggers, newest first.",
+    details:
+      `  --status <s>   ${TRIGGER_STATUSES.join(", ")}\n` +
+      `  --kind <k>     ${TRIGGER_KINDS.join(", ")}\n` +
+      "  --tag <tag>    Only triggers with this tag.\n" +
+      `  --limit <n>    How many to show (default ${DEFAULT_LIST_LIMIT}); pages are followed up to it.`,
+  },
+  { name: "triggers get", args: ["id"], options: [], api: "project", usage: "hourglass triggers get <id>", summary: "Show a trigger and its attempts." },
+  {
+    name: "triggers cancel",
+    args: ["id"],
+    options: [],
+    api: "project",
+    usage: "hourglass triggers cancel <id>",
+    summary: "Cancel a waiting trigger (a generator: hourglass generators cancel).",
+  },
+  {
+    name: "triggers replay",
+    args: ["id"],
+    options: [],
+    api: "project",
+    usage: "hourglass triggers replay <id>",
+    summary: "Fire an executed (succeeded or failed) trigger again now.",
+  },
+  {
+    name: "generators list",
+    args: [],
+    options: ["limit"],
+    api: "project",
+    usage: "hourglass generators list [--limit N]",
+    summary: "List generators (cron schedules), newest first.",
+  },
+  { name: "generators get", args: ["id"], options: [], api: "project", usage: "hourglass generators get <id>", summary: "Show a generator." },
+  {
+    name: "generators pause",
+    args: ["id"],
+    options: [],
+    api: "project",
+    usage: "hourglass generators pause <id>",
+    summary: "Pause a generator: its pending tick is cancelled and remembered.",
+  },
+  {
+    name: "generators resume",
+    args: ["id"],
+    options: [],
+    api: "project",
+    usage: "hourglass generators resume <id>",
+    summary: "Resume a paused generator.",
+  },
+  {
+    name: "generators run",
+    args: ["id"],
+    options: [],
+    api: "project",
+    usage: "hourglass generators run <id>",
+    summary: "Run a generator once now; its schedule is untouched.",
+  },
+  {
+    name: "generators cancel",
+    args: ["id"],
+    options: [],
+    api: "project",
+    usage: "hourglass generators cancel <id>",
+    summary: "Cancel a generator and every instance still waiting.",
+  },
 ];
 
-const GROUPS = ["projects", "keys", "secret"] as const;
+const GROUPS = ["projects", "keys", "secret", "triggers", "generators"] as const;
+/** Commands of one word besides `serve`. */
+const SINGLE = ["schedule"] as const;
 
 const COMMON_OPTIONS_HELP =
-  "Options of the admin commands:\n" +
+  "Options of the admin commands (projects, keys, secret):\n" +
   "  --url <url>      Hourglass base URL (default: $HOURGLASS_URL, else http://127.0.0.1:8080)\n" +
   "  --token <token>  Admin token (default: $HOURGLASS_ADMIN_TOKEN)\n" +
   "  --json           Print the API's JSON answer as it is\n" +
   "  -h, --help       Show help";
 
+const PROJECT_OPTIONS_HELP =
+  "Options of the project commands (schedule, triggers, generators):\n" +
+  "  --url <url>      Hourglass base URL (default: $HOURGLASS_URL, else http://127.0.0.1:8080); --server too\n" +
+  "  --server <url>   The same (on schedule, --url is the target, so use this or HOURGLASS_URL)\n" +
+  "  --key <key>      The project's API key (default: $HOURGLASS_API_KEY)\n" +
+  "  --json           Print the API's JSON answer as it is\n" +
+  "  -h, --help       Show help";
+
+const optionsHelp = (api: Api): string =>
+  api === "admin" ? COMMON_OPTIONS_HELP : api === "project" ? PROJECT_OPTIONS_HELP : "Options:\n  -h, --help  Show help";
+
 /** The overall help: every command and the common options. */
 export function generalHelp(): string {
   // Long usages get their summary on the next line, so they do not widen the first column.
   const width = Math.max(...COMMANDS.map((c) => c.usage.length).filter((n) => n <= 48)) + 2;
-  const lines = COMMANDS.map((c) =>
+  // Everyday commands first: serve, then the project's, then the operator's.
+  const rank = (api: Api) => (api === null ? 0 : api === "project" ? 1 : 2);
+  const lines = [...COMMANDS].sort((a, b) => rank(a.api) - rank(b.api)).map((c) =>
     c.usage.length + 2 > width ? `  ${c.usage}\n  ${" ".repeat(width)}${c.summary}` : `  ${c.usage.padEnd(width)}${c.summary}`,
   );
   return (
     "Usage: hourglass <command> [options]\n\n" +
-    "The admin commands talk to a running Hourglass's admin API (the server must have HOURGLASS_ADMIN_TOKEN set).\n\n" +
+    "The project commands use a project's API key; the admin commands talk to the admin API (the server\n" +
+    "must have HOURGLASS_ADMIN_TOKEN set). Both only talk HTTP to a running Hourglass.\n\n" +
     `Commands:\n${lines.join("\n")}\n  ${"hourglass help [command]".padEnd(width)}Show help for a command\n\n` +
-    `${COMMON_OPTIONS_HELP}\n`
+    `${PROJECT_OPTIONS_HELP}\n\n${COMMON_OPTIONS_HELP}\n`
   );
 }
 
 function commandHelp(spec: CommandSpec): string {
   const details = spec.details ? `\n${spec.details}\n` : "";
-  const common = spec.admin ? `\n${COMMON_OPTIONS_HELP}\n` : "\nOptions:\n  -h, --help  Show help\n";
-  return `Usage: ${spec.usage}\n\n${spec.summary}\n${details}${common}`;
+  return `Usage: ${spec.usage}\n\n${spec.summary}\n${details}\n${optionsHelp(spec.api)}\n`;
 }
 
 function groupHelp(group: string): string {
   const specs = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
   return `Usage: hourglass ${group} <${specs.map((c) => c.name.slice(group.length + 1)).join("|")}> ...\n\n${specs
     .map((c) => `  ${c.usage}\n      ${c.summary}`)
-    .join("\n")}\n\n${COMMON_OPTIONS_HELP}\n`;
+    .join("\n")}\n\n${optionsHelp(specs[0]?.api ?? null)}\n`;
 }
 
 /** A word typed on the command line, echoed only if it looks like a command name (never a pasted secret). */
@@ -180,7 +340,7 @@ function echo(word: string): string {
 
 /** Parses the arguments after `hourglass` (process.argv.slice(2)). */
 export function parseCommandLine(argv: readonly string[]): Parsed {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Values;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true }));
@@ -199,8 +359,8 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
 
   let spec: CommandSpec | undefined;
   let args: string[];
-  if (first === "serve") {
-    spec = COMMANDS.find((c) => c.name === "serve");
+  if (first === "serve" || (SINGLE as readonly string[]).includes(first)) {
+    spec = COMMANDS.find((c) => c.name === first);
     args = positionals.slice(1);
   } else if ((GROUPS as readonly string[]).includes(first)) {
     if (second === undefined) {
@@ -217,7 +377,7 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   const usage = commandHelp(spec);
   if (help) return { kind: "help", text: usage };
 
-  const allowed = new Set([...spec.options, ...(spec.admin ? ADMIN_OPTIONS : [])]);
+  const allowed = new Set([...spec.options, ...(spec.api === null ? [] : API_OPTIONS[spec.api])]);
   const refused = Object.keys(values).filter((k) => k !== "help" && values[k] !== undefined && !allowed.has(k));
   if (refused.length > 0) return usageError(`${spec.name} takes no --${refused[0]} option`, usage);
   if (args.length < spec.args.length) return usageError(`Missing <${spec.args[args.length]}>`, usage);
@@ -226,20 +386,104 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
 
   if (spec.name === "serve") return { kind: "serve" };
 
-  const action = buildAction(spec.name, args, values);
+  if (spec.api === "project") {
+    const action = buildProjectAction(spec.name as ProjectAction["command"], args, values);
+    if (typeof action === "string") return usageError(action, usage);
+    const connection: ProjectConnectionFlags = {};
+    // On schedule, --url is the target; --server names Hourglass on every command.
+    const server = typeof values.server === "string" ? values.server : spec.name === "schedule" ? undefined : values.url;
+    if (typeof server === "string") connection.url = server;
+    if (typeof values.key === "string") connection.key = values.key;
+    return { kind: "project", action, json: values.json === true, connection };
+  }
+
+  const action = buildAction(spec.name as AdminAction["command"], args, values);
   if (typeof action === "string") return usageError(action, usage);
   const connection: ConnectionFlags = {};
-  if (typeof values.url === "string") connection.url = values.url;
+  const server = values.server ?? values.url;
+  if (typeof server === "string") connection.url = server;
   if (typeof values.token === "string") connection.token = values.token;
   return { kind: "admin", action, json: values.json === true, connection };
 }
 
+type Values = Record<string, string | boolean | string[] | undefined>;
+const text = (value: Values[string]): string | undefined => (typeof value === "string" ? value : undefined);
+const list = (value: Values[string]): string[] => (Array.isArray(value) ? value : []);
+
+/** A project action, or a usage problem as a string. Values are the API's to check; only the shape is checked here. */
+function buildProjectAction(name: ProjectAction["command"], args: string[], values: Values): ProjectAction | string {
+  const id = (args[0] ?? "").trim();
+  switch (name) {
+    case "schedule": {
+      const url = text(values.url)?.trim() ?? "";
+      if (url === "") return "schedule needs --url <target>";
+      const at = text(values.at)?.trim() ?? "";
+      if (at === "") return "schedule needs --at <when>, e.g. --at 'now | add 10m'";
+      const method = (text(values.method)?.trim() ?? "POST").toUpperCase();
+      if (!/^[!#$%&'*+.^_`|~0-9A-Z-]+$/.test(method)) return "--method must be an HTTP method, e.g. POST";
+      const body = text(values.data);
+      if (body !== undefined && (method === "GET" || method === "HEAD")) return `--data cannot go with ${method}, which carries no body`;
+      const headers: [string, string][] = [];
+      for (const raw of list(values.header)) {
+        const colon = raw.indexOf(":");
+        if (colon <= 0) return `--header takes "Name: value"`;
+        headers.push([raw.slice(0, colon).trim(), raw.slice(colon + 1).trim()]);
+      }
+      const options: ScheduleCommand["options"] = { at };
+      const customKey = text(values["custom-key"]);
+      if (customKey !== undefined) options.customKey = customKey;
+      const timezone = text(values.timezone);
+      if (timezone !== undefined) options.timezone = timezone;
+      const title = text(values.title);
+      if (title !== undefined) options.title = title;
+      const tags = list(values.tag);
+      if (tags.length > 0) options.tags = tags;
+      return { command: name, url, method, headers, ...(body !== undefined ? { body } : {}), options };
+    }
+    case "triggers list": {
+      const limit = listLimit(values.limit);
+      if (typeof limit === "string") return limit;
+      const filter: Extract<ProjectAction, { command: "triggers list" }>["filter"] = {};
+      const status = text(values.status);
+      if (status !== undefined) {
+        if (!(TRIGGER_STATUSES as readonly string[]).includes(status)) return `--status must be one of ${TRIGGER_STATUSES.join(", ")}`;
+        filter.status = status as (typeof TRIGGER_STATUSES)[number];
+      }
+      const kind = text(values.kind);
+      if (kind !== undefined) {
+        if (!(TRIGGER_KINDS as readonly string[]).includes(kind)) return `--kind must be one of ${TRIGGER_KINDS.join(", ")}`;
+        filter.kind = kind as (typeof TRIGGER_KINDS)[number];
+      }
+      const tags = list(values.tag);
+      if (tags.length > 1) return "triggers list takes one --tag";
+      if (tags[0] !== undefined) filter.tag = tags[0];
+      return { command: name, filter, limit };
+    }
+    case "generators list": {
+      const limit = listLimit(values.limit);
+      return typeof limit === "string" ? limit : { command: name, limit };
+    }
+    case "triggers get":
+    case "triggers cancel":
+    case "triggers replay":
+    case "generators get":
+    case "generators pause":
+    case "generators resume":
+    case "generators run":
+    case "generators cancel":
+      return { command: name, id };
+  }
+}
+
+function listLimit(value: Values[string]): number | string {
+  const raw = text(value);
+  if (raw === undefined) return DEFAULT_LIST_LIMIT;
+  const limit = parseLimit(raw);
+  return typeof limit === "number" && limit >= 1 ? limit : "--limit must be a whole number from 1";
+}
+
 /** The action, or a usage problem as a string. */
-function buildAction(
-  name: AdminAction["command"],
-  args: string[],
-  values: Record<string, string | boolean | undefined>,
-): AdminAction | string {
+function buildAction(name: AdminAction["command"], args: string[], values: Values): AdminAction | string {
   const id = (args[0] ?? "").trim();
   switch (name) {
     case "projects list":
@@ -291,7 +535,8 @@ function helpFor(topic: string[]): Parsed {
   if (topic.length === 0) return { kind: "help", text: generalHelp() };
   const [group, sub, ...extra] = topic;
   if (extra.length > 0) return usageError("Too many arguments for help", generalHelp());
-  if (group === "serve" && sub === undefined) return { kind: "help", text: commandHelp(COMMANDS[0] as CommandSpec) };
+  const single = COMMANDS.find((c) => c.name === group && !GROUPS.includes(group as (typeof GROUPS)[number]));
+  if (single && sub === undefined) return { kind: "help", text: commandHelp(single) };
   if (group !== undefined && (GROUPS as readonly string[]).includes(group)) {
     if (sub === undefined) return { kind: "help", text: groupHelp(group) };
     const spec = COMMANDS.find((c) => c.name === `${group} ${sub}`);

@@ -1,6 +1,7 @@
-import type { AdminAction } from "./args.js";
+import type { Execution, Generator, GeneratorDetail, QueuedRun, ScheduleResponse, Trigger, TriggerDetail } from "../../client/src/index.js";
+import type { AdminAction, ProjectAction } from "./args.js";
 
-/** Human output of each admin command, from the API's JSON answer. Pure. */
+/** Human output of each command, from the API's JSON answer. Pure. */
 
 interface ProjectView {
   id: string;
@@ -86,6 +87,119 @@ function projectDetails(p: ProjectView): string {
 
 const limit = (n: number | null): string => (n === null ? "none" : String(n));
 const rate = (n: number | null): string => (n === null ? "none" : `${n}/s`);
+
+/** The text to print for a successful project command (ends with a newline), or "" for nothing. */
+export function formatProjectResult(action: ProjectAction, body: unknown, asJson: boolean): string {
+  if (asJson) return body === null ? "" : `${JSON.stringify(body, null, 2)}\n`;
+  switch (action.command) {
+    case "schedule": {
+      const r = body as ScheduleResponse;
+      const what = r.kind === "generator" ? `generator ${r.triggerId}, first run at` : `trigger ${r.triggerId} for`;
+      const edited = r.operation === "reschedule" ? " (edited the live one with that key or id)" : "";
+      const quota = r.monthQuotaRemaining === null ? "" : `${r.monthQuotaRemaining} left of this month's quota.\n`;
+      return `Scheduled ${what} ${r.scheduledAt}${edited}.\n${quota}`;
+    }
+    case "triggers list": {
+      const { triggers, nextCursor } = body as { triggers: Trigger[]; nextCursor: string | null };
+      if (triggers.length === 0) return "No triggers.\n";
+      return (
+        table(
+          ["ID", "STATUS", "KIND", "SCHEDULED (UTC)", "ATTEMPTS", "METHOD", "URL", "TITLE"],
+          triggers.map((t) => [t.id, t.status, t.kind, t.scheduledAt, String(t.attempts), t.method, t.url, t.title ?? "-"]),
+        ) + more(nextCursor, action.command)
+      );
+    }
+    case "triggers get":
+      return triggerDetails(body as TriggerDetail);
+    case "triggers cancel":
+      return `Cancelled trigger ${action.id}.\n`;
+    case "triggers replay": {
+      const run = body as QueuedRun;
+      return `Replaying trigger ${run.triggerId} at ${run.scheduledAt}.\n`;
+    }
+    case "generators list": {
+      const { generators, nextCursor } = body as { generators: Generator[]; nextCursor: string | null };
+      if (generators.length === 0) return "No generators.\n";
+      return (
+        table(
+          ["ID", "STATUS", "CRON", "TIMEZONE", "NEXT (UTC)", "METHOD", "URL", "TITLE"],
+          generators.map((g) => [g.id, g.status, g.cron, g.timezone, g.nextAt ?? "-", g.method, g.url, g.title ?? "-"]),
+        ) + more(nextCursor, action.command)
+      );
+    }
+    case "generators get":
+      return generatorDetails(body as GeneratorDetail);
+    case "generators pause":
+      return `Paused generator ${(body as Generator).id}.\n`;
+    case "generators resume": {
+      const g = body as Generator;
+      return `Resumed generator ${g.id}; next run at ${g.nextAt ?? "-"}.\n`;
+    }
+    case "generators run": {
+      const run = body as QueuedRun;
+      return `Generator ${action.id} runs now: trigger ${run.triggerId} at ${run.scheduledAt}.\n`;
+    }
+    case "generators cancel":
+      return `Cancelled generator ${action.id}.\n`;
+  }
+}
+
+const more = (nextCursor: string | null, command: string): string =>
+  nextCursor === null ? "" : `(more: hourglass ${command} --limit <n> shows more)\n`;
+
+/** `name: value` lines, the names aligned. */
+function details(fields: [string, string][]): string {
+  const width = Math.max(...fields.map(([name]) => name.length)) + 1;
+  return fields.map(([name, value]) => `${`${name}:`.padEnd(width)}  ${value}\n`).join("");
+}
+
+const headerLines = (headers: [string, string][]): string => (headers.length === 0 ? "-" : headers.map(([n, v]) => `${n}: ${v}`).join("\n  ".padEnd(14)));
+
+function triggerDetails(t: TriggerDetail): string {
+  const text = details([
+    ["id", t.id],
+    ["status", t.status],
+    ["kind", t.origin === t.kind ? t.kind : `${t.kind} (${t.origin})`],
+    ["scheduled", t.scheduledAt],
+    ["request", `${t.method} ${t.url}`],
+    ["headers", headerLines(t.headers)],
+    ["body", `${t.bodySize} bytes`],
+    ["title", t.title ?? "-"],
+    ["tags", t.tags.join(", ") || "-"],
+    ["custom key", t.customKey ?? "-"],
+    ["generator", t.generatorId ?? "-"],
+    ["attempts", `${t.attempts} (retries ${t.retries}, ${t.retriesLeft} left)`],
+    ["finished", t.finishedAt ?? "-"],
+    ...(t.cancelReason !== null ? ([["cancelled", t.cancelReason]] as [string, string][]) : []),
+  ]);
+  if (t.executions.length === 0) return `${text}\nNo attempts yet.\n`;
+  return `${text}\n${executionTable(t.executions)}`;
+}
+
+function executionTable(executions: Execution[]): string {
+  return table(
+    ["ATTEMPT", "STARTED (UTC)", "MS", "OUTCOME", "HTTP", "ERROR"],
+    executions.map((e) => [String(e.attempt), e.startedAt, String(e.durationMs), e.outcome, e.httpStatus === null ? "-" : String(e.httpStatus), e.error ?? "-"]),
+  );
+}
+
+function generatorDetails(g: GeneratorDetail): string {
+  return details([
+    ["id", g.id],
+    ["status", g.status],
+    ["cron", `${g.cron} (${g.timezone})`],
+    ["next", g.nextAt ?? "-"],
+    ["run missed", g.runMissed],
+    ["overlap", g.overlap],
+    ["request", `${g.method} ${g.url}`],
+    ["headers", headerLines(g.headers)],
+    ["body", `${g.bodySize} bytes`],
+    ["title", g.title ?? "-"],
+    ["tags", g.tags.join(", ") || "-"],
+    ["custom key", g.customKey ?? "-"],
+    ...(g.note !== null ? ([["note", g.note]] as [string, string][]) : []),
+  ]);
+}
 
 /** Left-aligned columns separated by two spaces. */
 export function table(header: string[], rows: string[][]): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_URL, requestFor, resolveConnection } from "../../src/cli/admin-client.js";
+import { DEFAULT_URL, resolveConnection } from "../../src/cli/admin-client.js";
 import { type AdminAction, type Parsed, parseCommandLine, parseLimit } from "../../src/cli/args.js";
 import { SHOWN_ONCE, formatApiError, formatResult, table } from "../../src/cli/format.js";
 
@@ -113,25 +113,6 @@ describe("CLI connection and requests", () => {
     expect(withCredentials).toMatch(/credentials/);
     expect(withCredentials).not.toContain("pw");
     expect(resolveConnection({ token: "two words" }, {})).toMatch(/printable/);
-  });
-
-  it("maps each command to its admin API request", () => {
-    expect(requestFor({ command: "projects list" })).toEqual({ method: "GET", path: "/admin/projects" });
-    expect(requestFor({ command: "projects create", name: "a" })).toEqual({ method: "POST", path: "/admin/projects", body: { name: "a" } });
-    expect(requestFor({ command: "projects set", projectId: PID, changes: { monthQuota: null, rateLimit: 5 } })).toEqual({
-      method: "PATCH",
-      path: `/admin/projects/${PID}`,
-      body: { monthQuota: null, rateLimit: 5 },
-    });
-    expect(requestFor({ command: "keys list", projectId: PID })).toEqual({ method: "GET", path: `/admin/projects/${PID}/keys` });
-    expect(requestFor({ command: "keys create", projectId: PID })).toEqual({ method: "POST", path: `/admin/projects/${PID}/keys` });
-    expect(requestFor({ command: "keys revoke", keyId: PID })).toEqual({ method: "DELETE", path: `/admin/keys/${PID}` });
-    expect(requestFor({ command: "secret rotate", projectId: PID })).toEqual({ method: "POST", path: `/admin/projects/${PID}/signing-secret` });
-    expect(requestFor({ command: "secret drop-previous", projectId: PID })).toEqual({
-      method: "DELETE",
-      path: `/admin/projects/${PID}/signing-secret/previous`,
-    });
-    expect(requestFor({ command: "keys revoke", keyId: "../projects?x" }).path).toBe("/admin/keys/..%2Fprojects%3Fx");
   });
 });
 

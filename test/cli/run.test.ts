@@ -78,4 +78,51 @@ describe("runCli", () => {
     const noToken = await run(["projects", "list"], never, { HOURGLASS_ADMIN_TOKEN: "" });
     expect(noToken.code).toBe(2);
   });
+
+  it("maps each admin command to its admin API request (through the client)", async () => {
+    const PID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    const cases: [string[], string, string, unknown][] = [
+      [["projects", "list"], "GET", "/admin/projects", undefined],
+      [["projects", "create", "--name", "a"], "POST", "/admin/projects", { name: "a" }],
+      [["projects", "set", PID, "--quota", "none", "--rate-limit", "5"], "PATCH", `/admin/projects/${PID}`, { monthQuota: null, rateLimit: 5 }],
+      [["keys", "list", PID], "GET", `/admin/projects/${PID}/keys`, undefined],
+      [["keys", "create", PID], "POST", `/admin/projects/${PID}/keys`, undefined],
+      [["keys", "revoke", PID], "DELETE", `/admin/keys/${PID}`, undefined],
+      [["secret", "rotate", PID], "POST", `/admin/projects/${PID}/signing-secret`, undefined],
+      [["secret", "drop-previous", PID], "DELETE", `/admin/projects/${PID}/signing-secret/previous`, undefined],
+      [["keys", "revoke", "../projects?x"], "DELETE", "/admin/keys/..%2Fprojects%3Fx", undefined],
+    ];
+    for (const [argv, method, path, body] of cases) {
+      const r = await run([...argv, "--json"], () => new Response(null, { status: 204 }));
+      expect(r.requests, argv.join(" ")).toHaveLength(1);
+      const [req] = r.requests;
+      expect(req?.url, argv.join(" ")).toBe(`http://127.0.0.1:8080${path}`);
+      expect(req?.init.method, argv.join(" ")).toBe(method);
+      expect(req?.init.body === undefined ? undefined : JSON.parse(req.init.body as string), argv.join(" ")).toEqual(body);
+    }
+  });
+
+  it("sends project commands with the API key from HOURGLASS_API_KEY or --key, never printing it", async () => {
+    const KEY = "hg_in_process_key_0123456789abcdef";
+    const listed = await run(
+      ["triggers", "list", "--status", "failed", "--tag", "billing", "--limit", "2", "--json"],
+      () => json({ triggers: [], nextCursor: null }),
+      { HOURGLASS_API_KEY: KEY },
+    );
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.requests[0]?.url).toBe("http://127.0.0.1:8080/triggers?status=failed&tag=billing&limit=2");
+    expect((listed.requests[0]?.init.headers as Record<string, string>).authorization).toBe(`Bearer ${KEY}`);
+    expect(JSON.parse(listed.stdout)).toEqual({ triggers: [], nextCursor: null });
+
+    const echoed = await run(["generators", "get", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--key", KEY], () =>
+      json({ error: "invalid_api_key", message: `not ${KEY}` }, 401),
+    );
+    expect(echoed.code).toBe(1);
+    expect(echoed.stderr).toBe("hourglass: invalid_api_key: not [redacted] (HTTP 401)\n");
+
+    const noKey = await run(["triggers", "list"], () => json({}));
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain("HOURGLASS_API_KEY");
+    expect(noKey.requests).toHaveLength(0);
+  });
 });

@@ -1,0 +1,182 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/run.js";
+import { AttemptLog } from "../support/attempts.js";
+import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
+import { type TargetServer, headerPairs, startTargetServer } from "../support/target-server.js";
+
+const CLI_JS = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+// JSON answers are asserted field by field.
+type Json = any;
+
+describe("project commands against a real server and target", () => {
+  let hg: TestHourglass;
+  let target: TargetServer;
+  let attempts: AttemptLog;
+
+  /** Runs the CLI in-process with the real fetch, with HOURGLASS_URL and HOURGLASS_API_KEY set. */
+  async function cli(...argv: string[]) {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(argv, {
+      env: { HOURGLASS_URL: hg.url, HOURGLASS_API_KEY: API_KEY },
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      serve: async () => {
+        throw new Error("not here");
+      },
+    });
+    return { code, stdout, stderr };
+  }
+
+  beforeAll(async () => {
+    hg = await startHourglass({ listen: true });
+    target = await startTargetServer();
+    attempts = new AttemptLog(hg.service.dispatcher);
+  });
+  afterAll(async () => {
+    await hg?.close();
+    await target?.close();
+  });
+
+  it("schedules a request with method, data and repeated headers; the target receives them", async () => {
+    const r = await cli(
+      "schedule",
+      "--url",
+      `${target.url}/cli-hook`,
+      "--at",
+      "now",
+      "-X",
+      "put",
+      "--data",
+      '{"n":1}',
+      "--header",
+      "Content-Type: application/json",
+      "-H",
+      "X-Multi: a",
+      "-H",
+      "X-Multi: b",
+      "--title",
+      "from the cli",
+      "--tag",
+      "cli",
+      "--tag",
+      "e2e",
+      "--json",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const answer: Json = JSON.parse(r.stdout);
+    expect(answer).toMatchObject({ operation: "schedule", kind: "job" });
+    await attempts.waitFor((e) => e.claim.id === answer.triggerId);
+    const received = target.received.find((x) => x.url === "/cli-hook");
+    expect(received?.method).toBe("PUT");
+    expect(received?.body.toString()).toBe('{"n":1}');
+    const headers = headerPairs(received?.rawHeaders ?? []).map(([n, v]) => [n.toLowerCase(), v]);
+    expect(headers).toEqual(expect.arrayContaining([["content-type", "application/json"], ["x-multi", "a, b"]]));
+
+    const shown = await cli("triggers", "get", answer.triggerId);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^id: +${answer.triggerId}$`, "m"));
+    expect(shown.stdout).toMatch(/^status: +succeeded$/m);
+    expect(shown.stdout).toMatch(/^tags: +cli, e2e$/m);
+    expect(shown.stdout).toMatch(/^ATTEMPT +STARTED \(UTC\) +MS +OUTCOME +HTTP +ERROR\n1 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +\d+ +succeeded +200 +-$/m);
+
+    const replayed = await cli("triggers", "replay", answer.triggerId);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toMatch(new RegExp(`^Replaying trigger ${answer.triggerId} at \\d{4}-.*Z\\.\\n$`));
+  });
+
+  it("lists triggers as an aligned table, following pages up to --limit; --json is the raw answer", async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await cli("schedule", "--url", `${target.url}/listed-${i}`, "--at", `now | add ${i + 1}h`, "--tag", "listed");
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^Scheduled trigger [0-9A-Z]{26} for \d{4}-\d\d-\d\dT.*Z\.\n$/);
+    }
+    const table = await cli("triggers", "list", "--tag", "listed", "--status", "registered");
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID {26}STATUS +KIND +SCHEDULED \(UTC\) +ATTEMPTS +METHOD +URL +TITLE$/);
+    expect(lines).toHaveLength(4);
+    const statusColumn = (lines[0] as string).indexOf("STATUS");
+    for (const line of lines.slice(1)) expect(line.slice(statusColumn, statusColumn + 10)).toBe("registered");
+
+    const two = await cli("triggers", "list", "--tag", "listed", "--limit", "2", "--json");
+    const page: Json = JSON.parse(two.stdout);
+    expect(page.triggers).toHaveLength(2);
+    expect(page.nextCursor).toBe(page.triggers[1].id);
+    const human = await cli("triggers", "list", "--tag", "listed", "--limit", "2");
+    expect(human.stdout).toContain("(more: hourglass triggers list --limit <n> shows more)");
+
+    const cancelled = await cli("triggers", "cancel", page.triggers[0].id);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toBe(`Cancelled trigger ${page.triggers[0].id}.\n`);
+    const again = await cli("triggers", "cancel", page.triggers[0].id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^hourglass: already_cancelled: .*\(HTTP 410\)\n$/);
+    const none = await cli("triggers", "list", "--tag", "nothing-has-it");
+    expect(none.stdout).toBe("No triggers.\n");
+  });
+
+  it("creates a generator with cron, then lists, shows, pauses, resumes, runs and cancels it", async () => {
+    const created = await cli("schedule", "--url", `${target.url}/cron`, "--at", "cron(0 9 * * 1-5)", "--timezone", "Europe/Paris", "--json");
+    expect(created.code, created.stderr).toBe(0);
+    const id = (JSON.parse(created.stdout) as Json).triggerId as string;
+
+    const list = await cli("generators", "list");
+    expect(list.stdout).toMatch(/^ID +STATUS +CRON +TIMEZONE +NEXT \(UTC\) +METHOD +URL +TITLE$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${id} +active +0 9 \\* \\* 1-5 +Europe/Paris +\\d{4}-.*Z +POST +${target.url}/cron +-$`, "m"));
+    const shown = await cli("generators", "get", id);
+    expect(shown.stdout).toMatch(/^cron: +0 9 \* \* 1-5 \(Europe\/Paris\)$/m);
+
+    const paused = await cli("generators", "pause", id);
+    expect(paused.stdout).toBe(`Paused generator ${id}.\n`);
+    const pausedJson: Json = JSON.parse((await cli("generators", "get", id, "--json")).stdout);
+    expect(pausedJson.status).toBe("paused");
+    const resumed = await cli("generators", "resume", id);
+    expect(resumed.stdout).toMatch(new RegExp(`^Resumed generator ${id}; next run at \\d{4}-.*Z\\.\\n$`));
+
+    const run = await cli("generators", "run", id, "--json");
+    const queued: Json = JSON.parse(run.stdout);
+    await attempts.waitFor((e) => e.claim.id === queued.triggerId);
+    expect(target.received.some((x) => x.url === "/cron")).toBe(true);
+
+    expect((await cli("generators", "cancel", id)).stdout).toBe(`Cancelled generator ${id}.\n`);
+    expect((JSON.parse((await cli("generators", "get", id, "--json")).stdout) as Json).status).toBe("cancelled");
+  });
+
+  it("refuses bad input with the API's code or a usage error", async () => {
+    const unknown = await cli("triggers", "get", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^hourglass: trigger_not_found: .*\(HTTP 404\)\n$/);
+    const badTime = await cli("schedule", "--url", `${target.url}/x`, "--at", "tomorrow-ish");
+    expect(badTime.code).toBe(1);
+    expect(badTime.stderr).toMatch(/^hourglass: invalid_scheduled_at: /);
+    const noAt = await cli("schedule", "--url", `${target.url}/x`);
+    expect(noAt.code).toBe(2);
+    expect(noAt.stderr).toMatch(/^hourglass: schedule needs --at/);
+    const getWithData = await cli("schedule", "--url", `${target.url}/x`, "--at", "now", "-X", "GET", "-d", "x");
+    expect(getWithData.code).toBe(2);
+    const badHeader = await cli("schedule", "--url", `${target.url}/x`, "--at", "now", "-H", "no colon");
+    expect(badHeader.code).toBe(2);
+    const badStatus = await cli("triggers", "list", "--status", "done");
+    expect(badStatus.stderr).toMatch(/^hourglass: --status must be one of registered, running/);
+  });
+
+  it("runs from the built dist/cli.js, with HOURGLASS_URL and --key", async () => {
+    if (!existsSync(CLI_JS)) throw new Error(`${CLI_JS} is missing: run "npm run build" first (npm test does).`);
+    const child = spawn(process.execPath, [CLI_JS, "schedule", "--url", `${target.url}/built`, "--at", "now | add 1h", "--key", API_KEY], {
+      env: { PATH: process.env.PATH ?? "", HOURGLASS_URL: hg.url },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Scheduled trigger [0-9A-Z]{26} for /);
+    expect(stdout + stderr).not.toContain(API_KEY);
+  });
+});
