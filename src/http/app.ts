@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { adminRoutes } from "./admin-routes.js";
+import { bulkRoutes } from "./bulk-routes.js";
 import { shuttingDown } from "./availability.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", previewRoutes(deps));
   app.route("/", manageRoutes(deps));
   app.route("/", jsonRoutes(deps));
+  app.route("/", bulkRoutes(deps));
   app.route("/", adminRoutes(deps));
   app.route("/ui", uiRoutes(deps));
   app.notFound((c) => c.json({ error: "route_not_found", message: `No route for ${c.req.method} ${c.req.path}.` }, 404));

@@ -23,6 +23,9 @@ const id: Schema = { type: "string", pattern: "^[0-9A-HJKMNP-TV-Z]{26}$" };
 const idOrNull: Schema = { type: ["string", "null"], pattern: "^[0-9A-HJKMNP-TV-Z]{26}$" };
 const headerPairs: Schema = { type: "array", items: { type: "array", prefixItems: [str, str], minItems: 2, maxItems: 2 } };
 
+/** An object of these properties, only `required` ones required. */
+const loose = (properties: Record<string, Schema>, required: string[]): Schema => ({ type: "object", properties, required, additionalProperties: false });
+
 /** An object with exactly these properties, all required unless listed in `optional`. */
 function object(properties: Record<string, Schema>, optional: readonly string[] = []): Schema {
   return { type: "object", properties, required: Object.keys(properties).filter((p) => !optional.includes(p)), additionalProperties: false };
@@ -133,6 +136,22 @@ const projectView = object({
 
 const issuedKey = object({ id, prefix: str, key: str });
 
+const bulkFilter = loose(
+  {
+    tag: str,
+    customKeyPrefix: str,
+    status: { enum: Object.values(TRIGGER_STATUS) },
+    kind: { enum: ["job", "generator", "callback"] },
+    generatorId: id,
+    scheduledFrom: { type: "string", description: "Nominal time at or after this instant (ttr-scheduled-at grammar, no cron)." },
+    scheduledBefore: { type: "string", description: "Nominal time before this instant." },
+    timezone: str,
+    all: { type: "boolean", description: "Act on every trigger of the project (no other term needed)." },
+    dryRun: { type: "boolean", description: "Only count what matches." },
+  },
+  [],
+);
+
 const previewOnce = object({ kind: { const: "once" }, scheduledAt: time, timezone: str, local: str });
 const fireTime: Schema = {
   oneOf: [
@@ -183,7 +202,6 @@ const generatorFields: Record<string, Schema> = {
   endsAt: { type: ["string", "null"], description: "No tick after this instant, as ttr-ends-at." },
   maxRuns: { type: ["integer", "string", "null"], description: "End after this many ticks, as ttr-max-runs." },
 };
-const loose = (properties: Record<string, Schema>, required: string[]): Schema => ({ type: "object", properties, required, additionalProperties: false });
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: "Invalid input.",
@@ -314,6 +332,21 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         }),
         post: operation("Create a one-shot trigger (as /schedule)", created, WRITES, { security: bearer, requestBody: body(ref("TriggerCreate")) }),
       },
+      ...Object.fromEntries(
+        (["cancel", "replay"] as const).map((action) => [
+          `/triggers/bulk-${action}`,
+          {
+            post: operation(
+              action === "cancel"
+                ? "Cancel the waiting triggers a filter matches, in bounded steps; dryRun only counts"
+                : "Replay the executed triggers a filter matches, in bounded steps; dryRun only counts",
+              { "200": ok("What matched and what was affected.", object({ action: { const: action }, dryRun: { type: "boolean" }, matched: int, affected: int })) },
+              [...AUTHENTICATED, 429],
+              { security: bearer, requestBody: body(bulkFilter) },
+            ),
+          },
+        ]),
+      ),
       "/triggers/batch": {
         post: operation(
           `Create up to ${MAX_BATCH_ITEMS} one-shot triggers in one transaction; each item answered in its place`,

@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, sql } from "kysely";
 import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { endOfSchedule } from "../schedule/generator-end.js";
@@ -35,6 +35,10 @@ import type {
   ApiKeyRecord,
   AttemptResult,
   BatchOutcome,
+  BulkAction,
+  BulkFilter,
+  BulkStepRequest,
+  BulkStepResult,
   AttemptTiming,
   CallbackRequest,
   CancelInput,
@@ -334,21 +338,37 @@ export class KyselyStore implements Store {
   async scheduleBatch(inputs: readonly ScheduleJobInput[]): Promise<BatchOutcome[]> {
     return this.transaction(async (trx) => {
       const outcomes: BatchOutcome[] = [];
-      for (const input of inputs) {
-        // Each item in a savepoint of its own: a refusal undoes only that item's writes.
-        await sql`SAVEPOINT batch_item`.execute(trx);
-        try {
-          outcomes.push({ ok: true, result: await this.scheduleJobIn(trx, input) });
-          await sql`RELEASE SAVEPOINT batch_item`.execute(trx);
-        } catch (error) {
-          await sql`ROLLBACK TO SAVEPOINT batch_item`.execute(trx);
-          await sql`RELEASE SAVEPOINT batch_item`.execute(trx);
-          // A lost custom-key race, or a failure of ours, runs or fails the whole batch again.
-          if (!(error instanceof HourglassError)) throw error;
-          outcomes.push({ ok: false, error });
-        }
-      }
+      for (const input of inputs) outcomes.push(await refusable(trx, () => this.scheduleJobIn(trx, input)));
       return outcomes;
+    });
+  }
+
+  async bulkStep(projectId: string, action: BulkAction, filter: BulkFilter, step: BulkStepRequest): Promise<BulkStepResult> {
+    return this.transaction(async (trx) => {
+      // A window of the project's triggers, newest first: every step reads a bounded number of
+      // rows, however few of them match.
+      let scan = trx.selectFrom("triggers").select("id").where("project_id", "=", projectId);
+      if (step.cursor !== null) scan = scan.where("id", "<", step.cursor);
+      const window = (await scan.orderBy("id", "desc").limit(step.window).execute()).map((r) => r.id);
+      if (window.length === 0) return { matched: 0, affected: 0, nextCursor: null };
+      const nextCursor = window.length < step.window ? null : (window[window.length - 1] as string);
+      const matched = await trx
+        .selectFrom("triggers")
+        .select("id")
+        .where("id", "in", window)
+        .where((eb) => bulkTerms(eb, projectId, action, filter))
+        .orderBy("id", "desc")
+        .execute();
+      if (step.dryRun) return { matched: matched.length, affected: 0, nextCursor };
+      let affected = 0;
+      for (const { id } of matched) {
+        const act = async (): Promise<void> => {
+          if (action === "cancel") await this.cancelById(trx, projectId, id, step.now);
+          else await this.replayIn(trx, projectId, id, step.now);
+        };
+        if ((await refusable(trx, act)).ok) affected++;
+      }
+      return { matched: matched.length, affected, nextCursor };
     });
   }
 
@@ -587,44 +607,47 @@ export class KyselyStore implements Store {
   }
 
   async replay(projectId: string, triggerId: string, now: number): Promise<{ scheduledAt: number }> {
-    return this.transaction(async (trx) => {
-      const row = await trx
-        .selectFrom("triggers")
-        .select(["id", "status", "custom_key"])
-        .where("project_id", "=", projectId)
-        .where("id", "=", triggerId)
-        .executeTakeFirst();
-      if (!row) throw new NotFoundError("trigger_not_found", `No trigger ${triggerId} in this project.`);
-      if (row.status !== "succeeded" && row.status !== "failed") {
+    return this.transaction((trx) => this.replayIn(trx, projectId, triggerId, now));
+  }
+
+  private async replayIn(trx: Trx, projectId: string, triggerId: string, now: number): Promise<{ scheduledAt: number }> {
+    const row = await trx
+      .selectFrom("triggers")
+      .select(["id", "status", "custom_key"])
+      .where("project_id", "=", projectId)
+      .where("id", "=", triggerId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError("trigger_not_found", `No trigger ${triggerId} in this project.`);
+    if (row.status !== "succeeded" && row.status !== "failed") {
+      throw new ConflictError(
+        "trigger_not_executed",
+        `Trigger ${triggerId} is ${row.status}; only an executed (succeeded or failed) trigger can be replayed.`,
+      );
+    }
+    // Live again, it owns its custom key again — unless another live trigger took the key meanwhile.
+    if (row.custom_key !== null) {
+      const owner = await this.findKeyOwner(trx, projectId, row.custom_key);
+      if (owner) {
         throw new ConflictError(
-          "trigger_not_executed",
-          `Trigger ${triggerId} is ${row.status}; only an executed (succeeded or failed) trigger can be replayed.`,
+          "custom_key_in_use",
+          `Custom key "${row.custom_key}" now belongs to ${owner.owner_kind === "job" ? "trigger" : "generator"} ${owner.owner_id}; cancel it before replaying ${triggerId}.`,
         );
       }
-      // Live again, it owns its custom key again — unless another live trigger took the key meanwhile.
-      if (row.custom_key !== null) {
-        const owner = await this.findKeyOwner(trx, projectId, row.custom_key);
-        if (owner) {
-          throw new ConflictError(
-            "custom_key_in_use",
-            `Custom key "${row.custom_key}" now belongs to ${owner.owner_kind === "job" ? "trigger" : "generator"} ${owner.owner_id}; cancel it before replaying ${triggerId}.`,
-          );
-        }
-        await this.claimKey(trx, projectId, row.custom_key, "job", triggerId);
-      }
-      // Conditional, for a concurrent replay of the same trigger on another node: one of them replays it.
-      const replayed = await trx
-        .updateTable("triggers")
-        .set((eb) => ({ status: "registered", due_at: now, retries_left: eb.ref("retries"), finished_at: null, updated_at: now }))
-        .where("id", "=", triggerId)
-        .where("status", "in", ["succeeded", "failed"])
-        .executeTakeFirst();
-      if (replayed.numUpdatedRows !== 1n) {
-        throw new ConflictError("trigger_not_executed", `Trigger ${triggerId} is being replayed already; only an executed trigger can be replayed.`);
-      }
-      return { scheduledAt: now };
-    });
+      await this.claimKey(trx, projectId, row.custom_key, "job", triggerId);
+    }
+    // Conditional, for a concurrent replay of the same trigger on another node: one of them replays it.
+    const replayed = await trx
+      .updateTable("triggers")
+      .set((eb) => ({ status: "registered", due_at: now, retries_left: eb.ref("retries"), finished_at: null, updated_at: now }))
+      .where("id", "=", triggerId)
+      .where("status", "in", ["succeeded", "failed"])
+      .executeTakeFirst();
+    if (replayed.numUpdatedRows !== 1n) {
+      throw new ConflictError("trigger_not_executed", `Trigger ${triggerId} is being replayed already; only an executed trigger can be replayed.`);
+    }
+    return { scheduledAt: now };
   }
+
 
   async setGeneratorPaused(projectId: string, generatorId: string, paused: boolean, now: number): Promise<void> {
     await this.transaction((trx) => this.setPausedIn(trx, projectId, generatorId, paused, now));
@@ -1495,4 +1518,48 @@ function paginate<R extends { id: string }, T>(rows: R[], limit: number, map: (r
   const hasMore = rows.length > limit;
   const items = hasMore ? rows.slice(0, limit) : rows;
   return { items: items.map(map), nextCursor: hasMore ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * Runs `act` in a savepoint of its own: a refusal (an HourglassError) undoes only its writes and is
+ * answered as a value; anything else (a lost custom-key race, a failure of ours) fails the
+ * transaction, which runs or fails as a whole.
+ */
+async function refusable<T>(trx: Trx, act: () => Promise<T>): Promise<{ ok: true; result: T } | { ok: false; error: HourglassError }> {
+  await sql`SAVEPOINT item`.execute(trx);
+  try {
+    const result = await act();
+    await sql`RELEASE SAVEPOINT item`.execute(trx);
+    return { ok: true, result };
+  } catch (error) {
+    await sql`ROLLBACK TO SAVEPOINT item`.execute(trx);
+    await sql`RELEASE SAVEPOINT item`.execute(trx);
+    if (!(error instanceof HourglassError)) throw error;
+    return { ok: false, error };
+  }
+}
+
+/** What a bulk action matches: the triggers it can act on (waiting ones to cancel, executed ones to replay), narrowed by every term of the filter. */
+function bulkTerms(eb: ExpressionBuilder<Database, "triggers">, projectId: string, action: BulkAction, filter: BulkFilter) {
+  const terms: Expression<SqlBool>[] = [action === "cancel" ? eb("status", "=", "registered") : eb("status", "in", ["succeeded", "failed"])];
+  if (filter.status !== undefined) terms.push(eb("status", "=", filter.status));
+  if (filter.kind !== undefined) terms.push(ORIGINS_BY_KIND[filter.kind]);
+  if (filter.generatorId !== undefined) terms.push(eb("generator_id", "=", filter.generatorId));
+  if (filter.customKeyPrefix !== undefined) terms.push(sql<boolean>`custom_key LIKE ${prefixPattern(filter.customKeyPrefix)} ESCAPE '\\'`);
+  if (filter.scheduledFrom !== undefined) terms.push(eb("scheduled_at", ">=", filter.scheduledFrom));
+  if (filter.scheduledBefore !== undefined) terms.push(eb("scheduled_at", "<", filter.scheduledBefore));
+  if (filter.tag !== undefined) {
+    const tag = filter.tag;
+    terms.push(
+      eb.exists(
+        eb.selectFrom("trigger_tags as tt").select("tt.trigger_id").whereRef("tt.trigger_id", "=", "triggers.id").where("tt.project_id", "=", projectId).where("tt.tag", "=", tag),
+      ),
+    );
+  }
+  return eb.and(terms);
+}
+
+/** A LIKE pattern for values starting with `prefix` (its own wildcards taken literally). */
+function prefixPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

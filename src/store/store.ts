@@ -1,6 +1,10 @@
 import type {
   ApiKeyRecord,
   AttemptResult,
+  BulkAction,
+  BulkFilter,
+  BulkStepRequest,
+  BulkStepResult,
   BatchOutcome,
   AttemptTiming,
   CancelInput,
@@ -108,6 +112,13 @@ export interface Store {
   finishAttempt(result: AttemptResult): Promise<void>;
   /** Fires an executed (succeeded/failed) trigger again now, as a new round of attempts. */
   replay(projectId: string, triggerId: string, now: number): Promise<{ scheduledAt: number }>;
+  /**
+   * One bounded step of a bulk cancel or replay (see {@link BulkStepRequest}): looks at the
+   * project's next `window` triggers, newest first, and cancels (waiting ones) or replays
+   * (executed ones) those matching `filter`, in one transaction — or only counts them. Call again
+   * with `nextCursor` until it is null; each step is short, so ingest and dispatch go on between.
+   */
+  bulkStep(projectId: string, action: BulkAction, filter: BulkFilter, step: BulkStepRequest): Promise<BulkStepResult>;
   /** Pauses (drops the pending instance) or resumes (restores it, per `ttr-run-missed`) a generator. */
   setGeneratorPaused(projectId: string, generatorId: string, paused: boolean, now: number): Promise<void>;
   /** Adds one extra run of a generator, due now; the schedule is untouched. */

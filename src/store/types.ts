@@ -321,3 +321,39 @@ export interface AttemptTiming {
   finishedAt: number;
   outcome: ExecutionOutcome;
 }
+
+/** Which triggers a bulk cancel or replay acts on: every term given must hold. */
+export interface BulkFilter {
+  tag?: string;
+  customKeyPrefix?: string;
+  status?: TriggerStatus;
+  kind?: TriggerListKind;
+  generatorId?: string;
+  /** Nominal time at or after this instant (epoch ms). */
+  scheduledFrom?: number;
+  /** Nominal time before this instant (epoch ms). */
+  scheduledBefore?: number;
+}
+
+/** `cancel` acts on waiting triggers, `replay` on executed (succeeded or failed) ones. */
+export type BulkAction = "cancel" | "replay";
+
+/** One bounded step of a bulk action. */
+export interface BulkStepRequest {
+  /** Where the previous step stopped (the newest trigger not yet looked at is older); null to start. */
+  cursor: string | null;
+  /** How many of the project's triggers this step looks at. */
+  window: number;
+  /** Only count what matches. */
+  dryRun: boolean;
+  now: number;
+}
+
+export interface BulkStepResult {
+  /** Triggers in the step's window the action can act on. */
+  matched: number;
+  /** Of those, how many it cancelled or replayed (a replay whose custom key another trigger holds is not). */
+  affected: number;
+  /** Pass as `cursor` for the next step; null when every trigger has been looked at. */
+  nextCursor: string | null;
+}

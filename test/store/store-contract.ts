@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GoneError, InvalidInputError, NotFoundError, QuotaExceededError } from "../../src/errors.js";
 import type { Store } from "../../src/store/store.js";
-import type { AttemptResult, DeliveryPolicy, RequestTemplate, ScheduleGeneratorInput, ScheduleJobInput } from "../../src/store/types.js";
+import type {
+  AttemptResult,
+  BulkAction,
+  BulkFilter,
+  BulkStepResult,
+  DeliveryPolicy,
+  RequestTemplate,
+  ScheduleGeneratorInput,
+  ScheduleJobInput,
+  TriggerFilter,
+} from "../../src/store/types.js";
 
 /** Creates a fresh, empty store; `dispose` closes and removes it. */
 export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
@@ -907,6 +917,76 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.getTrigger(projectA, second.id)).toMatchObject({ status: "failed" });
         const live = (await store.listTriggers(projectA, { customKey: "other-key", status: "registered" }, { limit: 10 })).items;
         expect(live.map((t) => t.id)).toEqual([taker.id]);
+      });
+    });
+
+    describe("bulk actions", () => {
+      /** Runs a bulk action to its end in steps of `window` triggers: what it matched and affected, and in how many steps. */
+      const bulk = async (action: BulkAction, filter: BulkFilter, dryRun = false, window = 5, projectId = projectA) => {
+        let cursor: string | null = null;
+        let matched = 0;
+        let affected = 0;
+        let steps = 0;
+        do {
+          const step: BulkStepResult = await store.bulkStep(projectId, action, filter, { cursor, window, dryRun, now: T0 + 1 });
+          matched += step.matched;
+          affected += step.affected;
+          cursor = step.nextCursor;
+          steps++;
+        } while (cursor !== null);
+        return { matched, affected, steps };
+      };
+      const waiting = async (filter: TriggerFilter = {}) =>
+        (await store.listTriggers(projectA, { ...filter, status: "registered" }, { limit: 100 })).items.map((t) => t.id);
+
+      it("cancels the waiting triggers a filter matches, step by step, and only counts on a dry run", async () => {
+        for (let i = 0; i < 12; i++) await store.scheduleJob(job({ tags: ["x"] }));
+        const others = [await store.scheduleJob(job()), await store.scheduleJob(job({ tags: ["y"] }))];
+        const foreign = await store.scheduleJob(jobInput(projectB, { tags: ["x"] }));
+        expect(await bulk("cancel", { tag: "x" }, true)).toEqual({ matched: 12, affected: 0, steps: 3 });
+        expect(await waiting({ tag: "x" })).toHaveLength(12);
+        expect(await bulk("cancel", { tag: "x" })).toMatchObject({ matched: 12, affected: 12 });
+        expect(await waiting({ tag: "x" })).toEqual([]);
+        expect((await waiting()).sort()).toEqual(others.map((t) => t.id).sort());
+        expect(await store.getTrigger(projectB, foreign.id)).toMatchObject({ status: "registered" });
+        // Nothing left to match.
+        expect(await bulk("cancel", { tag: "x" })).toMatchObject({ matched: 0, affected: 0 });
+      });
+
+      it("narrows by custom-key prefix (its wildcards literal), kind, generator and nominal time range", async () => {
+        const keyed = await store.scheduleJob(job({ customKey: "order-1" }));
+        await store.scheduleJob(job({ customKey: "orderx" }));
+        await store.scheduleJob(job({ customKey: "order_2" }));
+        expect(await bulk("cancel", { customKeyPrefix: "order-" }, true)).toMatchObject({ matched: 1 });
+        expect(await bulk("cancel", { customKeyPrefix: "order_" }, true)).toMatchObject({ matched: 1 });
+        const gen = await store.scheduleGenerator(generator());
+        expect(await bulk("cancel", { kind: "generator" }, true)).toMatchObject({ matched: 1 });
+        expect(await bulk("cancel", { generatorId: gen.id }, true)).toMatchObject({ matched: 1 });
+        expect(await bulk("cancel", { kind: "job", scheduledFrom: T0 + 10_000, scheduledBefore: T0 + 10_001 }, true)).toMatchObject({ matched: 3 });
+        expect(await bulk("cancel", { scheduledBefore: T0 + 10_000 }, true)).toMatchObject({ matched: 0 });
+        // Cancelling by key frees the key, as /cancel does.
+        expect(await bulk("cancel", { customKeyPrefix: "order-" })).toMatchObject({ affected: 1 });
+        expect(await store.getTrigger(projectA, keyed.id)).toMatchObject({ status: "cancelled" });
+        expect((await store.scheduleJob(job({ customKey: "order-1" }))).operation).toBe("schedule");
+      });
+
+      it("skips a generator's pending tick to the next one, as cancelling it by id does, without visiting the new one", async () => {
+        const gen = await store.scheduleGenerator(generator({ tags: ["g"] }));
+        expect(await bulk("cancel", { tag: "g" })).toMatchObject({ matched: 1, affected: 1 });
+        expect((await store.getGenerator(projectA, gen.id))?.nextAt).toBe(T0 + 20_000);
+      });
+
+      it("replays the executed triggers a filter matches, leaving one whose custom key another live trigger holds", async () => {
+        const ids: string[] = [];
+        for (const customKey of ["r-1", "r-2", null]) ids.push((await store.scheduleJob(job({ tags: ["r"], customKey, scheduledAt: T0 }))).id);
+        for (const claim of await store.claimDue(T0, 10, LEASE)) await store.finishAttempt(finished(claim, projectA, "failed"));
+        await store.scheduleJob(job({ customKey: "r-2" })); // takes the freed key
+        expect(await bulk("replay", { tag: "r" }, true)).toMatchObject({ matched: 3, affected: 0 });
+        expect(await bulk("replay", { tag: "r", status: "failed" })).toMatchObject({ matched: 3, affected: 2 });
+        expect((await store.getTrigger(projectA, ids[0] as string))?.status).toBe("registered");
+        expect((await store.getTrigger(projectA, ids[1] as string))?.status).toBe("failed");
+        expect((await store.getTrigger(projectA, ids[2] as string))?.status).toBe("registered");
+        expect((await store.claimDue(T0 + 1, 10, LEASE)).map((c) => c.id).sort()).toEqual([ids[0], ids[2]].sort());
       });
     });
 
