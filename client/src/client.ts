@@ -13,6 +13,8 @@ import type {
   IssuedKey,
   Page,
   PageQuery,
+  Preview,
+  PreviewQuery,
   Project,
   ProjectChanges,
   QueuedRun,
@@ -288,6 +290,12 @@ export class Hourglass {
       headers: parts.headers,
       ...(parts.body !== undefined ? { body: parts.body } : {}),
     })) as ScheduleResponse;
+  }
+
+  /** `GET /preview`: what a `ttr-scheduled-at` resolves to — nothing is stored. */
+  preview(query: PreviewQuery): Promise<Preview> {
+    const { count, ...rest } = query;
+    return this.transport.json({ method: "GET", path: "/preview", auth: "key", query: { ...rest, ...(count !== undefined ? { count: String(count) } : {}) } });
   }
 
   /** `DELETE /cancel` by id (a string or `{ triggerId }`: a trigger or a generator) or by `{ customKey }`. */

@@ -248,6 +248,29 @@ export interface ApiKeyView {
   revokedAt: IsoTime | null;
 }
 
+/** What `GET /preview` is asked: a `ttr-scheduled-at` value, its zone, how many fire times, from when. */
+export interface PreviewQuery {
+  scheduledAt: string;
+  timezone?: string;
+  /** Fire times of a cron (1–1,000, default 10). */
+  count?: number;
+  /** Where the fire times start (default now), an instant in the same grammar. */
+  from?: string;
+}
+
+/** One fire time of a cron, with how DST moved it (null: not at all). */
+export type FireTime = { at: IsoTime; local: string } & (
+  | { dst: null }
+  | { dst: "gap"; wallTime: string; shiftMs: number }
+  | { dst: "overlap"; pass: number; firesOnBothPasses: boolean }
+  | { dst: "skipped"; skipped: { count: number; first: string; last: string } }
+);
+
+/** `GET /preview`: a one-shot's instant, or a cron's next fire times. */
+export type Preview =
+  | { kind: "once"; scheduledAt: IsoTime; timezone: string; local: string }
+  | { kind: "cron"; cron: string; timezone: string; pattern: "wall-clock" | "cadence"; from: IsoTime; fireTimes: FireTime[] };
+
 /** The virtual clock (`HOURGLASS_CLOCK=manual`); `attempts` counts what a move fired. */
 export interface ClockState {
   mode: "manual";

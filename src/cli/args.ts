@@ -43,6 +43,7 @@ export type ProjectAction =
       limit: number;
     }
   | { command: "triggers get" | "triggers cancel" | "triggers replay"; id: string }
+  | { command: "preview"; query: { scheduledAt: string; timezone?: string; count?: number; from?: string } }
   | { command: "generators list"; limit: number }
   | { command: "generators get" | "generators pause" | "generators resume" | "generators run" | "generators cancel"; id: string };
 
@@ -100,6 +101,8 @@ const OPTIONS = {
   status: { type: "string" },
   kind: { type: "string" },
   limit: { type: "string" },
+  count: { type: "string" },
+  from: { type: "string" },
 } as const;
 
 const API_OPTIONS: Record<"admin" | "project", string[]> = {
@@ -209,6 +212,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       "  --title <text>         A title.   --tag <tag>  A tag; repeat for more.",
   },
   {
+    name: "preview",
+    args: [],
+    options: ["at", "timezone", "count", "from"],
+    api: "project",
+    usage: "hourglass preview --at <when> [--timezone <zone>] [--count N] [--from <when>]",
+    summary: "Show when a ttr-scheduled-at fires: its instant, or a cron's next fire times with DST marks (nothing stored).",
+  },
+  {
     name: "triggers list",
     args: [],
     options: ["status", "kind", "tag", "limit"],
@@ -283,7 +294,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 const GROUPS = ["projects", "keys", "secret", "triggers", "generators"] as const;
 /** Commands of one word besides `serve`. */
-const SINGLE = ["schedule"] as const;
+const SINGLE = ["schedule", "preview"] as const;
 
 const COMMON_OPTIONS_HELP =
   "Options of the admin commands (projects, keys, secret):\n" +
@@ -458,6 +469,22 @@ function buildProjectAction(name: ProjectAction["command"], args: string[], valu
       if (tags.length > 1) return "triggers list takes one --tag";
       if (tags[0] !== undefined) filter.tag = tags[0];
       return { command: name, filter, limit };
+    }
+    case "preview": {
+      const scheduledAt = text(values.at)?.trim() ?? "";
+      if (scheduledAt === "") return "preview needs --at <when>, e.g. --at 'cron(0 9 * * 1-5, Europe/Paris)'";
+      const query: Extract<ProjectAction, { command: "preview" }>["query"] = { scheduledAt };
+      const timezone = text(values.timezone);
+      if (timezone !== undefined) query.timezone = timezone;
+      const from = text(values.from);
+      if (from !== undefined) query.from = from;
+      const count = text(values.count);
+      if (count !== undefined) {
+        const n = parseLimit(count);
+        if (typeof n !== "number" || n < 1 || n > 1000) return "--count must be a whole number from 1 to 1000";
+        query.count = n;
+      }
+      return { command: name, query };
     }
     case "generators list": {
       const limit = listLimit(values.limit);

@@ -1,4 +1,4 @@
-import type { Execution, Generator, GeneratorDetail, QueuedRun, ScheduleResponse, Trigger, TriggerDetail } from "../../client/src/index.js";
+import type { Execution, FireTime, Generator, GeneratorDetail, Preview, QueuedRun, ScheduleResponse, Trigger, TriggerDetail } from "../../client/src/index.js";
 import type { AdminAction, ProjectAction } from "./args.js";
 
 /** Human output of each command, from the API's JSON answer. Pure. */
@@ -117,6 +117,14 @@ export function formatProjectResult(action: ProjectAction, body: unknown, asJson
       const run = body as QueuedRun;
       return `Replaying trigger ${run.triggerId} at ${run.scheduledAt}.\n`;
     }
+    case "preview": {
+      const preview = body as Preview;
+      if (preview.kind === "once") return `${preview.scheduledAt}  (${preview.local} in ${preview.timezone})\n`;
+      return table(
+        ["AT (UTC)", `LOCAL (${preview.timezone})`, "DST"],
+        preview.fireTimes.map((fire) => [fire.at, fire.local, dstNote(fire)]),
+      );
+    }
     case "generators list": {
       const { generators, nextCursor } = body as { generators: Generator[]; nextCursor: string | null };
       if (generators.length === 0) return "No generators.\n";
@@ -215,4 +223,18 @@ export function table(header: string[], rows: string[][]): string {
 /** The one-line error for an API refusal (code and message; the token is never part of it). */
 export function formatApiError(error: string, message: string, status: number): string {
   return `hourglass: ${error}${message ? `: ${message}` : ""} (HTTP ${status})\n`;
+}
+
+/** How DST moved a fire time, in words ("-" when it did not). */
+function dstNote(fire: FireTime): string {
+  switch (fire.dst) {
+    case null:
+      return "-";
+    case "gap":
+      return `gap: ${fire.wallTime} does not exist; moved by ${fire.shiftMs / 60_000} min`;
+    case "overlap":
+      return fire.firesOnBothPasses ? `overlap: pass ${fire.pass} of 2` : "overlap: first of two passes";
+    case "skipped":
+      return `skipped ${fire.skipped.count} vanished wall time(s) ${fire.skipped.first}–${fire.skipped.last}`;
+  }
 }

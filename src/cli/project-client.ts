@@ -52,6 +52,8 @@ export async function callProject(client: Hourglass, action: ProjectAction): Pro
       return null;
     case "triggers replay":
       return client.triggers.replay(action.id);
+    case "preview":
+      return client.preview(action.query);
     case "generators list": {
       const { items, nextCursor } = await firstItems(action.limit, (query) => client.generators.page(query));
       return { generators: items, nextCursor };

@@ -180,3 +180,41 @@ describe("project commands against a real server and target", () => {
     expect(stdout + stderr).not.toContain(API_KEY);
   });
 });
+
+describe("hourglass preview against a real server", () => {
+  let hg: TestHourglass;
+  beforeAll(async () => {
+    hg = await startHourglass({ listen: true, dispatch: false });
+  });
+  afterAll(async () => {
+    await hg?.close();
+  });
+  const cli = async (...argv: string[]) => {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(argv, {
+      env: { HOURGLASS_URL: hg.url, HOURGLASS_API_KEY: API_KEY },
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      serve: async () => {
+        throw new Error("not here");
+      },
+    });
+    return { code, stdout, stderr };
+  };
+
+  it("shows a cron's fire times across a DST change, marked, and refuses what /schedule refuses", async () => {
+    const r = await cli("preview", "--at", "cron(30 2 * * *, Europe/Paris)", "--from", "2027-03-27T00:00:00Z", "--count", "3");
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^AT \(UTC\)\s+LOCAL \(Europe\/Paris\)\s+DST$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[0])).toEqual(["2027-03-27T01:30:00.000Z", "2027-03-28T01:30:00.000Z", "2027-03-29T00:30:00.000Z"]);
+    expect(lines[2]).toMatch(/gap: .* moved by 60 min/);
+    const json = await cli("preview", "--at", "now | add 1h", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: "once" });
+    const bad = await cli("preview", "--at", "cron(61 * * * *)");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalid_cron/);
+    expect((await cli("preview")).code).toBe(2);
+  });
+});

@@ -130,6 +130,13 @@ describe("client against a real Hourglass and a real target", () => {
     expect((await counting.triggers.get(ids[0] as string)).status).toBe("cancelled");
   });
 
+  it("previews a cron's fire times with their DST marks, and a one-shot's instant", async () => {
+    const cron = await client.preview({ scheduledAt: "cron(30 2 * * *, Europe/Paris)", from: "2027-03-27T00:00:00Z", count: 2 });
+    expect(cron).toMatchObject({ kind: "cron", timezone: "Europe/Paris", fireTimes: [{ at: "2027-03-27T01:30:00.000Z", dst: null }, { at: "2027-03-28T01:30:00.000Z", dst: "gap" }] });
+    expect(await client.preview({ scheduledAt: "2027-01-01T09:00", timezone: "Europe/Paris" })).toMatchObject({ kind: "once", scheduledAt: "2027-01-01T08:00:00.000Z" });
+    await expect(client.preview({ scheduledAt: "cron(61 * * * *)" })).rejects.toMatchObject({ status: 400, code: "invalid_cron" });
+  });
+
   it("replays an executed trigger and lists its executions", async () => {
     const created = await client.triggers.create({ url: `${target.url}/replayed`, method: "PATCH", body: "r", scheduledAt: "now", retries: 0 });
     await attempts.waitFor((e) => e.claim.id === created.triggerId);
