@@ -11,25 +11,27 @@ const CLI_JS = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 // JSON answers are asserted field by field.
 type Json = any;
 
+/** Runs the CLI in-process with the real fetch, with HOURGLASS_URL and HOURGLASS_API_KEY set for `hg`. */
+async function cliAgainst(hg: TestHourglass, argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    env: { HOURGLASS_URL: hg.url, HOURGLASS_API_KEY: API_KEY },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    serve: async () => {
+      throw new Error("not here");
+    },
+  });
+  return { code, stdout, stderr };
+}
+
 describe("project commands against a real server and target", () => {
   let hg: TestHourglass;
   let target: TargetServer;
   let attempts: AttemptLog;
 
-  /** Runs the CLI in-process with the real fetch, with HOURGLASS_URL and HOURGLASS_API_KEY set. */
-  async function cli(...argv: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      env: { HOURGLASS_URL: hg.url, HOURGLASS_API_KEY: API_KEY },
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      serve: async () => {
-        throw new Error("not here");
-      },
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (...argv: string[]) => cliAgainst(hg, argv);
 
   beforeAll(async () => {
     hg = await startHourglass({ listen: true });
@@ -189,19 +191,7 @@ describe("hourglass preview against a real server", () => {
   afterAll(async () => {
     await hg?.close();
   });
-  const cli = async (...argv: string[]) => {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      env: { HOURGLASS_URL: hg.url, HOURGLASS_API_KEY: API_KEY },
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      serve: async () => {
-        throw new Error("not here");
-      },
-    });
-    return { code, stdout, stderr };
-  };
+  const cli = (...argv: string[]) => cliAgainst(hg, argv);
 
   it("shows a cron's fire times across a DST change, marked, and refuses what /schedule refuses", async () => {
     const r = await cli("preview", "--at", "cron(30 2 * * *, Europe/Paris)", "--from", "2027-03-27T00:00:00Z", "--count", "3");
