@@ -3,6 +3,8 @@ import { type FetchLike, type JsonCall, Transport } from "./transport.js";
 import type {
   ApiKeyView,
   BatchResult,
+  BulkFilter,
+  BulkResult,
   ClockState,
   Execution,
   Generator,
@@ -89,6 +91,16 @@ export class Triggers {
   /** `POST /triggers/:id/replay`: fire an executed trigger again now. */
   replay(id: Id): Promise<QueuedRun> {
     return this.t.json({ method: "POST", path: `/triggers/${seg(id)}/replay`, auth: "key" });
+  }
+
+  /** `POST /triggers/bulk-cancel`: cancel the waiting triggers `filter` matches (`dryRun`: only count them). */
+  bulkCancel(filter: BulkFilter): Promise<BulkResult> {
+    return this.t.json({ method: "POST", path: "/triggers/bulk-cancel", auth: "key", body: filter });
+  }
+
+  /** `POST /triggers/bulk-replay`: replay the executed triggers `filter` matches (`dryRun`: only count them). */
+  bulkReplay(filter: BulkFilter): Promise<BulkResult> {
+    return this.t.json({ method: "POST", path: "/triggers/bulk-replay", auth: "key", body: filter });
   }
 
   /** One page of `GET /triggers`, newest first. */

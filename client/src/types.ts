@@ -41,6 +41,10 @@ interface DeliveryView {
   timeoutMs: number;
   callbackUrl: string | null;
   failureUrl: string | null;
+  /** The statuses that succeed (`ttr-success-status`; default `2xx,3xx`). */
+  successStatus: string;
+  /** The failures retried (`ttr-retry-on`; default `408,429,5xx,network`). */
+  retryOn: string;
 }
 
 /** A trigger as `GET /triggers` shows it (secret-bearing header values masked unless revealed). */
@@ -85,6 +89,14 @@ export interface Generator extends DeliveryView {
   /** Its pending tick's time; null when paused or cancelled. */
   nextAt: IsoTime | null;
   note: string | null;
+  /** `ttr-ends-at`: no tick after it. */
+  endsAt: IsoTime | null;
+  /** `ttr-max-runs`: it ends after this many ticks. */
+  maxRuns: number | null;
+  /** Ticks fired so far. */
+  runs: number;
+  /** Set when a limit ended it (its status is then `cancelled`). */
+  endReason: string | null;
   pendingTriggerId: Id | null;
   method: string;
   url: string;
@@ -141,6 +153,10 @@ interface RequestFields {
   timeout?: Duration | null;
   callbackUrl?: string | null;
   failureUrl?: string | null;
+  /** Statuses that succeed, as `ttr-success-status` (`"2xx,409"`). */
+  successStatus?: string | null;
+  /** Failures to retry, as `ttr-retry-on` (`"429,5xx,network"`). */
+  retryOn?: string | null;
 }
 
 /** `POST /triggers` (and each batch item). */
@@ -160,6 +176,10 @@ interface GeneratorFields {
   cron?: string;
   runMissed?: RunMissed | null;
   overlap?: Overlap | null;
+  /** No tick after this instant, as `ttr-ends-at`. */
+  endsAt?: string | null;
+  /** End after this many ticks, as `ttr-max-runs`. */
+  maxRuns?: number | string | null;
 }
 
 /** `POST /generators`. */
@@ -171,6 +191,31 @@ export interface GeneratorCreate extends RequestFields, GeneratorFields {
 /** `PATCH /generators/:id`: any create field, and/or `paused`. */
 export interface GeneratorEdit extends RequestFields, GeneratorFields {
   paused?: boolean;
+}
+
+/** What a bulk cancel or replay acts on: every term given must hold (`all: true` for every trigger). */
+export interface BulkFilter {
+  tag?: string;
+  customKeyPrefix?: string;
+  status?: TriggerStatus;
+  kind?: TriggerKind;
+  generatorId?: Id;
+  /** Nominal time at or after this instant (the `ttr-scheduled-at` grammar). */
+  scheduledFrom?: string;
+  /** Nominal time before this instant. */
+  scheduledBefore?: string;
+  timezone?: string;
+  all?: boolean;
+  /** Only count what matches. */
+  dryRun?: boolean;
+}
+
+/** What a bulk cancel or replay matched and affected. */
+export interface BulkResult {
+  action: "cancel" | "replay";
+  dryRun: boolean;
+  matched: number;
+  affected: number;
 }
 
 /** One item's answer in `POST /triggers/batch`: its schedule answer, or its error. */

@@ -137,6 +137,13 @@ describe("client against a real Hourglass and a real target", () => {
     await expect(client.preview({ scheduledAt: "cron(61 * * * *)" })).rejects.toMatchObject({ status: 400, code: "invalid_cron" });
   });
 
+  it("cancels the waiting triggers a filter matches, after counting them", async () => {
+    for (let i = 0; i < 3; i++) await client.triggers.create({ url: `${target.url}/bulk`, scheduledAt: "now | add 1d", tags: ["client-bulk"] });
+    expect(await client.triggers.bulkCancel({ tag: "client-bulk", dryRun: true })).toEqual({ action: "cancel", dryRun: true, matched: 3, affected: 0 });
+    expect(await client.triggers.bulkCancel({ tag: "client-bulk" })).toMatchObject({ matched: 3, affected: 3 });
+    await expect(client.triggers.bulkReplay({})).rejects.toMatchObject({ status: 400, code: "invalid_body" });
+  });
+
   it("replays an executed trigger and lists its executions", async () => {
     const created = await client.triggers.create({ url: `${target.url}/replayed`, method: "PATCH", body: "r", scheduledAt: "now", retries: 0 });
     await attempts.waitFor((e) => e.claim.id === created.triggerId);
