@@ -20,7 +20,7 @@ export type TriggerKind = "job" | "generator" | "callback";
 /** Where a trigger came from: `tick` a generator's scheduled instance, `run` an extra run now. */
 export type TriggerOrigin = "job" | "tick" | "run" | "callback";
 export type RunMissed = "skip" | "once" | "all";
-export type Overlap = "allow" | "skip";
+export type Overlap = "allow" | "skip" | "cancel-previous";
 
 /** What `/schedule`, `POST /triggers` and `POST /generators` answer. */
 export interface ScheduleResponse {

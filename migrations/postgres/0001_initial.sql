@@ -185,3 +185,6 @@ ALTER TABLE generators ADD COLUMN ends_at BIGINT;
 ALTER TABLE generators ADD COLUMN max_runs BIGINT;
 ALTER TABLE generators ADD COLUMN runs BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE generators ADD COLUMN end_reason TEXT;
+
+-- ttr-overlap: cancel-previous, stored as overlap = 'allow' with this flag (as migrations/sqlite/0007).
+ALTER TABLE generators ADD COLUMN cancel_previous INTEGER NOT NULL DEFAULT 0;

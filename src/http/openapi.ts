@@ -84,7 +84,7 @@ const generatorProperties: Record<string, Schema> = {
   cron: str,
   timezone: str,
   runMissed: { enum: ["skip", "once", "all"] },
-  overlap: { enum: ["allow", "skip"] },
+  overlap: { enum: ["allow", "skip", "cancel-previous"] },
   nextAt: timeOrNull,
   note: strOrNull,
   endsAt: timeOrNull,
@@ -179,7 +179,7 @@ const generatorFields: Record<string, Schema> = {
   ...sharedFields,
   cron: { type: "string", description: "What goes inside cron(…): `expr[, zone]`; the zone, else timezone, else UTC." },
   runMissed: { enum: ["skip", "once", "all"] },
-  overlap: { enum: ["allow", "skip"] },
+  overlap: { enum: ["allow", "skip", "cancel-previous"] },
   endsAt: { type: ["string", "null"], description: "No tick after this instant, as ttr-ends-at." },
   maxRuns: { type: ["integer", "string", "null"], description: "End after this many ticks, as ttr-max-runs." },
 };

@@ -2,7 +2,7 @@ import { BoundedCache } from "../bounded-cache.js";
 import { parseRetryOn, parseSuccessStatus } from "../dispatch/outcome-rules.js";
 import { InvalidInputError } from "../errors.js";
 import { parseCronSpec, parseScheduledAt } from "./scheduled-at.js";
-import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
+import { OVERLAP_POLICIES, type OverlapPolicy, type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
 import { isValidTimeZone } from "./zoned-time.js";
 
 /*
@@ -202,11 +202,11 @@ function parseDuration(value: string | undefined, name: string, code: string, fa
   return ms;
 }
 
-function parseOverlap(value: string | undefined, name: string): "allow" | "skip" {
+function parseOverlap(value: string | undefined, name: string): OverlapPolicy {
   if (value === undefined) return "allow";
-  const policy = value.toLowerCase();
-  if (policy !== "allow" && policy !== "skip") {
-    throw new InvalidInputError("invalid_overlap", `${name} "${truncate(value)}" must be allow or skip.`);
+  const policy = OVERLAP_POLICIES.find((candidate) => candidate === value.toLowerCase());
+  if (policy === undefined) {
+    throw new InvalidInputError("invalid_overlap", `${name} "${truncate(value)}" must be allow, skip or cancel-previous.`);
   }
   return policy;
 }

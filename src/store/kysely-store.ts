@@ -21,6 +21,7 @@ import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
 import {
   RETRIES_DROPPED,
+  SUPERSEDED_BY_NEXT_TICK,
   cancelledColumns,
   generatorColumns,
   isFirstTick,
@@ -464,9 +465,15 @@ export class KyselyStore implements Store {
       // Only the first claim of a tick advances its generator; retries, replays and claims that
       // take over an expired lease do not.
       const firstTicks = rows.filter(isFirstTick);
-      const skipped = await this.advanceGenerators(trx, firstTicks, now);
+      const { skipped, superseded } = await this.advanceGenerators(trx, firstTicks, now);
 
-      return rows.filter((r) => !skipped.has(r.id)).map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+      return rows
+        .filter((r) => !skipped.has(r.id))
+        .map((r) => {
+          const claim = toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms));
+          const ids = superseded.get(r.id);
+          return ids === undefined ? claim : { ...claim, supersedes: { ids, reason: SUPERSEDED_BY_NEXT_TICK } };
+        });
     });
   }
 
@@ -565,8 +572,9 @@ export class KyselyStore implements Store {
           .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
           .executeTakeFirst();
         if (retried.numUpdatedRows === 0n) {
-          const dropped = await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
-          if (dropped.numUpdatedRows === 1n) await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
+          // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
+          await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
+          await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
         }
         return;
       }
@@ -1171,12 +1179,19 @@ export class KyselyStore implements Store {
 
   /**
    * Materializes the next instance of each generator whose instance was just claimed, from the
-   * claimed instance's nominal time (no drift). Returns the claimed instances that must not fire
-   * (`ttr-run-missed: skip`), which are recorded as cancelled.
+   * claimed instance's nominal time (no drift). Returns the claimed triggers that must not fire
+   * (`ttr-run-missed: skip`, `ttr-overlap: skip`, or an earlier instance cancelled by
+   * `ttr-overlap: cancel-previous`), which are recorded as cancelled, and by claimed tick the
+   * earlier instances it cancelled.
    */
-  private async advanceGenerators(trx: Trx, claimed: TriggerRow[], now: number): Promise<Set<string>> {
+  private async advanceGenerators(
+    trx: Trx,
+    claimed: TriggerRow[],
+    now: number,
+  ): Promise<{ skipped: Set<string>; superseded: Map<string, string[]> }> {
     const skipped = new Set<string>();
-    if (claimed.length === 0) return skipped;
+    const superseded = new Map<string, string[]>();
+    if (claimed.length === 0) return { skipped, superseded };
     const generators = await trx
       .selectFrom("generators")
       .selectAll()
@@ -1201,6 +1216,12 @@ export class KyselyStore implements Store {
       if (skipReason === null && generator.overlap === "skip" && (await this.hasRunInFlight(trx, generator.id, instance.id))) {
         skipReason = "skipped: the previous run was still in flight (ttr-overlap: skip)";
       }
+      if (skipReason === null && generator.cancel_previous) {
+        const cancelled = await this.cancelRunsInFlight(trx, generator.id, instance.id, now);
+        // One claimed in this very batch (a retry falling due with the tick) is not sent.
+        for (const id of cancelled) skipped.add(id);
+        if (cancelled.length > 0) superseded.set(instance.id, cancelled);
+      }
       if (skipReason !== null) {
         skipped.add(instance.id);
         await trx
@@ -1218,7 +1239,25 @@ export class KyselyStore implements Store {
         await this.materializeTick(trx, { ...generator, runs }, plan.nextAt, now, plan.catchupLeft);
       }
     }
-    return skipped;
+    return { skipped, superseded };
+  }
+
+  /**
+   * `ttr-overlap: cancel-previous`: cancels the generator's other instances in flight — running,
+   * or waiting for a retry — with the reason. A running one's attempt then finds its trigger no
+   * longer running: its outcome is recorded, fenced off the trigger, and gets no retry (see
+   * finishAttempt), on whichever node delivers it. Returns their ids.
+   */
+  private async cancelRunsInFlight(trx: Trx, generatorId: string, exceptId: string, now: number): Promise<string[]> {
+    const rows = await trx
+      .updateTable("triggers")
+      .set(cancelledColumns(now, SUPERSEDED_BY_NEXT_TICK))
+      .where("generator_id", "=", generatorId)
+      .where("id", "!=", exceptId)
+      .where((eb) => eb.or([eb("status", "=", "running"), eb.and([eb("status", "=", "registered"), eb("attempts", ">", 0)])]))
+      .returning("id")
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /**

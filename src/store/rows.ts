@@ -47,7 +47,9 @@ export interface Database {
     cron_tz: string;
     run_missed: RunMissedPolicy;
     catchup_left: number | null;
-    overlap: OverlapPolicy;
+    /** `allow` or `skip`; `cancel-previous` is stored as `allow` with {@link cancel_previous} set (0007). */
+    overlap: "allow" | "skip";
+    cancel_previous: ColumnType<number, number | undefined, number>;
     resume_at: number | null;
     note: ColumnType<string | null, string | null | undefined, string | null>;
     method: string;
@@ -216,7 +218,7 @@ export function toGeneratorRecord(
     cronExpr: row.cron_expr,
     cronTz: row.cron_tz,
     runMissed: row.run_missed,
-    overlap: row.overlap,
+    overlap: row.cancel_previous ? "cancel-previous" : row.overlap,
     delivery: toDeliveryPolicy(row),
     method: row.method,
     url: row.url,

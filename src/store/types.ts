@@ -150,6 +150,11 @@ export interface ClaimedTrigger extends RequestTemplate {
   delivery: DeliveryPolicy;
   /** The claim is owned until then: always later than the attempt's timeout. */
   leaseUntil: number;
+  /**
+   * Earlier instances of the generator this claim cancelled (`ttr-overlap: cancel-previous`),
+   * with why: the dispatcher aborts those of them it is delivering.
+   */
+  supersedes?: { ids: readonly string[]; reason: string };
 }
 
 /** Input of `Store.scheduleJob` / `Store.scheduleGenerator`. */

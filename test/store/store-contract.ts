@@ -7,6 +7,7 @@ import type { AttemptResult, DeliveryPolicy, RequestTemplate, ScheduleGeneratorI
 export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+const SUPERSEDED = "the next tick came due while this run was in flight (ttr-overlap: cancel-previous)";
 /** Lease margin; with the default 30 s timeout a claim is owned for LEASE + 30 s. */
 const LEASE = 30_000;
 const TIMEOUT = 30_000;
@@ -810,6 +811,44 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         ]);
         await store.finishAttempt(finished(first!, projectA, "succeeded"));
         expect((await store.claimDue(T0 + 30_000, 10, LEASE)).map((c) => c.scheduledAt)).toEqual([T0 + 30_000]);
+      });
+
+      it("cancels the running instance when the next tick comes due with ttr-overlap: cancel-previous", async () => {
+        const { id } = await store.scheduleGenerator(generator({ overlap: "cancel-previous" }));
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ overlap: "cancel-previous" });
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(first!.supersedes).toBeUndefined();
+        const [second] = await store.claimDue(T0 + 20_000, 10, LEASE);
+        expect(second).toMatchObject({ scheduledAt: T0 + 20_000, supersedes: { ids: [first!.id], reason: SUPERSEDED } });
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "cancelled", finishedAt: T0 + 20_000, cancelReason: SUPERSEDED });
+        // The aborted attempt is recorded, and its outcome (here: a retry) is fenced off the cancelled trigger.
+        await store.finishAttempt(finished(first!, projectA, "failed", { finishedAt: T0 + 20_001, error: `aborted: ${SUPERSEDED}`, retryAt: T0 + 30_000 }));
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "cancelled", cancelReason: SUPERSEDED });
+        const [execution] = (await store.listExecutions(projectA, { triggerId: first!.id }, { limit: 5 })).items;
+        expect(execution).toMatchObject({ outcome: "failed", error: `aborted: ${SUPERSEDED}`, retryAt: null });
+        // A success reported late (another node, not aborted) does not revive it either.
+        await store.finishAttempt(finished(second!, projectA, "succeeded", { finishedAt: T0 + 20_002 }));
+        expect(await store.getTrigger(projectA, second!.id)).toMatchObject({ status: "succeeded" });
+        expect((await store.claimDue(T0 + 30_000, 10, LEASE)).map((c) => [c.scheduledAt, c.supersedes])).toEqual([[T0 + 30_000, undefined]]);
+      });
+
+      it("cancels an instance waiting for a retry when the next tick comes due with ttr-overlap: cancel-previous", async () => {
+        const { id } = await store.scheduleGenerator(generator({ overlap: "cancel-previous" }));
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        await store.finishAttempt(finished(first!, projectA, "failed", { retryAt: T0 + 20_000 }));
+        // The retry and the next tick come due together: the retry is cancelled, not sent.
+        const claimed = await store.claimDue(T0 + 20_000, 10, LEASE);
+        expect(claimed.map((c) => [c.scheduledAt, c.supersedes?.ids])).toEqual([[T0 + 20_000, [first!.id]]]);
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "cancelled", cancelReason: SUPERSEDED });
+        expect((await pendingOf(id)).map((t) => t.scheduledAt)).toEqual([T0 + 30_000]);
+      });
+
+      it("leaves earlier instances alone without ttr-overlap: cancel-previous", async () => {
+        await store.scheduleGenerator(generator({ overlap: "allow" }));
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        const [second] = await store.claimDue(T0 + 20_000, 10, LEASE);
+        expect(second!.supersedes).toBeUndefined();
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "running" });
       });
 
       it("pauses (no pending instance) and resumes (the tick that was pending, then per ttr-run-missed)", async () => {
