@@ -129,6 +129,7 @@ const projectView = object({
   rateLimit: intOrNull,
   allowedTargets: { type: "array", items: str },
   allowedPorts: { type: "array", items: str },
+  defaults: object({ retries: intOrNull, retryDelayMs: intOrNull, timeoutMs: intOrNull, callbackUrl: strOrNull, failureUrl: strOrNull }),
 });
 
 const issuedKey = object({ id, prefix: str, key: str });
@@ -386,7 +387,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/admin/projects/{id}": {
         parameters: [pathId()],
-        patch: operation("Set a project's name, quota, rate limit, egress entries", { "200": ok("The project.", ref("Project")) }, AUTHENTICATED, {
+        patch: operation("Set a project's name, quota, rate limit, egress entries, delivery defaults", { "200": ok("The project.", ref("Project")) }, AUTHENTICATED, {
           security: admin,
           requestBody: body(
             loose(
@@ -396,6 +397,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 rateLimit: intOrNull,
                 allowedTargets: { type: "array", items: { type: ["string", "integer"] } },
                 allowedPorts: { type: "array", items: { type: ["string", "integer"] } },
+                defaults: loose(
+                  {
+                    retries: { type: ["integer", "string", "null"] },
+                    retryDelay: { type: ["integer", "string", "null"] },
+                    timeout: { type: ["integer", "string", "null"] },
+                    callbackUrl: strOrNull,
+                    failureUrl: strOrNull,
+                  },
+                  [],
+                ),
               },
               [],
             ),

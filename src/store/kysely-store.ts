@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction, sql } from "kysely";
+import { type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction, type Updateable, sql } from "kysely";
 import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { endOfSchedule } from "../schedule/generator-end.js";
@@ -47,6 +47,7 @@ import type {
   Page,
   PageRequest,
   ProjectChanges,
+  ProjectDefaults,
   ProjectEgressRules,
   ProjectRecord,
   TriggerListKind,
@@ -58,6 +59,7 @@ import type {
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
+import { NO_PROJECT_DEFAULTS } from "./types.js";
 import { GENERATOR_STATUS, TRIGGER_STATUS } from "./types.js";
 
 /** What differs between database engines, as flags rather than `if (sqlite)` branches. */
@@ -228,7 +230,16 @@ export class KyselyStore implements Store {
   async createProject(name: string, now: number): Promise<ProjectRecord> {
     const id = this.newId();
     await this.db.insertInto("projects").values({ id, name, created_at: now }).execute();
-    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0, egress: { allowedTargets: [], allowedPorts: [] } };
+    return {
+      id,
+      name,
+      createdAt: now,
+      monthQuota: null,
+      rateLimit: null,
+      usedThisMonth: 0,
+      egress: { allowedTargets: [], allowedPorts: [] },
+      defaults: { ...NO_PROJECT_DEFAULTS },
+    };
   }
 
   async listProjects(now: number): Promise<ProjectRecord[]> {
@@ -240,6 +251,7 @@ export class KyselyStore implements Store {
       .leftJoin("project_egress", "project_egress.project_id", "projects.id")
       .select(["projects.id", "projects.name", "projects.created_at", "projects.month_quota", "projects.rate_limit", "project_usage.created"])
       .select(["project_egress.allowed_targets", "project_egress.allowed_ports"])
+      .select(PROJECT_DEFAULT_COLUMNS)
       .orderBy("projects.id")
       .execute();
     return rows.map((row) => ({
@@ -250,7 +262,13 @@ export class KyselyStore implements Store {
       rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
       usedThisMonth: Number(row.created ?? 0),
       egress: egressRules(row.allowed_targets, row.allowed_ports),
+      defaults: projectDefaults(row),
     }));
+  }
+
+  async getProjectDefaults(projectId: string): Promise<ProjectDefaults> {
+    const row = await this.db.selectFrom("projects").select(PROJECT_DEFAULT_COLUMNS).where("id", "=", projectId).executeTakeFirst();
+    return row === undefined ? { ...NO_PROJECT_DEFAULTS } : projectDefaults(row);
   }
 
   async getProjectEgress(projectId: string): Promise<ProjectEgressRules> {
@@ -263,7 +281,13 @@ export class KyselyStore implements Store {
   }
 
   async updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord> {
-    const set: { name?: string; month_quota?: number | null; rate_limit?: number | null } = {};
+    const set: Updateable<Database["projects"]> = {};
+    const defaults = changes.defaults ?? {};
+    if (defaults.retries !== undefined) set.default_retries = defaults.retries;
+    if (defaults.retryDelayMs !== undefined) set.default_retry_delay_ms = defaults.retryDelayMs;
+    if (defaults.timeoutMs !== undefined) set.default_timeout_ms = defaults.timeoutMs;
+    if (defaults.callbackUrl !== undefined) set.default_callback_url = defaults.callbackUrl;
+    if (defaults.failureUrl !== undefined) set.default_failure_url = defaults.failureUrl;
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.monthQuota !== undefined) set.month_quota = changes.monthQuota;
     if (changes.rateLimit !== undefined) set.rate_limit = changes.rateLimit;
@@ -1502,6 +1526,31 @@ export class KyselyStore implements Store {
   private transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.committer.run(fn);
   }
+}
+
+const PROJECT_DEFAULT_COLUMNS = [
+  "projects.default_retries",
+  "projects.default_retry_delay_ms",
+  "projects.default_timeout_ms",
+  "projects.default_callback_url",
+  "projects.default_failure_url",
+] as const;
+
+function projectDefaults(row: {
+  default_retries: number | null;
+  default_retry_delay_ms: number | null;
+  default_timeout_ms: number | null;
+  default_callback_url: string | null;
+  default_failure_url: string | null;
+}): ProjectDefaults {
+  const numberOrNull = (value: number | null) => (value === null ? null : Number(value));
+  return {
+    retries: numberOrNull(row.default_retries),
+    retryDelayMs: numberOrNull(row.default_retry_delay_ms),
+    timeoutMs: numberOrNull(row.default_timeout_ms),
+    callbackUrl: row.default_callback_url,
+    failureUrl: row.default_failure_url,
+  };
 }
 
 function egressRules(targets: string | null, ports: string | null): ProjectEgressRules {

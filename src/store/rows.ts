@@ -23,6 +23,11 @@ export interface Database {
     signing_secrets: ColumnType<string, string | undefined, string>;
     month_quota: ColumnType<number | null, number | null | undefined, number | null>;
     rate_limit: ColumnType<number | null, number | null | undefined, number | null>;
+    default_retries: ColumnType<number | null, number | null | undefined, number | null>;
+    default_retry_delay_ms: ColumnType<number | null, number | null | undefined, number | null>;
+    default_timeout_ms: ColumnType<number | null, number | null | undefined, number | null>;
+    default_callback_url: ColumnType<string | null, string | null | undefined, string | null>;
+    default_failure_url: ColumnType<string | null, string | null | undefined, string | null>;
   };
   project_egress: {
     project_id: string;

@@ -116,6 +116,20 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    describe("project defaults", () => {
+      it("stores a project's delivery defaults: set, kept when not named, removed by null", async () => {
+        const none = { retries: null, retryDelayMs: null, timeoutMs: null, callbackUrl: null, failureUrl: null };
+        expect(await store.getProjectDefaults(projectA)).toEqual(none);
+        const set = { retries: 5, retryDelayMs: 60_000, timeoutMs: 5_000, callbackUrl: "https://example.com/cb", failureUrl: "https://example.com/f" };
+        expect((await store.updateProject(projectA, { defaults: set }, T0)).defaults).toEqual(set);
+        expect(await store.getProjectDefaults(projectA)).toEqual(set);
+        await store.updateProject(projectA, { name: "renamed", defaults: { retries: null, callbackUrl: null } }, T0);
+        expect(await store.getProjectDefaults(projectA)).toEqual({ ...set, retries: null, callbackUrl: null });
+        expect((await store.listProjects(T0)).find((p) => p.id === projectB)?.defaults).toEqual(none);
+        expect(await store.getProjectDefaults("01ARZ3NDEKTSV4RRFFQ69G5FAV")).toEqual(none);
+      });
+    });
+
     describe("one-shot triggers", () => {
       it("stores the request byte-exact: non-UTF-8 body, header order, duplicates and case", async () => {
         const body = new Uint8Array([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28, 0x0a, 0x0d]);
