@@ -9,6 +9,7 @@ import { Dispatcher, type DispatcherOptions } from "./dispatch/dispatcher.js";
 import { HistoryPruner } from "./dispatch/history-pruner.js";
 import type { HostResolver } from "./egress/guarded-lookup.js";
 import { createProjectPolicies } from "./egress/project-policies.js";
+import { createProjectDefaults } from "./http/project-defaults.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./http/api-key.js";
 import { createApp } from "./http/app.js";
 import { createAuthenticator } from "./http/authenticate.js";
@@ -94,7 +95,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     store,
     clock,
     limits: config.limits,
-    deliveryDefaults: config.delivery,
+    projectDefaults: createProjectDefaults(config.delivery, (projectId) => store.getProjectDefaults(projectId)),
     egress,
     auth: createAuthenticator(store, () => clock.now()),
     rateLimiter: createRateLimiter(() => clock.now()),

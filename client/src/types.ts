@@ -20,7 +20,7 @@ export type TriggerKind = "job" | "generator" | "callback";
 /** Where a trigger came from: `tick` a generator's scheduled instance, `run` an extra run now. */
 export type TriggerOrigin = "job" | "tick" | "run" | "callback";
 export type RunMissed = "skip" | "once" | "all";
-export type Overlap = "allow" | "skip";
+export type Overlap = "allow" | "skip" | "cancel-previous";
 
 /** What `/schedule`, `POST /triggers` and `POST /generators` answer. */
 export interface ScheduleResponse {
@@ -267,6 +267,14 @@ export interface Project {
   rateLimit: number | null;
   allowedTargets: string[];
   allowedPorts: string[];
+  /** What the project's triggers get when their request does not say; `null`: not set. */
+  defaults: {
+    retries: number | null;
+    retryDelayMs: number | null;
+    timeoutMs: number | null;
+    callbackUrl: string | null;
+    failureUrl: string | null;
+  };
 }
 
 /** `PATCH /admin/projects/:id`: `null` removes a limit, `[]` the project's egress entries. */
@@ -276,6 +284,14 @@ export interface ProjectChanges {
   rateLimit?: number | null;
   allowedTargets?: (string | number)[];
   allowedPorts?: (string | number)[];
+  /** Delivery defaults (durations as `10s` or seconds); a field left out is kept, `null` removes it. */
+  defaults?: {
+    retries?: number | string | null;
+    retryDelay?: number | string | null;
+    timeout?: number | string | null;
+    callbackUrl?: string | null;
+    failureUrl?: string | null;
+  };
 }
 
 /** An API key as issued: `key` is shown this once. */

@@ -185,3 +185,13 @@ ALTER TABLE generators ADD COLUMN ends_at BIGINT;
 ALTER TABLE generators ADD COLUMN max_runs BIGINT;
 ALTER TABLE generators ADD COLUMN runs BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE generators ADD COLUMN end_reason TEXT;
+
+-- ttr-overlap: cancel-previous, stored as overlap = 'allow' with this flag (as migrations/sqlite/0007).
+ALTER TABLE generators ADD COLUMN cancel_previous INTEGER NOT NULL DEFAULT 0;
+
+-- A project's delivery defaults, NULL: the server's (as migrations/sqlite/0008).
+ALTER TABLE projects ADD COLUMN default_retries INTEGER;
+ALTER TABLE projects ADD COLUMN default_retry_delay_ms BIGINT;
+ALTER TABLE projects ADD COLUMN default_timeout_ms BIGINT;
+ALTER TABLE projects ADD COLUMN default_callback_url TEXT;
+ALTER TABLE projects ADD COLUMN default_failure_url TEXT;

@@ -56,6 +56,11 @@ export interface DeliverOptions {
   timeoutMs: number;
   /** The project delivering: its egress policy applies ({@link DelivererOptions.egressFor}). */
   projectId?: string;
+  /**
+   * Aborts the attempt (`ttr-overlap: cancel-previous`): the connection is closed and the outcome
+   * is `aborted: <the signal's reason>`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Sends stored requests over a shared keep-alive connection pool. */
@@ -167,12 +172,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       const state: AttemptState = { httpStatus: null, headers: [], excerpt: [], excerptSize: 0, truncated: false };
       let drained = 0;
       let settled = false;
-      let timedOut = false;
+      let stopReason: string | null = null;
       let controller: Dispatcher.DispatchController | null = null;
       const settle = (error: string | null): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        opts.signal?.removeEventListener("abort", onAbort);
         resolve({
           ok: error === null,
           httpStatus: state.httpStatus,
@@ -183,11 +189,16 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           finishedAt: options.now(),
         });
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        settle(timeoutError);
-        controller?.abort(new Error(timeoutError));
-      }, opts.timeoutMs);
+      // Ends the attempt now, whatever stage it is at; a request not started yet is aborted as it starts.
+      const stop = (reason: string): void => {
+        stopReason = reason;
+        settle(reason);
+        controller?.abort(new Error(reason));
+      };
+      const timer = setTimeout(() => stop(timeoutError), opts.timeoutMs);
+      const onAbort = (): void => stop(`aborted: ${abortReason(opts.signal)}`);
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
 
       let url: URL;
       try {
@@ -205,7 +216,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(started) {
           controller = started;
-          if (timedOut) started.abort(new Error(timeoutError));
+          if (stopReason !== null) started.abort(new Error(stopReason));
         },
         onResponseStart(_controller, statusCode, headers) {
           if (statusCode < 200) return; // 1xx informational: the final status follows
@@ -261,6 +272,11 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     close: () => (closing ??= Promise.all(allAgents().map((a) => a.close())).then(() => {})),
     destroy: () => (closing ??= Promise.all(allAgents().map((a) => a.destroy())).then(() => {})),
   };
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function keptHeaders(headers: Record<string, string | string[] | undefined>): HeaderPair[] {

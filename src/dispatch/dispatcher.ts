@@ -32,7 +32,10 @@ export interface DispatcherOptions {
 }
 
 /** Sends one request; never rejects on HTTP or network failure (outcomes are values). */
-export type DeliverFn = (request: RequestTemplate, options: { timeoutMs: number; projectId: string }) => Promise<DeliveryOutcome>;
+export type DeliverFn = (
+  request: RequestTemplate,
+  options: { timeoutMs: number; projectId: string; signal: AbortSignal },
+) => Promise<DeliveryOutcome>;
 
 export interface DispatcherLog {
   error(details: object, message: string): void;
@@ -72,6 +75,8 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** Earliest time announced by `notify` while a tick was running (it may predate its read). */
   private notifiedDuringTick: number | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Aborts each delivery in flight, by trigger id: a later tick may cancel it (`ttr-overlap: cancel-previous`). */
+  private readonly aborts = new Map<string, AbortController>();
   /** Deliveries in flight per project: claims share the slots fairly between projects (fair-claim.ts). */
   private readonly inFlightByProject = new Map<string, number>();
   private readonly slots: SlotUsage;
@@ -206,11 +211,12 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   }
 
   /** What the attempt came to: succeeded, failed for good (with callbacks), or failed with a retry due. */
-  private resultOf(claim: ClaimedTrigger, outcome: DeliveryOutcome): AttemptResult {
+  private resultOf(claim: ClaimedTrigger, outcome: DeliveryOutcome, aborted: boolean): AttemptResult {
     const retryAfter = outcome.responseHeaders.find(([name]) => name === "retry-after")?.[1];
     const blocked = outcome.error?.startsWith("blocked") ?? false;
     const verdict = judgeAttempt(outcome, blocked, claim.delivery);
-    const retryAt = verdict.succeeded
+    // An aborted attempt's trigger was cancelled: it gets neither a retry nor callbacks.
+    const retryAt = verdict.succeeded || aborted
       ? null
       : nextRetryAt({
           facts: { httpStatus: outcome.httpStatus, blocked, retryAfterMs: parseRetryAfter(retryAfter, outcome.finishedAt) },
@@ -233,7 +239,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       responseHeaders: outcome.responseHeaders,
       responseExcerpt: outcome.responseExcerpt,
     };
-    const callbacks = retryAt === null ? callbacksFor(claim, attempt, this.options.callbackPolicy) : [];
+    const callbacks = retryAt === null && !aborted ? callbacksFor(claim, attempt, this.options.callbackPolicy) : [];
     return { ...attempt, retryAt, callbacks };
   }
 
@@ -321,6 +327,8 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   }
 
   private send(claim: ClaimedTrigger): void {
+    // Instances this claim cancelled: their attempts here stop now (elsewhere, they are fenced).
+    for (const id of claim.supersedes?.ids ?? []) this.aborts.get(id)?.abort(new Error(claim.supersedes?.reason));
     const { projectId } = claim;
     this.inFlightByProject.set(projectId, (this.inFlightByProject.get(projectId) ?? 0) + 1);
     const delivery = this.deliverAndRecord(claim).finally(() => {
@@ -345,11 +353,14 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   // MUST settle: every claimed trigger either gets its outcome recorded here, or keeps its lease
   // and is claimed again when the lease expires. Nothing here may throw past the catch.
   private async deliverAndRecord(claim: ClaimedTrigger): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.set(claim.id, abort);
     try {
       const request = await this.signed(claim);
-      const outcome = await this.deliver(request, { timeoutMs: claim.delivery.timeoutMs, projectId: claim.projectId });
+      const outcome = await this.deliver(request, { timeoutMs: claim.delivery.timeoutMs, projectId: claim.projectId, signal: abort.signal });
+      this.aborts.delete(claim.id);
       if (this.options.failpoint?.at === "after-send") this.options.failpoint.crash();
-      const result = this.resultOf(claim, outcome);
+      const result = this.resultOf(claim, outcome, abort.signal.aborted);
       await this.store.finishAttempt(result);
       // The timer is armed for this claim's lease expiry; a retry or a callback is due sooner.
       if (result.retryAt !== null) this.notify(result.retryAt);
@@ -361,6 +372,8 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       this.emit("attempt", { claim, result });
     } catch (error) {
       this.log.error({ err: error, triggerId: claim.id }, "could not record an attempt; the lease will expire and it will be retried");
+    } finally {
+      this.aborts.delete(claim.id);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { BoundedCache } from "../bounded-cache.js";
+import { createLoadedCache } from "../loaded-cache.js";
 import { type EgressPolicy, createEgressPolicy } from "./address-policy.js";
 
 /** Entries in the syntax of HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS. */
@@ -17,6 +17,8 @@ export interface ProjectPolicies {
   policyFor(projectId: string): Promise<EgressPolicy>;
   /** Drops the project's compiled policy (after its rules changed). */
   forget(projectId: string): void;
+  /** The policy a project with these rules of its own has (to check a change before it is stored). */
+  policyWith(own: EgressRules): EgressPolicy;
 }
 
 const MAX_CACHED_PROJECTS = 10_000;
@@ -30,36 +32,17 @@ const MAX_CACHED_PROJECTS = 10_000;
  */
 export function createProjectPolicies(global: EgressRules, load: (projectId: string) => Promise<EgressRules>): ProjectPolicies {
   const globalPolicy = createEgressPolicy(global.allowedTargets, global.allowedPorts);
-  const entries = new BoundedCache<string, { policy: EgressPolicy | undefined; loading: Promise<EgressPolicy> }>(MAX_CACHED_PROJECTS);
-
   const compile = (own: EgressRules): EgressPolicy =>
     own.allowedTargets.length === 0 && own.allowedPorts.length === 0
       ? globalPolicy
       : createEgressPolicy([...global.allowedTargets, ...own.allowedTargets], [...global.allowedPorts, ...own.allowedPorts]);
+  const policies = createLoadedCache(MAX_CACHED_PROJECTS, async (projectId) => compile(await load(projectId)));
 
   return {
     global: globalPolicy,
-    cached: (projectId) => entries.get(projectId)?.policy,
-    policyFor(projectId) {
-      const known = entries.get(projectId);
-      if (known !== undefined) return known.loading;
-      // One look-up however many deliveries of the project start at once.
-      const entry: { policy: EgressPolicy | undefined; loading: Promise<EgressPolicy> } = {
-        policy: undefined,
-        loading: load(projectId).then(compile),
-      };
-      entries.set(projectId, entry);
-      entry.loading.then(
-        (policy) => {
-          entry.policy = policy;
-        },
-        // A failed look-up is not cached: the next delivery asks again.
-        () => {
-          if (entries.get(projectId) === entry) entries.delete(projectId);
-        },
-      );
-      return entry.loading;
-    },
-    forget: (projectId) => entries.delete(projectId),
+    cached: (projectId) => policies.cached(projectId),
+    policyFor: (projectId) => policies.get(projectId),
+    forget: (projectId) => policies.forget(projectId),
+    policyWith: compile,
   };
 }

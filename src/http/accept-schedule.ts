@@ -49,7 +49,8 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
   // The cached caller without an await: one event-loop step less on the ingest path.
   const { projectId, rateLimit } = deps.auth.cached(apiKey) ?? (await deps.auth.authenticate(apiKey));
   deps.rateLimiter.take(projectId, rateLimit);
-  const spec = parseScheduleHeaders(ttr, { now, defaults: deps.deliveryDefaults });
+  const defaults = deps.projectDefaults.cached(projectId) ?? (await deps.projectDefaults.get(projectId));
+  const spec = parseScheduleHeaders(ttr, { now, defaults });
   checkEgress(deps.egress.cached(projectId) ?? (await deps.egress.policyFor(projectId)), spec.urls);
   const method = request.method;
   const body = methodCarriesBody(method) ? await request.readBody() : null;

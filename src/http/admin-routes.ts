@@ -2,7 +2,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { validateAllowedPorts, validateAllowedTargets } from "../egress/address-policy.js";
 import { InvalidInputError, NotFoundError, UnauthorizedError } from "../errors.js";
-import type { ProjectChanges, ProjectRecord } from "../store/types.js";
+import { parseDeliveryDefaults } from "../schedule/schedule-fields.js";
+import type { ParsedUrlHeader } from "../schedule/types.js";
+import type { ProjectChanges, ProjectDefaults, ProjectRecord } from "../store/types.js";
+import { checkEgress } from "./accept-schedule.js";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./api-key.js";
 import { clockRoutes } from "./clock-routes.js";
 import type { AppDeps, AppEnv } from "./context.js";
@@ -13,7 +16,10 @@ import { dropPreviousSecret, rotateSigningSecret } from "./signing-secrets.js";
 const MAX_QUOTA = 1_000_000_000_000;
 const MAX_RATE_LIMIT = 1_000_000;
 const MAX_EGRESS_ENTRIES = 1000;
-const PROJECT_FIELDS = ["name", "monthQuota", "rateLimit", "allowedTargets", "allowedPorts"];
+const PROJECT_FIELDS = ["name", "monthQuota", "rateLimit", "allowedTargets", "allowedPorts", "defaults"];
+const DEFAULT_FIELDS = ["retries", "retryDelay", "timeout", "callbackUrl", "failureUrl"] as const;
+/** The defaults' fields, named in error messages as the PATCH body nests them. */
+const DEFAULT_FIELD_NAMES = Object.fromEntries(DEFAULT_FIELDS.map((f) => [f, `defaults.${f}`])) as Record<(typeof DEFAULT_FIELDS)[number], string>;
 
 /**
  * The operator's API, behind `Authorization: Bearer $HOURGLASS_ADMIN_TOKEN` (off when the
@@ -55,9 +61,11 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
     if ("rateLimit" in body) changes.rateLimit = limitOrNull(body.rateLimit, "rateLimit", 1, MAX_RATE_LIMIT);
     if ("allowedTargets" in body) changes.allowedTargets = egressEntries(body.allowedTargets, "allowedTargets", validateAllowedTargets);
     if ("allowedPorts" in body) changes.allowedPorts = egressEntries(body.allowedPorts, "allowedPorts", validateAllowedPorts);
+    if ("defaults" in body) changes.defaults = await projectDefaults(deps, id, body.defaults, changes);
     const project = await deps.store.updateProject(id, changes, now());
     deps.auth.forget();
     deps.egress.forget(id);
+    deps.projectDefaults.forget(id);
     return c.json(projectView(project));
   });
 
@@ -103,6 +111,48 @@ async function issueKey(deps: AppDeps, projectId: string): Promise<{ id: string;
   return { id: record.id, prefix: record.prefix, key };
 }
 
+/**
+ * The `defaults` of a PATCH: each field validated by the rule of the same schedule field (null
+ * removes it), the URLs checked against the egress policy the project will have (with the
+ * PATCH's own allowedTargets / allowedPorts, when it gives them).
+ */
+async function projectDefaults(deps: AppDeps, projectId: string, value: unknown, changes: ProjectChanges): Promise<Partial<ProjectDefaults>> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidInputError("invalid_body", `defaults must be an object with any of ${DEFAULT_FIELDS.join(", ")}.`);
+  }
+  const given = value as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((k) => !(DEFAULT_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field defaults.${unknown.join(", defaults.")}; send ${DEFAULT_FIELDS.join(", ")}.`);
+  const text: Partial<Record<(typeof DEFAULT_FIELDS)[number], string>> = {};
+  for (const field of DEFAULT_FIELDS) {
+    const raw = given[field];
+    if (raw === undefined || raw === null) continue;
+    const numeric = field === "retries" || field === "retryDelay" || field === "timeout";
+    if (typeof raw !== "string" && !(numeric && typeof raw === "number")) {
+      throw new InvalidInputError("invalid_body", `${DEFAULT_FIELD_NAMES[field]} must be ${numeric ? "a number or a string" : "a string"}, or null to remove it.`);
+    }
+    text[field] = String(raw).trim();
+  }
+  const urls: ParsedUrlHeader[] = [];
+  const parsed = parseDeliveryDefaults(text, DEFAULT_FIELD_NAMES, urls);
+  if (urls.length > 0) {
+    const current = await deps.store.getProjectEgress(projectId);
+    const own = { allowedTargets: changes.allowedTargets ?? current.allowedTargets, allowedPorts: changes.allowedPorts ?? current.allowedPorts };
+    checkEgress(deps.egress.policyWith(own), urls);
+  }
+  const defaults: Partial<ProjectDefaults> = {};
+  const set = <K extends keyof ProjectDefaults>(key: K, field: (typeof DEFAULT_FIELDS)[number], parsedValue: ProjectDefaults[K] | undefined) => {
+    if (given[field] === null) defaults[key] = null as ProjectDefaults[K];
+    else if (parsedValue !== undefined) defaults[key] = parsedValue;
+  };
+  set("retries", "retries", parsed.retries);
+  set("retryDelayMs", "retryDelay", parsed.retryDelayMs);
+  set("timeoutMs", "timeout", parsed.timeoutMs);
+  set("callbackUrl", "callbackUrl", parsed.callbackUrl);
+  set("failureUrl", "failureUrl", parsed.failureUrl);
+  return defaults;
+}
+
 function projectView(project: ProjectRecord) {
   return {
     id: project.id,
@@ -113,6 +163,7 @@ function projectView(project: ProjectRecord) {
     rateLimit: project.rateLimit,
     allowedTargets: project.egress.allowedTargets,
     allowedPorts: project.egress.allowedPorts,
+    defaults: project.defaults,
   };
 }
 

@@ -4,7 +4,9 @@ import type { Context } from "hono";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { ProjectPolicies } from "../egress/project-policies.js";
+import type { LoadedCache } from "../loaded-cache.js";
 import type { Metrics } from "../metrics.js";
+import type { DeliveryDefaults } from "../schedule/schedule-fields.js";
 import type { Store } from "../store/store.js";
 import type { Authenticator } from "./authenticate.js";
 import type { WriteGate } from "./availability.js";
@@ -15,7 +17,8 @@ export interface AppDeps {
   store: Store;
   clock: Clock;
   limits: Config["limits"];
-  deliveryDefaults: Config["delivery"];
+  /** Each project's delivery defaults over the server's (HOURGLASS_DEFAULT_*), cached; dropped by the admin API when they change. */
+  projectDefaults: LoadedCache<DeliveryDefaults>;
   /** Each project's egress policy: checked at schedule time for the target and callback URLs (and on the socket at fire time). */
   egress: ProjectPolicies;
   auth: Authenticator;

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { EgressPolicy } from "../egress/address-policy.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
+import type { DeliveryDefaults } from "../schedule/schedule-fields.js";
 import type { ScheduleGeneratorInput, ScheduleJobInput, ScheduleResult } from "../store/types.js";
 import { type ScheduleResponse, checkEgress, scheduled } from "./accept-schedule.js";
 import type { AppDeps, AppEnv } from "./context.js";
@@ -41,14 +42,15 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     const { projectId, rateLimit } = await deps.auth.authenticate(bearerOrTtrKey((n) => c.req.header(n)));
     deps.rateLimiter.take(projectId, rateLimit);
     const policy = deps.egress.cached(projectId) ?? (await deps.egress.policyFor(projectId));
-    return { projectId, policy };
+    const defaults = deps.projectDefaults.cached(projectId) ?? (await deps.projectDefaults.get(projectId));
+    return { projectId, policy, defaults };
   };
-  const context = (now: number): JsonScheduleContext => ({ now, defaults: deps.deliveryDefaults, limits: deps.limits });
+  const context = (now: number, defaults: DeliveryDefaults): JsonScheduleContext => ({ now, defaults, limits: deps.limits });
   const created = (c: Context<AppEnv>, result: ScheduleResult) =>
     c.json(scheduled(deps, result), result.operation === "schedule" ? 201 : 200);
 
   app.post("/triggers/batch", async (c) => {
-    const { projectId, policy } = await callerOf(c);
+    const { projectId, policy, defaults } = await callerOf(c);
     const body = await readJsonObject(c, deps.limits.maxBatchBodyBytes);
     checkKnownFields(body, ["items"]);
     const items = body.items;
@@ -62,7 +64,7 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     for (const item of items) {
       try {
         if (item === null || typeof item !== "object" || Array.isArray(item)) throw new InvalidInputError("invalid_body", "Each item must be a JSON object.");
-        inputs.push(jobInput(projectId, checked(triggerFromJson(item as JsonObject, context(now)), policy), now));
+        inputs.push(jobInput(projectId, checked(triggerFromJson(item as JsonObject, context(now, defaults)), policy), now));
         positions.push(answers.length);
         answers.push(null);
       } catch (error) {
@@ -77,37 +79,37 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.post("/triggers", async (c) => {
-    const { projectId, policy } = await callerOf(c);
+    const { projectId, policy, defaults } = await callerOf(c);
     const body = await readJsonObject(c, scheduleBytes);
     const now = deps.clock.now();
-    const input = jobInput(projectId, checked(triggerFromJson(body, context(now)), policy), now);
+    const input = jobInput(projectId, checked(triggerFromJson(body, context(now, defaults)), policy), now);
     return created(c, await deps.writeGate.admit(() => deps.store.scheduleJob(input)));
   });
 
   app.post("/generators", async (c) => {
-    const { projectId, policy } = await callerOf(c);
+    const { projectId, policy, defaults } = await callerOf(c);
     const body = await readJsonObject(c, scheduleBytes);
     const now = deps.clock.now();
-    const input = generatorInput(projectId, checked(generatorFromJson(body, context(now)), policy), now);
+    const input = generatorInput(projectId, checked(generatorFromJson(body, context(now, defaults)), policy), now);
     return created(c, await deps.writeGate.admit(() => deps.store.scheduleGenerator(input)));
   });
 
   app.patch("/triggers/:id", async (c) => {
-    const { projectId, policy } = await callerOf(c);
+    const { projectId, policy, defaults } = await callerOf(c);
     const id = requireId(c.req.param("id"), "trigger");
     const patch = await readJsonObject(c, scheduleBytes);
     checkKnownFields(patch, TRIGGER_FIELDS);
     if (Object.keys(patch).length === 0) throw new InvalidInputError("invalid_body", "Send at least one field to change.");
     const now = deps.clock.now();
     const result = await deps.writeGate.admit(() =>
-      deps.store.editJob(projectId, id, (current) => jobInput(projectId, checked(editedTrigger(current, patch, context(now)), policy), now)),
+      deps.store.editJob(projectId, id, (current) => jobInput(projectId, checked(editedTrigger(current, patch, context(now, defaults)), policy), now)),
     );
     scheduled(deps, result);
     return c.json(triggerView(await existing(deps.store.getTrigger(projectId, id), "trigger", id)));
   });
 
   app.patch("/generators/:id", async (c) => {
-    const { projectId, policy } = await callerOf(c);
+    const { projectId, policy, defaults } = await callerOf(c);
     const id = requireId(c.req.param("id"), "generator");
     const { paused, ...patch } = await readJsonObject(c, scheduleBytes);
     checkKnownFields(patch, GENERATOR_FIELDS);
@@ -116,7 +118,7 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!edits && paused === undefined) throw new InvalidInputError("invalid_body", "Send at least one field to change (or paused).");
     const now = deps.clock.now();
     const edit = edits
-      ? (current: Parameters<typeof editedGenerator>[0]) => generatorInput(projectId, checked(editedGenerator(current, patch, context(now)), policy), now)
+      ? (current: Parameters<typeof editedGenerator>[0]) => generatorInput(projectId, checked(editedGenerator(current, patch, context(now, defaults)), policy), now)
       : null;
     await deps.writeGate.admit(() => deps.store.editGenerator(projectId, id, edit, paused ?? null, now));
     const generator = await existing(deps.store.getGenerator(projectId, id), "generator", id);

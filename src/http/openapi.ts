@@ -87,7 +87,7 @@ const generatorProperties: Record<string, Schema> = {
   cron: str,
   timezone: str,
   runMissed: { enum: ["skip", "once", "all"] },
-  overlap: { enum: ["allow", "skip"] },
+  overlap: { enum: ["allow", "skip", "cancel-previous"] },
   nextAt: timeOrNull,
   note: strOrNull,
   endsAt: timeOrNull,
@@ -132,6 +132,7 @@ const projectView = object({
   rateLimit: intOrNull,
   allowedTargets: { type: "array", items: str },
   allowedPorts: { type: "array", items: str },
+  defaults: object({ retries: intOrNull, retryDelayMs: intOrNull, timeoutMs: intOrNull, callbackUrl: strOrNull, failureUrl: strOrNull }),
 });
 
 const issuedKey = object({ id, prefix: str, key: str });
@@ -198,7 +199,7 @@ const generatorFields: Record<string, Schema> = {
   ...sharedFields,
   cron: { type: "string", description: "What goes inside cron(…): `expr[, zone]`; the zone, else timezone, else UTC." },
   runMissed: { enum: ["skip", "once", "all"] },
-  overlap: { enum: ["allow", "skip"] },
+  overlap: { enum: ["allow", "skip", "cancel-previous"] },
   endsAt: { type: ["string", "null"], description: "No tick after this instant, as ttr-ends-at." },
   maxRuns: { type: ["integer", "string", "null"], description: "End after this many ticks, as ttr-max-runs." },
 };
@@ -419,7 +420,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/admin/projects/{id}": {
         parameters: [pathId()],
-        patch: operation("Set a project's name, quota, rate limit, egress entries", { "200": ok("The project.", ref("Project")) }, AUTHENTICATED, {
+        patch: operation("Set a project's name, quota, rate limit, egress entries, delivery defaults", { "200": ok("The project.", ref("Project")) }, AUTHENTICATED, {
           security: admin,
           requestBody: body(
             loose(
@@ -429,6 +430,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 rateLimit: intOrNull,
                 allowedTargets: { type: "array", items: { type: ["string", "integer"] } },
                 allowedPorts: { type: "array", items: { type: ["string", "integer"] } },
+                defaults: loose(
+                  {
+                    retries: { type: ["integer", "string", "null"] },
+                    retryDelay: { type: ["integer", "string", "null"] },
+                    timeout: { type: ["integer", "string", "null"] },
+                    callbackUrl: strOrNull,
+                    failureUrl: strOrNull,
+                  },
+                  [],
+                ),
               },
               [],
             ),

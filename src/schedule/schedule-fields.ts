@@ -2,7 +2,7 @@ import { BoundedCache } from "../bounded-cache.js";
 import { parseRetryOn, parseSuccessStatus } from "../dispatch/outcome-rules.js";
 import { InvalidInputError } from "../errors.js";
 import { parseCronSpec, parseScheduledAt } from "./scheduled-at.js";
-import { type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
+import { OVERLAP_POLICIES, type OverlapPolicy, type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
 import { isValidTimeZone } from "./zoned-time.js";
 
 /*
@@ -12,11 +12,14 @@ import { isValidTimeZone } from "./zoned-time.js";
  * reads both. Only the names in error messages differ.
  */
 
-/** Defaults of the delivery policy, and its bounds. */
+/** Defaults of the delivery policy (the server's, or a project's over them), and its bounds. */
 export interface DeliveryDefaults {
   retries: number;
   retryDelayMs: number;
   timeoutMs: number;
+  /** The callback and failure URLs of a trigger that names none (a project's defaults); absent: none. */
+  callbackUrl?: string | null;
+  failureUrl?: string | null;
 }
 
 export const MAX_RETRIES = 20;
@@ -105,13 +108,37 @@ export function parseScheduleFields(
       retries: parseRetries(fields.retries, names.retries, ctx.defaults.retries),
       retryDelayMs: parseDuration(fields.retryDelay, names.retryDelay, "invalid_retry_delay", ctx.defaults.retryDelayMs, MAX_RETRY_DELAY_MS),
       timeoutMs: parseDuration(fields.timeout, names.timeout, "invalid_timeout", ctx.defaults.timeoutMs, MAX_TIMEOUT_MS),
-      callbackUrl: optionalUrl(fields.callbackUrl, names.callbackUrl, urls),
-      failureUrl: optionalUrl(fields.failureUrl, names.failureUrl, urls),
+      callbackUrl: fields.callbackUrl === undefined ? (ctx.defaults.callbackUrl ?? null) : parseUrl(fields.callbackUrl, names.callbackUrl, urls),
+      failureUrl: fields.failureUrl === undefined ? (ctx.defaults.failureUrl ?? null) : parseUrl(fields.failureUrl, names.failureUrl, urls),
       successStatus: fields.successStatus === undefined ? null : parseSuccessStatus(fields.successStatus, names.successStatus),
       retryOn: fields.retryOn === undefined ? null : parseRetryOn(fields.retryOn, names.retryOn),
     },
     urls,
   };
+}
+
+/** The delivery fields a project may set defaults for (the admin API). */
+export type DeliveryDefaultFields = Pick<ScheduleFields, "retries" | "retryDelay" | "timeout" | "callbackUrl" | "failureUrl">;
+
+/**
+ * Validates a project's delivery defaults with the rules of the same fields of a schedule; an
+ * absent field stays absent. The URLs given are added to `urls` (for the egress check). Throws
+ * InvalidInputError `invalid_retries`, `invalid_retry_delay`, `invalid_timeout`, `invalid_url`.
+ */
+export function parseDeliveryDefaults(
+  fields: DeliveryDefaultFields,
+  names: Record<keyof DeliveryDefaultFields, string>,
+  urls: ParsedUrlHeader[],
+): { retries?: number; retryDelayMs?: number; timeoutMs?: number; callbackUrl?: string; failureUrl?: string } {
+  const parsed: ReturnType<typeof parseDeliveryDefaults> = {};
+  if (fields.retries !== undefined) parsed.retries = parseRetries(fields.retries, names.retries, 0);
+  if (fields.retryDelay !== undefined) {
+    parsed.retryDelayMs = parseDuration(fields.retryDelay, names.retryDelay, "invalid_retry_delay", 0, MAX_RETRY_DELAY_MS);
+  }
+  if (fields.timeout !== undefined) parsed.timeoutMs = parseDuration(fields.timeout, names.timeout, "invalid_timeout", 0, MAX_TIMEOUT_MS);
+  if (fields.callbackUrl !== undefined) parsed.callbackUrl = parseUrl(fields.callbackUrl, names.callbackUrl, urls);
+  if (fields.failureUrl !== undefined) parsed.failureUrl = parseUrl(fields.failureUrl, names.failureUrl, urls);
+  return parsed;
 }
 
 /** Fields only a `cron(…)` schedule takes, with the error code of each on a one-shot. */
@@ -202,17 +229,13 @@ function parseDuration(value: string | undefined, name: string, code: string, fa
   return ms;
 }
 
-function parseOverlap(value: string | undefined, name: string): "allow" | "skip" {
+function parseOverlap(value: string | undefined, name: string): OverlapPolicy {
   if (value === undefined) return "allow";
-  const policy = value.toLowerCase();
-  if (policy !== "allow" && policy !== "skip") {
-    throw new InvalidInputError("invalid_overlap", `${name} "${truncate(value)}" must be allow or skip.`);
+  const policy = OVERLAP_POLICIES.find((candidate) => candidate === value.toLowerCase());
+  if (policy === undefined) {
+    throw new InvalidInputError("invalid_overlap", `${name} "${truncate(value)}" must be allow, skip or cancel-previous.`);
   }
   return policy;
-}
-
-function optionalUrl(value: string | undefined, name: string, parsed: ParsedUrlHeader[]): string | null {
-  return value === undefined ? null : parseUrl(value, name, parsed);
 }
 
 /** Most URLs {@link parseUrl} remembers as valid; the oldest is forgotten first. */

@@ -9,8 +9,16 @@ export const RUN_MISSED = {
 } as const;
 export type RunMissedPolicy = (typeof RUN_MISSED)[keyof typeof RUN_MISSED];
 
-/** Overlap control of a generator: may a tick fire while an earlier instance is still in flight? */
-export type OverlapPolicy = "allow" | "skip";
+/**
+ * Overlap control of a generator, when a tick comes due while an earlier instance is still in
+ * flight (being delivered, or waiting for a retry): `allow` fires it anyway, `skip` drops the new
+ * tick, `cancel-previous` cancels the earlier instance (its attempt aborted, its retries dropped)
+ * and fires the new one.
+ */
+export type OverlapPolicy = "allow" | "skip" | "cancel-previous";
+
+/** Every {@link OverlapPolicy}, in the order the docs list them. */
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ["allow", "skip", "cancel-previous"];
 
 /** How a trigger is delivered (`ttr-retries`, `ttr-retry-delay`, `ttr-timeout`, callbacks). */
 export interface DeliveryPolicy {

@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, type Updateable, sql } from "kysely";
 import { ConflictError, GoneError, HourglassError, InvalidInputError, NotFoundError } from "../errors.js";
 import { CronSchedule } from "../schedule/cron.js";
 import { endOfSchedule } from "../schedule/generator-end.js";
@@ -21,6 +21,7 @@ import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
 import {
   RETRIES_DROPPED,
+  SUPERSEDED_BY_NEXT_TICK,
   cancelledColumns,
   generatorColumns,
   isFirstTick,
@@ -50,6 +51,7 @@ import type {
   Page,
   PageRequest,
   ProjectChanges,
+  ProjectDefaults,
   ProjectEgressRules,
   ProjectRecord,
   TriggerListKind,
@@ -61,6 +63,7 @@ import type {
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
+import { NO_PROJECT_DEFAULTS } from "./types.js";
 import { GENERATOR_STATUS, TRIGGER_STATUS } from "./types.js";
 
 /** What differs between database engines, as flags rather than `if (sqlite)` branches. */
@@ -231,7 +234,16 @@ export class KyselyStore implements Store {
   async createProject(name: string, now: number): Promise<ProjectRecord> {
     const id = this.newId();
     await this.db.insertInto("projects").values({ id, name, created_at: now }).execute();
-    return { id, name, createdAt: now, monthQuota: null, rateLimit: null, usedThisMonth: 0, egress: { allowedTargets: [], allowedPorts: [] } };
+    return {
+      id,
+      name,
+      createdAt: now,
+      monthQuota: null,
+      rateLimit: null,
+      usedThisMonth: 0,
+      egress: { allowedTargets: [], allowedPorts: [] },
+      defaults: { ...NO_PROJECT_DEFAULTS },
+    };
   }
 
   async listProjects(now: number): Promise<ProjectRecord[]> {
@@ -243,6 +255,7 @@ export class KyselyStore implements Store {
       .leftJoin("project_egress", "project_egress.project_id", "projects.id")
       .select(["projects.id", "projects.name", "projects.created_at", "projects.month_quota", "projects.rate_limit", "project_usage.created"])
       .select(["project_egress.allowed_targets", "project_egress.allowed_ports"])
+      .select(PROJECT_DEFAULT_COLUMNS)
       .orderBy("projects.id")
       .execute();
     return rows.map((row) => ({
@@ -253,7 +266,13 @@ export class KyselyStore implements Store {
       rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
       usedThisMonth: Number(row.created ?? 0),
       egress: egressRules(row.allowed_targets, row.allowed_ports),
+      defaults: projectDefaults(row),
     }));
+  }
+
+  async getProjectDefaults(projectId: string): Promise<ProjectDefaults> {
+    const row = await this.db.selectFrom("projects").select(PROJECT_DEFAULT_COLUMNS).where("id", "=", projectId).executeTakeFirst();
+    return row === undefined ? { ...NO_PROJECT_DEFAULTS } : projectDefaults(row);
   }
 
   async getProjectEgress(projectId: string): Promise<ProjectEgressRules> {
@@ -266,7 +285,13 @@ export class KyselyStore implements Store {
   }
 
   async updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord> {
-    const set: { name?: string; month_quota?: number | null; rate_limit?: number | null } = {};
+    const set: Updateable<Database["projects"]> = {};
+    const defaults = changes.defaults ?? {};
+    if (defaults.retries !== undefined) set.default_retries = defaults.retries;
+    if (defaults.retryDelayMs !== undefined) set.default_retry_delay_ms = defaults.retryDelayMs;
+    if (defaults.timeoutMs !== undefined) set.default_timeout_ms = defaults.timeoutMs;
+    if (defaults.callbackUrl !== undefined) set.default_callback_url = defaults.callbackUrl;
+    if (defaults.failureUrl !== undefined) set.default_failure_url = defaults.failureUrl;
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.monthQuota !== undefined) set.month_quota = changes.monthQuota;
     if (changes.rateLimit !== undefined) set.rate_limit = changes.rateLimit;
@@ -484,9 +509,15 @@ export class KyselyStore implements Store {
       // Only the first claim of a tick advances its generator; retries, replays and claims that
       // take over an expired lease do not.
       const firstTicks = rows.filter(isFirstTick);
-      const skipped = await this.advanceGenerators(trx, firstTicks, now);
+      const { skipped, superseded } = await this.advanceGenerators(trx, firstTicks, now);
 
-      return rows.filter((r) => !skipped.has(r.id)).map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+      return rows
+        .filter((r) => !skipped.has(r.id))
+        .map((r) => {
+          const claim = toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms));
+          const ids = superseded.get(r.id);
+          return ids === undefined ? claim : { ...claim, supersedes: { ids, reason: SUPERSEDED_BY_NEXT_TICK } };
+        });
     });
   }
 
@@ -585,8 +616,9 @@ export class KyselyStore implements Store {
           .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
           .executeTakeFirst();
         if (retried.numUpdatedRows === 0n) {
-          const dropped = await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
-          if (dropped.numUpdatedRows === 1n) await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
+          // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
+          await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
+          await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
         }
         return;
       }
@@ -1194,12 +1226,19 @@ export class KyselyStore implements Store {
 
   /**
    * Materializes the next instance of each generator whose instance was just claimed, from the
-   * claimed instance's nominal time (no drift). Returns the claimed instances that must not fire
-   * (`ttr-run-missed: skip`), which are recorded as cancelled.
+   * claimed instance's nominal time (no drift). Returns the claimed triggers that must not fire
+   * (`ttr-run-missed: skip`, `ttr-overlap: skip`, or an earlier instance cancelled by
+   * `ttr-overlap: cancel-previous`), which are recorded as cancelled, and by claimed tick the
+   * earlier instances it cancelled.
    */
-  private async advanceGenerators(trx: Trx, claimed: TriggerRow[], now: number): Promise<Set<string>> {
+  private async advanceGenerators(
+    trx: Trx,
+    claimed: TriggerRow[],
+    now: number,
+  ): Promise<{ skipped: Set<string>; superseded: Map<string, string[]> }> {
     const skipped = new Set<string>();
-    if (claimed.length === 0) return skipped;
+    const superseded = new Map<string, string[]>();
+    if (claimed.length === 0) return { skipped, superseded };
     const generators = await trx
       .selectFrom("generators")
       .selectAll()
@@ -1224,6 +1263,12 @@ export class KyselyStore implements Store {
       if (skipReason === null && generator.overlap === "skip" && (await this.hasRunInFlight(trx, generator.id, instance.id))) {
         skipReason = "skipped: the previous run was still in flight (ttr-overlap: skip)";
       }
+      if (skipReason === null && generator.cancel_previous) {
+        const cancelled = await this.cancelRunsInFlight(trx, generator.id, instance.id, now);
+        // One claimed in this very batch (a retry falling due with the tick) is not sent.
+        for (const id of cancelled) skipped.add(id);
+        if (cancelled.length > 0) superseded.set(instance.id, cancelled);
+      }
       if (skipReason !== null) {
         skipped.add(instance.id);
         await trx
@@ -1241,7 +1286,25 @@ export class KyselyStore implements Store {
         await this.materializeTick(trx, { ...generator, runs }, plan.nextAt, now, plan.catchupLeft);
       }
     }
-    return skipped;
+    return { skipped, superseded };
+  }
+
+  /**
+   * `ttr-overlap: cancel-previous`: cancels the generator's other instances in flight — running,
+   * or waiting for a retry — with the reason. A running one's attempt then finds its trigger no
+   * longer running: its outcome is recorded, fenced off the trigger, and gets no retry (see
+   * finishAttempt), on whichever node delivers it. Returns their ids.
+   */
+  private async cancelRunsInFlight(trx: Trx, generatorId: string, exceptId: string, now: number): Promise<string[]> {
+    const rows = await trx
+      .updateTable("triggers")
+      .set(cancelledColumns(now, SUPERSEDED_BY_NEXT_TICK))
+      .where("generator_id", "=", generatorId)
+      .where("id", "!=", exceptId)
+      .where((eb) => eb.or([eb("status", "=", "running"), eb.and([eb("status", "=", "registered"), eb("attempts", ">", 0)])]))
+      .returning("id")
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -1486,6 +1549,31 @@ export class KyselyStore implements Store {
   private transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.committer.run(fn);
   }
+}
+
+const PROJECT_DEFAULT_COLUMNS = [
+  "projects.default_retries",
+  "projects.default_retry_delay_ms",
+  "projects.default_timeout_ms",
+  "projects.default_callback_url",
+  "projects.default_failure_url",
+] as const;
+
+function projectDefaults(row: {
+  default_retries: number | null;
+  default_retry_delay_ms: number | null;
+  default_timeout_ms: number | null;
+  default_callback_url: string | null;
+  default_failure_url: string | null;
+}): ProjectDefaults {
+  const numberOrNull = (value: number | null) => (value === null ? null : Number(value));
+  return {
+    retries: numberOrNull(row.default_retries),
+    retryDelayMs: numberOrNull(row.default_retry_delay_ms),
+    timeoutMs: numberOrNull(row.default_timeout_ms),
+    callbackUrl: row.default_callback_url,
+    failureUrl: row.default_failure_url,
+  };
 }
 
 function egressRules(targets: string | null, ports: string | null): ProjectEgressRules {

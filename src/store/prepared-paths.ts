@@ -169,8 +169,9 @@ export class PreparedPaths implements SyncBatchHooks {
     this.sync.run(SQL_INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
     if (result.retryAt !== null) {
       if (this.sync.run(SQL_AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt]).changes === 1) return;
-      const dropped = this.sync.run(SQL_DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);
-      if (dropped.changes === 1) this.sync.run(SQL_FORGET_RETRY, [row.id]);
+      // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
+      this.sync.run(SQL_DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);
+      this.sync.run(SQL_FORGET_RETRY, [row.id]);
       return;
     }
     const moved = this.sync.run(SQL_FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);

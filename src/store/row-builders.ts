@@ -124,7 +124,8 @@ export function generatorColumns(input: ScheduleGeneratorInput) {
     cron_tz: input.cronTz,
     run_missed: input.runMissed,
     catchup_left: null,
-    overlap: input.overlap,
+    overlap: input.overlap === "cancel-previous" ? ("allow" as const) : input.overlap,
+    cancel_previous: input.overlap === "cancel-previous" ? 1 : 0,
     ends_at: input.endsAt,
     max_runs: input.maxRuns,
     resume_at: null,
@@ -138,6 +139,9 @@ export function generatorColumns(input: ScheduleGeneratorInput) {
 
 /** Why an instance whose generator was cancelled during its attempt gets no retry. */
 export const RETRIES_DROPPED = "its generator was cancelled while this attempt was in flight; its retries were dropped";
+
+/** Why an instance was cancelled by its generator's next tick (`ttr-overlap: cancel-previous`). */
+export const SUPERSEDED_BY_NEXT_TICK = "the next tick came due while this run was in flight (ttr-overlap: cancel-previous)";
 
 /** The columns of a trigger moving to cancelled. */
 export function cancelledColumns(now: number, reason: string) {

@@ -23,6 +23,11 @@ export interface Database {
     signing_secrets: ColumnType<string, string | undefined, string>;
     month_quota: ColumnType<number | null, number | null | undefined, number | null>;
     rate_limit: ColumnType<number | null, number | null | undefined, number | null>;
+    default_retries: ColumnType<number | null, number | null | undefined, number | null>;
+    default_retry_delay_ms: ColumnType<number | null, number | null | undefined, number | null>;
+    default_timeout_ms: ColumnType<number | null, number | null | undefined, number | null>;
+    default_callback_url: ColumnType<string | null, string | null | undefined, string | null>;
+    default_failure_url: ColumnType<string | null, string | null | undefined, string | null>;
   };
   project_egress: {
     project_id: string;
@@ -47,7 +52,9 @@ export interface Database {
     cron_tz: string;
     run_missed: RunMissedPolicy;
     catchup_left: number | null;
-    overlap: OverlapPolicy;
+    /** `allow` or `skip`; `cancel-previous` is stored as `allow` with {@link cancel_previous} set (0007). */
+    overlap: "allow" | "skip";
+    cancel_previous: ColumnType<number, number | undefined, number>;
     resume_at: number | null;
     note: ColumnType<string | null, string | null | undefined, string | null>;
     method: string;
@@ -216,7 +223,7 @@ export function toGeneratorRecord(
     cronExpr: row.cron_expr,
     cronTz: row.cron_tz,
     runMissed: row.run_missed,
-    overlap: row.overlap,
+    overlap: row.cancel_previous ? "cancel-previous" : row.overlap,
     delivery: toDeliveryPolicy(row),
     method: row.method,
     url: row.url,

@@ -16,6 +16,7 @@ import type {
   Page,
   PageRequest,
   ProjectChanges,
+  ProjectDefaults,
   ProjectEgressRules,
   ProjectRecord,
   ScheduleGeneratorInput,
@@ -53,6 +54,8 @@ export interface Store {
   updateProject(projectId: string, changes: ProjectChanges, now: number): Promise<ProjectRecord>;
   /** The project's own egress allowlist (empty lists when it has none, or is unknown). */
   getProjectEgress(projectId: string): Promise<ProjectEgressRules>;
+  /** The project's delivery defaults (all null when it has none, or is unknown). */
+  getProjectDefaults(projectId: string): Promise<ProjectDefaults>;
   /** Adds a key (by digest) to a project; NotFound for an unknown project. */
   createApiKey(projectId: string, keyHash: string, keyPrefix: string, now: number): Promise<ApiKeyRecord>;
   listApiKeys(projectId: string): Promise<ApiKeyRecord[]>;

@@ -150,6 +150,11 @@ export interface ClaimedTrigger extends RequestTemplate {
   delivery: DeliveryPolicy;
   /** The claim is owned until then: always later than the attempt's timeout. */
   leaseUntil: number;
+  /**
+   * Earlier instances of the generator this claim cancelled (`ttr-overlap: cancel-previous`),
+   * with why: the dispatcher aborts those of them it is delivering.
+   */
+  supersedes?: { ids: readonly string[]; reason: string };
 }
 
 /** Input of `Store.scheduleJob` / `Store.scheduleGenerator`. */
@@ -207,7 +212,30 @@ export interface ProjectRecord {
   usedThisMonth: number;
   /** The project's own egress allowlist, on top of the global one (see {@link ProjectEgressRules}). */
   egress: ProjectEgressRules;
+  /** What a trigger of the project gets when its request does not say. */
+  defaults: ProjectDefaults;
 }
+
+/**
+ * A project's delivery defaults, applied when a `/schedule` or JSON API request does not give
+ * its own value; each null: the server's default (`HOURGLASS_DEFAULT_*`; no callback or failure URL).
+ */
+export interface ProjectDefaults {
+  retries: number | null;
+  retryDelayMs: number | null;
+  timeoutMs: number | null;
+  callbackUrl: string | null;
+  failureUrl: string | null;
+}
+
+/** A project with none of its own defaults. */
+export const NO_PROJECT_DEFAULTS: Readonly<ProjectDefaults> = Object.freeze({
+  retries: null,
+  retryDelayMs: null,
+  timeoutMs: null,
+  callbackUrl: null,
+  failureUrl: null,
+});
 
 /** Egress a project may use beyond HOURGLASS_ALLOWED_TARGETS / HOURGLASS_ALLOWED_PORTS, in their entry syntax. */
 export interface ProjectEgressRules {
@@ -226,6 +254,8 @@ export interface ProjectChanges {
   allowedTargets?: string[];
   /** Replaces the project's allowed ports ([] removes them). */
   allowedPorts?: string[];
+  /** Sets the defaults given (null removes one); the others are left as they are. */
+  defaults?: Partial<ProjectDefaults>;
 }
 
 export interface ApiKeyRecord {

@@ -389,6 +389,39 @@ describe("timeouts", () => {
   });
 });
 
+describe("abort signal (ttr-overlap: cancel-previous)", () => {
+  it("aborts a request waiting for its response: the target sees its connection closed", async () => {
+    let answered = false;
+    let arrived!: () => void;
+    const received = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const closed = new Promise<void>((resolve) => {
+      target.respond = (_req, res) => {
+        res.on("close", () => resolve());
+        arrived();
+      };
+    });
+    const abort = new AbortController();
+    const pending = deliverer.deliver(template(), { timeoutMs: 60_000, signal: abort.signal }).then((outcome) => {
+      answered = true;
+      return outcome;
+    });
+    await received;
+    expect(answered).toBe(false);
+    abort.abort(new Error("the next tick came due"));
+    expect(await pending).toMatchObject({ ok: false, httpStatus: null, error: "aborted: the next tick came due" });
+    await closed;
+  });
+
+  it("sends nothing when the signal is aborted already", async () => {
+    const abort = new AbortController();
+    abort.abort(new Error("too late"));
+    expect(await deliverer.deliver(template(), { timeoutMs: 5_000, signal: abort.signal })).toMatchObject({ ok: false, error: "aborted: too late" });
+    expect(target.received).toHaveLength(0);
+  });
+});
+
 describe("response excerpt", () => {
   it("keeps at most excerptBytes and keeps the connection for later requests", async () => {
     const large = Buffer.alloc(100 * 1024, "a");

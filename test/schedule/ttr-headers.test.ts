@@ -81,6 +81,11 @@ describe("parseScheduleHeaders", () => {
       { header: "ttr-failure-url", url: new URL("https://cb.example/failed") },
     ]);
     expect(spec.overlap).toBe("skip");
+    const cancelling = parseScheduleHeaders(
+      new Map([["ttr-url", ["https://example.com/"]], ["ttr-scheduled-at", ["cron(@daily)"]], ["ttr-overlap", ["Cancel-Previous"]]]),
+      { now: NOW, defaults: DEFAULTS },
+    );
+    expect(cancelling.overlap).toBe("cancel-previous");
     expect(parseScheduleHeaders(headers({ "ttr-retry-delay": "15", "ttr-timeout": "15m" }), CTX).delivery).toMatchObject({
       retryDelayMs: 15_000,
       timeoutMs: 15 * 60_000,

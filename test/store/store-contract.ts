@@ -17,6 +17,7 @@ import type {
 export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+const SUPERSEDED = "the next tick came due while this run was in flight (ttr-overlap: cancel-previous)";
 /** Lease margin; with the default 30 s timeout a claim is owned for LEASE + 30 s. */
 const LEASE = 30_000;
 const TIMEOUT = 30_000;
@@ -122,6 +123,20 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         // A revoked key listed again stays revoked: revocation is not undone by configuration.
         expect(await store.provisionApiKeys([d], T0 + 3)).toEqual([]);
         expect(await store.findApiKey(d.hash)).toBeNull();
+      });
+    });
+
+    describe("project defaults", () => {
+      it("stores a project's delivery defaults: set, kept when not named, removed by null", async () => {
+        const none = { retries: null, retryDelayMs: null, timeoutMs: null, callbackUrl: null, failureUrl: null };
+        expect(await store.getProjectDefaults(projectA)).toEqual(none);
+        const set = { retries: 5, retryDelayMs: 60_000, timeoutMs: 5_000, callbackUrl: "https://example.com/cb", failureUrl: "https://example.com/f" };
+        expect((await store.updateProject(projectA, { defaults: set }, T0)).defaults).toEqual(set);
+        expect(await store.getProjectDefaults(projectA)).toEqual(set);
+        await store.updateProject(projectA, { name: "renamed", defaults: { retries: null, callbackUrl: null } }, T0);
+        expect(await store.getProjectDefaults(projectA)).toEqual({ ...set, retries: null, callbackUrl: null });
+        expect((await store.listProjects(T0)).find((p) => p.id === projectB)?.defaults).toEqual(none);
+        expect(await store.getProjectDefaults("01ARZ3NDEKTSV4RRFFQ69G5FAV")).toEqual(none);
       });
     });
 
@@ -820,6 +835,44 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         ]);
         await store.finishAttempt(finished(first!, projectA, "succeeded"));
         expect((await store.claimDue(T0 + 30_000, 10, LEASE)).map((c) => c.scheduledAt)).toEqual([T0 + 30_000]);
+      });
+
+      it("cancels the running instance when the next tick comes due with ttr-overlap: cancel-previous", async () => {
+        const { id } = await store.scheduleGenerator(generator({ overlap: "cancel-previous" }));
+        expect(await store.getGenerator(projectA, id)).toMatchObject({ overlap: "cancel-previous" });
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        expect(first!.supersedes).toBeUndefined();
+        const [second] = await store.claimDue(T0 + 20_000, 10, LEASE);
+        expect(second).toMatchObject({ scheduledAt: T0 + 20_000, supersedes: { ids: [first!.id], reason: SUPERSEDED } });
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "cancelled", finishedAt: T0 + 20_000, cancelReason: SUPERSEDED });
+        // The aborted attempt is recorded, and its outcome (here: a retry) is fenced off the cancelled trigger.
+        await store.finishAttempt(finished(first!, projectA, "failed", { finishedAt: T0 + 20_001, error: `aborted: ${SUPERSEDED}`, retryAt: T0 + 30_000 }));
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "cancelled", cancelReason: SUPERSEDED });
+        const [execution] = (await store.listExecutions(projectA, { triggerId: first!.id }, { limit: 5 })).items;
+        expect(execution).toMatchObject({ outcome: "failed", error: `aborted: ${SUPERSEDED}`, retryAt: null });
+        // A success reported late (another node, not aborted) does not revive it either.
+        await store.finishAttempt(finished(second!, projectA, "succeeded", { finishedAt: T0 + 20_002 }));
+        expect(await store.getTrigger(projectA, second!.id)).toMatchObject({ status: "succeeded" });
+        expect((await store.claimDue(T0 + 30_000, 10, LEASE)).map((c) => [c.scheduledAt, c.supersedes])).toEqual([[T0 + 30_000, undefined]]);
+      });
+
+      it("cancels an instance waiting for a retry when the next tick comes due with ttr-overlap: cancel-previous", async () => {
+        const { id } = await store.scheduleGenerator(generator({ overlap: "cancel-previous" }));
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        await store.finishAttempt(finished(first!, projectA, "failed", { retryAt: T0 + 20_000 }));
+        // The retry and the next tick come due together: the retry is cancelled, not sent.
+        const claimed = await store.claimDue(T0 + 20_000, 10, LEASE);
+        expect(claimed.map((c) => [c.scheduledAt, c.supersedes?.ids])).toEqual([[T0 + 20_000, [first!.id]]]);
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "cancelled", cancelReason: SUPERSEDED });
+        expect((await pendingOf(id)).map((t) => t.scheduledAt)).toEqual([T0 + 30_000]);
+      });
+
+      it("leaves earlier instances alone without ttr-overlap: cancel-previous", async () => {
+        await store.scheduleGenerator(generator({ overlap: "allow" }));
+        const [first] = await store.claimDue(T0 + 10_000, 10, LEASE);
+        const [second] = await store.claimDue(T0 + 20_000, 10, LEASE);
+        expect(second!.supersedes).toBeUndefined();
+        expect(await store.getTrigger(projectA, first!.id)).toMatchObject({ status: "running" });
       });
 
       it("pauses (no pending instance) and resumes (the tick that was pending, then per ttr-run-missed)", async () => {
