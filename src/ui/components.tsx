@@ -126,6 +126,8 @@ export const NOTICES: Readonly<Record<string, string>> = {
   paused: "Paused: no instance is pending until you resume.",
   resumed: "Resumed.",
   ran: "One extra run is due now.",
+  created: "Created.",
+  edited: "Saved.",
 };
 
 export function Notice(props: { code: string | undefined }) {

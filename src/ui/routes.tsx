@@ -1,12 +1,16 @@
 import { type Context, Hono, type Next } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
-import { NotFoundError } from "../errors.js";
+import { HourglassError, NotFoundError } from "../errors.js";
+import { scheduled } from "../http/accept-schedule.js";
+import { checked, egressPolicyOf, generatorInput, jobInput, scheduleContext } from "../http/json-routes.js";
+import { type JsonObject, type JsonSchedule, editedGenerator, editedTrigger, generatorFromJson, triggerFromJson } from "../http/json-schedule.js";
+import { describeCron } from "../schedule/cron-words.js";
 import type { AppDeps, AppEnv } from "../http/context.js";
 import { errorAnswer } from "../http/error-response.js";
 import { readBodyLimited } from "../http/read-body.js";
 import { normalizeId } from "../http/request-parts.js";
-import { TRIGGER_STATUS, type TriggerFilter, type TriggerStatus } from "../store/types.js";
+import { type GeneratorRecord, TRIGGER_STATUS, type TriggerFilter, type TriggerRecord, type TriggerStatus } from "../store/types.js";
 import { activityByMinute } from "./activity.js";
 import { ASSETS } from "./assets.js";
 import { createUiAuth } from "./auth.js";
@@ -16,15 +20,22 @@ import { GeneratorPage } from "./pages/generator.js";
 import { GeneratorsPage } from "./pages/generators.js";
 import { OverviewPage } from "./pages/overview.js";
 import { ProjectsPage } from "./pages/projects.js";
+import { ScheduleFormPage, type SchedulePreview } from "./pages/schedule-form.js";
 import { SignInPage } from "./pages/sign-in.js";
 import { TriggerPage } from "./pages/trigger.js";
 import { TriggersPage } from "./pages/triggers.js";
 import { SECURITY_HEADERS, isHttps, isSameOrigin } from "./security.js";
+import { type FormError, type FormField, type FormKind, type FormValues, fieldsOf, formErrorOf, formValues, jsonFromForm } from "./schedule-form.js";
 import type { Session } from "./session.js";
-import { firesBetween, nextFireTimes } from "./timeline.js";
+import { nextFires } from "./fire-times.js";
+import { firesBetween } from "./timeline.js";
 
 const COOKIE = "hourglass_session";
 const PAGE_SIZE = 50;
+const PREVIEW_FIRES = 10;
+/** What an edit form changes: a one-shot's time; a generator's schedule, URL and title. */
+const TRIGGER_EDIT_FIELDS: readonly FormField[] = ["scheduledAt", "timezone"];
+const GENERATOR_EDIT_FIELDS: readonly FormField[] = ["cron", "timezone", "url", "title"];
 const INSTANCES_PAGE_SIZE = 25;
 const MAX_EXECUTIONS_SHOWN = 1000;
 const HOUR_MS = 3_600_000;
@@ -33,6 +44,21 @@ const OVERVIEW = { attempts: 20_000, upcoming: 1000, generators: 200, ticksPerGe
 
 type UiEnv = { Bindings: AppEnv["Bindings"]; Variables: { session: Session; page: PageContext; form: URLSearchParams } };
 type UiContext = Context<UiEnv>;
+
+/** A create or edit form: what it shows, and how its body is validated and saved. */
+interface ScheduleForm {
+  heading: string;
+  section: "triggers" | "generators";
+  action: string;
+  kind: FormKind;
+  fields: readonly FormField[];
+  /** An edit: a blank field clears it (null in the patch) rather than being left out. */
+  edit: boolean;
+  switchHref?: string;
+  validate: (body: JsonObject, at: number) => Promise<JsonSchedule>;
+  /** Stores it; answers where to go next. */
+  save: (body: JsonObject, at: number) => Promise<string>;
+}
 
 /**
  * The dashboard at /ui: server-rendered pages (hono/jsx), forms for every action, a session
@@ -44,7 +70,7 @@ export function uiRoutes(deps: AppDeps): Hono<UiEnv> {
   const auth = createUiAuth(deps.store, deps.adminToken, () => deps.clock.now());
   const now = () => deps.clock.now();
 
-  const html = (c: UiContext, page: Child, status: 200 | 401 | 403 | 404 = 200) => c.html(`<!DOCTYPE html>${String(page)}`, status);
+  const html = (c: UiContext, page: Child, status: 200 | 400 | 401 | 403 | 404 = 200) => c.html(`<!DOCTYPE html>${String(page)}`, status);
   const refuse = (c: UiContext, status: 401 | 403, code: string, message: string) =>
     html(c, <ErrorPage status={status} code={code} message={message} />, status);
   const readForm = async (c: UiContext) => {
@@ -272,13 +298,17 @@ export function uiRoutes(deps: AppDeps): Hono<UiEnv> {
         cursor === null ? { limit: INSTANCES_PAGE_SIZE } : { limit: INSTANCES_PAGE_SIZE, cursor },
       );
       const base = `/ui/generators/${generator.id}`;
-      const nextFires = generator.status === "cancelled" ? [] : nextFireTimes(generator.cronExpr, generator.cronTz, generator.nextAt, now(), 10);
+      const remaining = generator.maxRuns === null ? PREVIEW_FIRES : Math.max(0, Math.min(PREVIEW_FIRES, generator.maxRuns - generator.runs));
+      const fires =
+        generator.status === "cancelled"
+          ? []
+          : nextFires(generator.cronExpr, generator.cronTz, generator.nextAt, now(), remaining).filter((f) => generator.endsAt === null || f.at <= generator.endsAt);
       return html(
         c,
         <GeneratorPage
           page={c.get("page")}
           generator={generator}
-          nextFires={nextFires}
+          nextFires={fires}
           instances={instances.items}
           firstHref={cursor === null ? null : base}
           nextHref={instances.nextCursor === null ? null : `${base}?cursor=${instances.nextCursor}`}
@@ -319,6 +349,143 @@ export function uiRoutes(deps: AppDeps): Hono<UiEnv> {
       await deps.writeGate.admit(() => deps.store.cancel({ projectId, triggerId: id, customKey: null, now: now() }));
       return c.redirect(`/ui/generators/${id}?done=cancelled`, 303);
     }),
+  );
+
+
+  /**
+   * A create or edit form posted: `step=preview` validates it by the JSON API's rules (and the
+   * project's egress policy) and shows the resolved time(s); `step=save` validates again and
+   * stores it through `save`. A refusal re-renders the form with the error by its field.
+   */
+  const submitForm = async (c: UiContext, form: ScheduleForm) => {
+    const values = formValues(c.get("form"));
+    const render = (error: FormError | null, preview: SchedulePreview | null) =>
+      html(c, <ScheduleFormPage page={c.get("page")} {...form} values={values} error={error} preview={preview} />, error === null ? 200 : 400);
+    const at = now();
+    try {
+      const body = jsonFromForm(values, form.fields, form.edit);
+      if (c.get("form").get("step") === "save") return c.redirect(await form.save(body, at), 303);
+      const { spec } = await form.validate(body, at);
+      const preview: SchedulePreview =
+        spec.when.kind === "once"
+          ? { kind: "once", at: spec.when.at, tz: values.timezone === "" ? "UTC" : values.timezone }
+          : { kind: "cron", tz: spec.when.tz, words: describeCron(spec.when.expr), fires: nextFires(spec.when.expr, spec.when.tz, null, at, PREVIEW_FIRES) };
+      return render(null, preview);
+    } catch (error) {
+      if (error instanceof HourglassError && error.kind === "invalid") return render(formErrorOf(error, form.fields), null);
+      throw error;
+    }
+  };
+  const context = (at: number) => scheduleContext(deps, at);
+  const policy = (projectId: string) => egressPolicyOf(deps, projectId);
+  const kindOf = (raw: string | undefined | null): FormKind => (raw === "cron" ? "cron" : "once");
+  const createForm = (projectId: string, kind: FormKind): ScheduleForm => {
+    const validate = async (body: JsonObject, at: number) =>
+      checked(kind === "once" ? triggerFromJson(body, context(at)) : generatorFromJson(body, context(at)), await policy(projectId));
+    return {
+      heading: kind === "once" ? "New one-shot" : "New generator",
+      section: kind === "once" ? "triggers" : "generators",
+      action: "/ui/new",
+      kind,
+      fields: fieldsOf(kind),
+      edit: false,
+      switchHref: `/ui/new?kind=${kind === "once" ? "cron" : "once"}`,
+      validate,
+      save: async (body, at) => {
+        const schedule = await validate(body, at);
+        const result = await deps.writeGate.admit(() =>
+          kind === "once" ? deps.store.scheduleJob(jobInput(projectId, schedule, at)) : deps.store.scheduleGenerator(generatorInput(projectId, schedule, at)),
+        );
+        scheduled(deps, result);
+        return `/ui/${kind === "once" ? "triggers" : "generators"}/${result.id}?done=created`;
+      },
+    };
+  };
+
+  ui.get(
+    "/new",
+    withProject(async (c, projectId) => {
+      const kind = kindOf(c.req.query("kind"));
+      const values = formValues(new URLSearchParams(kind === "once" ? { scheduledAt: "now | add 1h" } : { cron: "0 9 * * 1-5" }));
+      return html(c, <ScheduleFormPage page={c.get("page")} {...createForm(projectId, kind)} values={values} error={null} preview={null} />);
+    }),
+  );
+
+  ui.post(
+    "/new",
+    withProject((c, projectId) => submitForm(c, createForm(projectId, kindOf(c.get("form").get("kind"))))),
+  );
+
+  /** The time edit of a one-shot: PATCH /triggers/:id's path (a trigger no longer waiting is refused there, 409). */
+  const triggerEditForm = (projectId: string, current: TriggerRecord): ScheduleForm => {
+    const validate = async (patch: JsonObject, at: number) => checked(editedTrigger(current, patch, context(at)), await policy(projectId));
+    return {
+      heading: `Edit the time of ${current.title ?? current.id}`,
+      section: "triggers",
+      action: `/ui/triggers/${current.id}/edit`,
+      kind: "once",
+      fields: TRIGGER_EDIT_FIELDS,
+      edit: true,
+      validate,
+      save: async (patch, at) => {
+        const egress = await policy(projectId);
+        const result = await deps.writeGate.admit(() =>
+          deps.store.editJob(projectId, current.id, (latest) => jobInput(projectId, checked(editedTrigger(latest, patch, context(at)), egress), at)),
+        );
+        scheduled(deps, result);
+        return `/ui/triggers/${current.id}?done=edited`;
+      },
+    };
+  };
+
+  ui.get(
+    "/triggers/:id/edit",
+    withProject(async (c, projectId) => {
+      const trigger = await findTrigger(projectId, c.req.param("id") ?? "");
+      const values = formValues(new URLSearchParams({ scheduledAt: new Date(trigger.scheduledAt).toISOString(), timezone: "UTC" }));
+      return html(c, <ScheduleFormPage page={c.get("page")} {...triggerEditForm(projectId, trigger)} values={values} error={null} preview={null} />);
+    }),
+  );
+
+  ui.post(
+    "/triggers/:id/edit",
+    withProject(async (c, projectId) => submitForm(c, triggerEditForm(projectId, await findTrigger(projectId, c.req.param("id") ?? "")))),
+  );
+
+  /** A generator's edit: PATCH /generators/:id's path. */
+  const generatorEditForm = (projectId: string, current: GeneratorRecord): ScheduleForm => {
+    const validate = async (patch: JsonObject, at: number) => checked(editedGenerator(current, patch, context(at)), await policy(projectId));
+    return {
+      heading: `Edit ${current.title ?? current.id}`,
+      section: "generators",
+      action: `/ui/generators/${current.id}/edit`,
+      kind: "cron",
+      fields: GENERATOR_EDIT_FIELDS,
+      edit: true,
+      validate,
+      save: async (patch, at) => {
+        const egress = await policy(projectId);
+        const edit = (latest: GeneratorRecord) => generatorInput(projectId, checked(editedGenerator(latest, patch, context(at)), egress), at);
+        await deps.writeGate.admit(() => deps.store.editGenerator(projectId, current.id, edit, null, at));
+        const nextAt = (await deps.store.getGenerator(projectId, current.id))?.nextAt ?? null;
+        if (nextAt !== null) deps.onScheduled(nextAt);
+        return `/ui/generators/${current.id}?done=edited`;
+      },
+    };
+  };
+
+  ui.get(
+    "/generators/:id/edit",
+    withProject(async (c, projectId) => {
+      const g = await findGenerator(projectId, c.req.param("id") ?? "");
+      const values = formValues(new URLSearchParams({ cron: g.cronExpr, timezone: g.cronTz, url: g.url, title: g.title ?? "" }));
+      return html(c, <ScheduleFormPage page={c.get("page")} {...generatorEditForm(projectId, g)} values={values} error={null} preview={null} />);
+    }),
+  );
+
+  ui.post(
+    "/generators/:id/edit",
+    withProject(async (c, projectId) => submitForm(c, generatorEditForm(projectId, await findGenerator(projectId, c.req.param("id") ?? "")))),
   );
 
   ui.onError((error, c) => {

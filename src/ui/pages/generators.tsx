@@ -6,6 +6,11 @@ export function GeneratorsPage(props: { page: PageContext; generators: Generator
   return (
     <Layout title="Generators" page={props.page} section="generators">
       <h1>Generators</h1>
+      <p class="actions">
+        <a class="button" href="/ui/new?kind=cron">
+          New generator
+        </a>
+      </p>
       {props.generators.length === 0 ? (
         <p class="muted">No generator yet: schedule one with a ttr-cron header.</p>
       ) : (

@@ -9,6 +9,11 @@ export function TriggersPage(props: { page: PageContext; filter: TriggerFilter; 
   return (
     <Layout title="Triggers" page={props.page} section="triggers">
       <h1>Triggers</h1>
+      <p class="actions">
+        <a class="button" href="/ui/new?kind=once">
+          New one-shot
+        </a>
+      </p>
       <form class="filters" method="get" action="/ui/triggers" role="search">
         <label for="f-status">
           Status
