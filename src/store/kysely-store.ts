@@ -54,6 +54,7 @@ import type {
   ScheduleJobInput,
   ScheduleResult,
   StatusCounts,
+  StoreEngine,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
@@ -81,6 +82,8 @@ export interface DialectCapabilities {
   sync: SyncSql | null;
   /** Bytes of the engine's own write-ahead log (SQLite's `-wal` file); 0 where it has none. */
   walBytes: () => number;
+  /** Which engine this is, for the operator's health view. */
+  engine: StoreEngine;
 }
 
 export interface StoreOptions {
@@ -873,6 +876,10 @@ export class KyselyStore implements Store {
 
   walBytes(): number {
     return this.capabilities.walBytes();
+  }
+
+  engine(): StoreEngine {
+    return this.capabilities.engine;
   }
 
   async close(): Promise<void> {

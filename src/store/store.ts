@@ -18,6 +18,7 @@ import type {
   ScheduleJobInput,
   ScheduleResult,
   StatusCounts,
+  StoreEngine,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
@@ -148,6 +149,8 @@ export interface Store {
 
   /** Bytes of the store's write-ahead log waiting to be checkpointed, for /metrics; 0 where it has none. */
   walBytes(): number;
+  /** Which database engine holds the store. */
+  engine(): StoreEngine;
 
   close(): Promise<void>;
 }

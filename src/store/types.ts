@@ -184,6 +184,9 @@ export type ScheduleOperation = "schedule" | "reschedule";
 /** One item of {@link Store.scheduleBatch}: its result, or the refusal that undid it alone. */
 export type BatchOutcome = { ok: true; result: ScheduleResult } | { ok: false; error: HourglassError };
 
+/** The database engines a store runs on. */
+export type StoreEngine = "sqlite" | "postgresql";
+
 export interface ScheduleResult {
   operation: ScheduleOperation;
   kind: TriggerKind;

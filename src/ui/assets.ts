@@ -63,7 +63,7 @@ form.schedule { display: flex; flex-direction: column; gap: 12px; max-width: 680
 form.schedule .field { display: flex; flex-direction: column; gap: 3px; }
 form.schedule label { font-weight: 600; font-size: 14px; }
 form.schedule .hint { font-size: 12px; color: var(--muted); }
-form.schedule .field-error { font-size: 13px; color: var(--bad); }
+.field-error { font-size: 13px; color: var(--bad); }
 form.schedule .invalid input, form.schedule .invalid textarea, form.schedule .invalid select { border-color: var(--bad); }
 textarea { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; padding: 6px 8px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
 .preview { border: 1px solid var(--accent); border-radius: 6px; padding: 4px 12px 8px; }

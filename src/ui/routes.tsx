@@ -3,6 +3,9 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import { HourglassError, NotFoundError } from "../errors.js";
 import { scheduled } from "../http/accept-schedule.js";
+import { readiness } from "../http/availability.js";
+import { createProjectWithKey, issueKey, projectChanges, requireProject, revokeKey, updateProjectSettings } from "../http/admin-routes.js";
+import { dropPreviousSecret, rotateSigningSecret } from "../http/signing-secrets.js";
 import { checked, egressPolicyOf, generatorInput, jobInput, scheduleContext } from "../http/json-routes.js";
 import { type JsonObject, type JsonSchedule, editedGenerator, editedTrigger, generatorFromJson, triggerFromJson } from "../http/json-schedule.js";
 import { describeCron } from "../schedule/cron-words.js";
@@ -20,6 +23,8 @@ import { GeneratorPage } from "./pages/generator.js";
 import { GeneratorsPage } from "./pages/generators.js";
 import { OverviewPage } from "./pages/overview.js";
 import { ProjectsPage } from "./pages/projects.js";
+import { HealthPage } from "./pages/health.js";
+import { ProjectAdminPage, type ShownOnce } from "./pages/project-admin.js";
 import { ScheduleFormPage, type SchedulePreview } from "./pages/schedule-form.js";
 import { SignInPage } from "./pages/sign-in.js";
 import { TriggerPage } from "./pages/trigger.js";
@@ -172,6 +177,90 @@ export function uiRoutes(deps: AppDeps): Hono<UiEnv> {
   ui.get("/projects", async (c) => {
     operatorOnly(c);
     return html(c, <ProjectsPage page={c.get("page")} projects={await deps.store.listProjects(now())} />);
+  });
+
+  ui.post("/projects", async (c) => {
+    operatorOnly(c);
+    try {
+      const { project, apiKey } = await createProjectWithKey(deps, c.get("form").get("name") ?? "");
+      return projectAdmin(c, project.id, { kind: "key", prefix: apiKey.prefix, secret: apiKey.key });
+    } catch (error) {
+      if (!(error instanceof HourglassError && error.kind === "invalid")) throw error;
+      return html(c, <ProjectsPage page={c.get("page")} projects={await deps.store.listProjects(now())} error={error.message} />, 400);
+    }
+  });
+
+  /** One project's operator page; a secret made by the action that led here is shown once, in this answer only. */
+  const projectAdmin = async (c: UiContext, rawId: string, shownOnce: ShownOnce | null = null, error: string | null = null) => {
+    operatorOnly(c);
+    const id = await requireProject(deps, rawId);
+    const [projects, keys, secrets] = await Promise.all([deps.store.listProjects(now()), deps.store.listApiKeys(id), deps.store.getSigningSecrets(id)]);
+    const project = projects.find((p) => p.id === id);
+    if (project === undefined) throw new NotFoundError("project_not_found", "No such project.");
+    return html(
+      c,
+      <ProjectAdminPage page={c.get("page")} project={project} keys={keys} signingSecrets={secrets.length} shownOnce={shownOnce} error={error} notice={c.req.query("done")} />,
+      error === null ? 200 : 400,
+    );
+  };
+
+  ui.get("/projects/:id", (c) => projectAdmin(c, c.req.param("id")));
+
+  ui.post("/projects/:id/keys", async (c) => {
+    operatorOnly(c);
+    const key = await issueKey(deps, await requireProject(deps, c.req.param("id")));
+    return projectAdmin(c, c.req.param("id"), { kind: "key", prefix: key.prefix, secret: key.key });
+  });
+
+  ui.post("/projects/:id/keys/:keyId/revoke", async (c) => {
+    operatorOnly(c);
+    const projectId = await requireProject(deps, c.req.param("id"));
+    const keyId = normalizeId(c.req.param("keyId"));
+    // Only a key of this project: the page posted it from this project's list.
+    if (keyId === null || !(await deps.store.listApiKeys(projectId)).some((k) => k.id === keyId)) throw new NotFoundError("not_found", "No such key in this project.");
+    await revokeKey(deps, keyId);
+    return c.redirect(`/ui/projects/${projectId}?done=revoked`, 303);
+  });
+
+  ui.post("/projects/:id/limits", async (c) => {
+    operatorOnly(c);
+    const projectId = await requireProject(deps, c.req.param("id"));
+    const form = c.get("form");
+    // Blank is "none" (null); anything else must be what the admin API takes: an integer in range.
+    const limit = (name: string) => {
+      const text = form.get(name)?.trim() ?? "";
+      return text === "" ? null : /^\d+$/.test(text) ? Number(text) : text;
+    };
+    try {
+      await updateProjectSettings(deps, projectId, projectChanges({ monthQuota: limit("monthQuota"), rateLimit: limit("rateLimit") }));
+    } catch (error) {
+      if (!(error instanceof HourglassError && error.kind === "invalid")) throw error;
+      return projectAdmin(c, projectId, null, error.message);
+    }
+    return c.redirect(`/ui/projects/${projectId}?done=limits-saved`, 303);
+  });
+
+  ui.post("/projects/:id/signing-secret", async (c) => {
+    operatorOnly(c);
+    const { secret, signingWith } = await rotateSigningSecret(deps.store, await requireProject(deps, c.req.param("id")));
+    return projectAdmin(c, c.req.param("id"), { kind: "signing-secret", secret, signingWith });
+  });
+
+  ui.post("/projects/:id/signing-secret/drop", async (c) => {
+    operatorOnly(c);
+    const projectId = await requireProject(deps, c.req.param("id"));
+    await dropPreviousSecret(deps.store, projectId);
+    return c.redirect(`/ui/projects/${projectId}?done=dropped`, 303);
+  });
+
+  ui.get("/health", async (c) => {
+    operatorOnly(c);
+    const started = performance.now();
+    const status = await readiness(deps);
+    const readMs = performance.now() - started;
+    const engine = deps.store.engine();
+    const projects = status === "ok" ? (await deps.store.listProjects(now())).length : 0;
+    return html(c, <HealthPage page={c.get("page")} health={{ engine, status, readMs, walBytes: engine === "sqlite" ? deps.store.walBytes() : null, projects }} />);
   });
 
   ui.post("/project", async (c) => {

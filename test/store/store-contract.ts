@@ -1184,6 +1184,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.ensureServerSecret("ui_session", "later", T0)).toBe(answers[0]);
         expect(await store.ensureServerSecret("other", "o", T0)).toBe("o");
       });
+
+      it("names its engine", () => {
+        expect(["sqlite", "postgresql"]).toContain(store.engine());
+        expect(store.walBytes()).toBeGreaterThanOrEqual(0);
+      });
     });
   });
 }

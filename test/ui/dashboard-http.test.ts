@@ -515,4 +515,78 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
       expect((await form(`/ui/generators/${theirs}/edit`, cookie, { cron: "0 1 * * *", url: "https://example.com", step: "save" })).status).toBe(404);
     });
   });
+  describe("operator view", () => {
+    const operatorPost = async (cookie: string, path: string, fields: Record<string, string> = {}) =>
+      post(path, { _csrf: csrfOf(await page("/ui/projects", cookie)), ...fields }, cookie);
+
+    it("creates a project with its first key shown once; creates and revokes keys (the key stops working at once)", async () => {
+      const cookie = await signIn(ADMIN_TOKEN);
+      expect((await post("/ui/projects", { name: "no token" }, cookie)).status).toBe(403);
+      expect((await post(`/ui/projects/${hg.projectId}/keys`, { _csrf: csrfOf(await page("/ui/projects", cookie)) }, cookie, "https://evil.example")).status).toBe(403);
+      expect(await hg.service.store.listApiKeys(hg.projectId)).toHaveLength(1);
+      const created = await operatorPost(cookie, "/ui/projects", { name: `Shop ${SCRIPT}` });
+      expect(created.status).toBe(200);
+      const html = await created.text();
+      expect(html).not.toContain(SCRIPT);
+      const firstKey = /data-testid="secret">([^<]+)</.exec(html)?.[1] as string;
+      const project = (await hg.service.store.listProjects(T0)).find((p) => p.name === `Shop ${SCRIPT}`);
+      expect(project).toBeDefined();
+      expect(await hg.service.store.findApiKey(hashApiKey(firstKey))).toMatchObject({ projectId: project?.id });
+      // Shown once: the page reloaded shows the key's prefix only.
+      const again = await page(`/ui/projects/${project?.id}`, cookie);
+      expect(again).not.toContain(firstKey);
+      expect(again).toContain(`${firstKey.slice(0, 8)}`);
+
+      const second = await (await operatorPost(cookie, `/ui/projects/${project?.id}/keys`)).text();
+      const secondKey = /data-testid="secret">([^<]+)</.exec(second)?.[1] as string;
+      expect(secondKey).not.toBe(firstKey);
+      const keys = await hg.service.store.listApiKeys(project?.id as string);
+      expect(keys).toHaveLength(2);
+      const projectSession = await signIn(secondKey);
+      const revoked = await operatorPost(cookie, `/ui/projects/${project?.id}/keys/${keys.find((k) => secondKey.startsWith(k.prefix))?.id}/revoke`);
+      expect(revoked.status).toBe(303);
+      expect(await hg.service.store.findApiKey(hashApiKey(secondKey))).toBeNull();
+      expect((await request("/ui/overview", { cookie: projectSession })).status).toBe(303);
+      // A key of another project is not revoked through this one's page.
+      const [theirs] = await hg.service.store.listApiKeys(hg.projectId);
+      expect((await operatorPost(cookie, `/ui/projects/${project?.id}/keys/${theirs?.id}/revoke`)).status).toBe(404);
+      // A blank name is refused by the admin API's rule, next to the field.
+      const blank = await operatorPost(cookie, "/ui/projects", { name: "  " });
+      expect(blank.status).toBe(400);
+      expect(await blank.text()).toContain('data-testid="error-name"');
+    });
+
+    it("edits quota and rate limit by the admin API's rules, rotates the signing secret, shows engine health", async () => {
+      const cookie = await signIn(ADMIN_TOKEN);
+      const base = `/ui/projects/${hg.projectId}`;
+      expect((await operatorPost(cookie, `${base}/limits`, { monthQuota: "5000", rateLimit: "20" })).status).toBe(303);
+      expect((await hg.service.store.listProjects(T0)).find((p) => p.id === hg.projectId)).toMatchObject({ monthQuota: 5000, rateLimit: 20 });
+      const wrong = await operatorPost(cookie, `${base}/limits`, { monthQuota: "lots", rateLimit: "" });
+      expect(wrong.status).toBe(400);
+      expect(await wrong.text()).toContain("monthQuota must be null or an integer");
+      expect((await operatorPost(cookie, `${base}/limits`, { monthQuota: "", rateLimit: "" })).status).toBe(303);
+      expect((await hg.service.store.listProjects(T0)).find((p) => p.id === hg.projectId)).toMatchObject({ monthQuota: null, rateLimit: null });
+
+      const first = /data-testid="secret">([^<]+)</.exec(await (await operatorPost(cookie, `${base}/signing-secret`)).text())?.[1];
+      const second = /data-testid="secret">([^<]+)</.exec(await (await operatorPost(cookie, `${base}/signing-secret`)).text())?.[1];
+      expect(await hg.service.store.getSigningSecrets(hg.projectId)).toEqual([second, first]);
+      expect((await operatorPost(cookie, `${base}/signing-secret/drop`)).status).toBe(303);
+      expect(await hg.service.store.getSigningSecrets(hg.projectId)).toEqual([second]);
+
+      const health = await page("/ui/health", cookie);
+      expect(health).toMatch(/Readiness[\s\S]*ok/);
+      expect(health).toContain("SQLite");
+      expect(health).toContain('data-testid="wal"');
+    });
+
+    it("is the operator's only: a project's session gets 404 and its forms 404", async () => {
+      const cookie = await signIn(API_KEY);
+      expect((await request("/ui/health", { cookie })).status).toBe(404);
+      expect((await request(`/ui/projects/${hg.projectId}`, { cookie })).status).toBe(404);
+      const csrf = csrfOf(await page("/ui/overview", cookie));
+      expect((await post(`/ui/projects/${hg.projectId}/keys`, { _csrf: csrf }, cookie)).status).toBe(404);
+      expect((await post("/ui/projects", { _csrf: csrf, name: "x" }, cookie)).status).toBe(404);
+      expect(await hg.service.store.listApiKeys(hg.projectId)).toHaveLength(1);
+    });
+  });
 });
