@@ -55,6 +55,7 @@ import type {
   ScheduleResult,
   StatusCounts,
   StoreEngine,
+  TriggerStatus,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
@@ -757,6 +758,17 @@ export class KyselyStore implements Store {
     if (filter.search) {
       const pattern = containsPattern(filter.search);
       query = query.where(sql<boolean>`(lower(coalesce(triggers.title, '')) LIKE ${pattern} ESCAPE '\\' OR lower(triggers.url) LIKE ${pattern} ESCAPE '\\')`);
+      if (filter.searchNewest !== undefined) {
+        // The id of the Nth newest trigger, read from the (project_id, id) index; fewer than N: all.
+        const oldest = this.db
+          .selectFrom("triggers")
+          .select("id")
+          .where("project_id", "=", projectId)
+          .orderBy("id", "desc")
+          .limit(1)
+          .offset(Math.max(0, filter.searchNewest - 1));
+        query = query.where(sql<boolean>`triggers.id >= coalesce((${oldest}), '')`);
+      }
     }
     if (page.cursor) query = query.where(sql.ref(order), "<", page.cursor);
     const rows = await query.orderBy(sql.ref(order), "desc").limit(page.limit + 1).execute();
@@ -791,14 +803,16 @@ export class KyselyStore implements Store {
     return paginate(rows, page.limit, toExecutionRecord);
   }
 
-  async countByStatus(projectId: string): Promise<StatusCounts> {
+  async countByStatus(projectId: string, cap?: number): Promise<StatusCounts> {
     const [triggers, generators] = await Promise.all([
-      this.db
-        .selectFrom("triggers")
-        .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
-        .where("project_id", "=", projectId)
-        .groupBy("status")
-        .execute(),
+      cap === undefined
+        ? this.db
+            .selectFrom("triggers")
+            .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+            .where("project_id", "=", projectId)
+            .groupBy("status")
+            .execute()
+        : this.countTriggersUpTo(projectId, cap),
       this.db
         .selectFrom("generators")
         .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
@@ -813,6 +827,20 @@ export class KyselyStore implements Store {
     for (const row of triggers) counts.triggers[row.status] = Number(row.n);
     for (const row of generators) counts.generators[row.status] = Number(row.n);
     return counts;
+  }
+
+  /** Each status's triggers counted up to `cap`: at most `cap` entries of the (project_id, status, id) index read per status. */
+  private async countTriggersUpTo(projectId: string, cap: number): Promise<{ status: TriggerStatus; n: number }[]> {
+    return Promise.all(
+      (Object.keys(TRIGGER_STATUS) as TriggerStatus[]).map(async (status) => {
+        const capped = this.db.selectFrom("triggers").select("id").where("project_id", "=", projectId).where("status", "=", status).limit(cap);
+        const row = await this.db
+          .selectFrom(capped.as("capped"))
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow();
+        return { status, n: Number(row.n) };
+      }),
+    );
   }
 
   async listUpcoming(projectId: string, from: number, until: number, limit: number): Promise<TriggerRecord[]> {

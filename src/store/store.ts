@@ -133,8 +133,11 @@ export interface Store {
   listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>>;
   listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
 
-  /** The project's triggers and generators counted by status. */
-  countByStatus(projectId: string): Promise<StatusCounts>;
+  /**
+   * The project's triggers and generators counted by status. With `cap`, each trigger status is
+   * counted only up to it (`cap` means "at least `cap`"), so the count reads a bounded slice.
+   */
+  countByStatus(projectId: string, cap?: number): Promise<StatusCounts>;
   /** Up to `limit` registered triggers due in [`from`, `until`), soonest first. */
   listUpcoming(projectId: string, from: number, until: number, limit: number): Promise<TriggerRecord[]>;
   /** Up to `limit` triggers that ended failed at `since` or later, latest first. */

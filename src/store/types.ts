@@ -291,6 +291,11 @@ export interface TriggerFilter {
   tag?: string;
   /** Text the title or the URL contains, case-insensitively (ASCII). */
   search?: string;
+  /**
+   * With `search`: look only among the project's newest `searchNewest` triggers. The text match
+   * cannot use an index, so this bounds what one page reads (the dashboard's search).
+   */
+  searchNewest?: number;
 }
 
 export interface Page<T> {

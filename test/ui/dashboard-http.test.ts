@@ -295,7 +295,9 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
       const keyed = await schedule({ "ttr-custom-key": "order-42", "ttr-url": "https://shop.example/orders" });
       const cookie = await signIn(API_KEY);
       const ids = (html: string) => [...html.matchAll(/href="\/ui\/triggers\/([0-9A-Z]{26})"/g)].map((m) => m[1]);
-      expect(ids(await page("/ui/triggers?q=REPORT", cookie))).toEqual([nightly]);
+      const searched = await page("/ui/triggers?q=REPORT", cookie);
+      expect(ids(searched)).toEqual([nightly]);
+      expect(searched).toContain("The text search looks at the newest 100,000 triggers of the project");
       expect(ids(await page("/ui/triggers?q=shop.example", cookie))).toEqual([keyed]);
       expect(ids(await page("/ui/triggers?tag=reports", cookie))).toEqual([nightly]);
       expect(ids(await page("/ui/triggers?key=order-42", cookie))).toEqual([keyed]);
