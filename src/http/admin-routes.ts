@@ -44,29 +44,16 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/admin/projects", async (c) => {
     const body = await readJsonObject(c, deps.limits.maxJsonBodyBytes);
-    const name = requireName(body.name);
-    const project = await deps.store.createProject(name, now());
-    const apiKey = await issueKey(deps, project.id);
+    const { project, apiKey } = await createProjectWithKey(deps, body.name);
     return c.json({ project: projectView(project), apiKey }, 201);
   });
 
   app.patch("/admin/projects/:id", async (c) => {
     const id = requireId(c.req.param("id"));
     const body = await readJsonObject(c, deps.limits.maxJsonBodyBytes);
-    const unknown = Object.keys(body).filter((k) => !PROJECT_FIELDS.includes(k));
-    if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field ${unknown.join(", ")}; send ${PROJECT_FIELDS.join(", ")}.`);
-    const changes: ProjectChanges = {};
-    if ("name" in body) changes.name = requireName(body.name);
-    if ("monthQuota" in body) changes.monthQuota = limitOrNull(body.monthQuota, "monthQuota", 0, MAX_QUOTA);
-    if ("rateLimit" in body) changes.rateLimit = limitOrNull(body.rateLimit, "rateLimit", 1, MAX_RATE_LIMIT);
-    if ("allowedTargets" in body) changes.allowedTargets = egressEntries(body.allowedTargets, "allowedTargets", validateAllowedTargets);
-    if ("allowedPorts" in body) changes.allowedPorts = egressEntries(body.allowedPorts, "allowedPorts", validateAllowedPorts);
+    const changes = projectChanges(body);
     if ("defaults" in body) changes.defaults = await projectDefaults(deps, id, body.defaults, changes);
-    const project = await deps.store.updateProject(id, changes, now());
-    deps.auth.forget();
-    deps.egress.forget(id);
-    deps.projectDefaults.forget(id);
-    return c.json(projectView(project));
+    return c.json(projectView(await updateProjectSettings(deps, id, changes)));
   });
 
   app.get("/admin/projects/:id/keys", async (c) => {
@@ -84,8 +71,7 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post("/admin/projects/:id/keys", async (c) => c.json(await issueKey(deps, requireId(c.req.param("id"))), 201));
 
   app.delete("/admin/keys/:id", async (c) => {
-    await deps.store.revokeApiKey(requireId(c.req.param("id")), now());
-    deps.auth.forget();
+    await revokeKey(deps, requireId(c.req.param("id")));
     return c.body(null, 204);
   });
 
@@ -104,8 +90,54 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
+/*
+ * The operator's actions, shared by the admin API and the dashboard's operator view: the same
+ * validation, the same store calls, the same caches forgotten.
+ */
+
+/** A new project (name: 1 to 100 characters) and its first key, shown once. */
+export async function createProjectWithKey(deps: AppDeps, name: unknown): Promise<{ project: ProjectRecord; apiKey: IssuedKey }> {
+  const project = await deps.store.createProject(requireName(name), deps.clock.now());
+  return { project, apiKey: await issueKey(deps, project.id) };
+}
+
+/** The changes a PATCH body asks for, validated (400 `invalid_body` naming the field). */
+export function projectChanges(body: Record<string, unknown>): ProjectChanges {
+  const unknown = Object.keys(body).filter((k) => !PROJECT_FIELDS.includes(k));
+  if (unknown.length > 0) throw new InvalidInputError("invalid_body", `Unknown field ${unknown.join(", ")}; send ${PROJECT_FIELDS.join(", ")}.`);
+  const changes: ProjectChanges = {};
+  if ("name" in body) changes.name = requireName(body.name);
+  if ("monthQuota" in body) changes.monthQuota = limitOrNull(body.monthQuota, "monthQuota", 0, MAX_QUOTA);
+  if ("rateLimit" in body) changes.rateLimit = limitOrNull(body.rateLimit, "rateLimit", 1, MAX_RATE_LIMIT);
+  if ("allowedTargets" in body) changes.allowedTargets = egressEntries(body.allowedTargets, "allowedTargets", validateAllowedTargets);
+  if ("allowedPorts" in body) changes.allowedPorts = egressEntries(body.allowedPorts, "allowedPorts", validateAllowedPorts);
+  return changes;
+}
+
+/** Applies `changes`; the cached keys (rate limits) and egress policy are re-read. */
+export async function updateProjectSettings(deps: AppDeps, projectId: string, changes: ProjectChanges): Promise<ProjectRecord> {
+  const project = await deps.store.updateProject(projectId, changes, deps.clock.now());
+  deps.auth.forget();
+  deps.egress.forget(projectId);
+  deps.projectDefaults.forget(projectId);
+  return project;
+}
+
+/** Revokes a key: it stops working at once (the key cache is dropped). */
+export async function revokeKey(deps: AppDeps, keyId: string): Promise<void> {
+  await deps.store.revokeApiKey(keyId, deps.clock.now());
+  deps.auth.forget();
+}
+
+/** A key as issued: the only time its secret is seen. */
+export interface IssuedKey {
+  id: string;
+  prefix: string;
+  key: string;
+}
+
 /** A new key for the project: returned once, stored only as its digest. */
-async function issueKey(deps: AppDeps, projectId: string): Promise<{ id: string; prefix: string; key: string }> {
+export async function issueKey(deps: AppDeps, projectId: string): Promise<IssuedKey> {
   const key = generateApiKey();
   const record = await deps.store.createApiKey(projectId, hashApiKey(key), apiKeyPrefix(key), deps.clock.now());
   return { id: record.id, prefix: record.prefix, key };
@@ -181,7 +213,8 @@ function egressEntries(value: unknown, name: string, validate: (entries: readonl
   return entries;
 }
 
-async function requireProject(deps: AppDeps, raw: string): Promise<string> {
+/** The project's id when it exists; 404 `project_not_found` otherwise. */
+export async function requireProject(deps: AppDeps, raw: string): Promise<string> {
   const id = requireId(raw);
   if (!(await deps.store.listProjects(deps.clock.now())).some((p) => p.id === id)) {
     throw new NotFoundError("project_not_found", `No project ${raw}.`);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { adminRoutes } from "./admin-routes.js";
 import { bulkRoutes } from "./bulk-routes.js";
-import { shuttingDown } from "./availability.js";
+import { readiness, shuttingDown } from "./availability.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { errorResponse } from "./error-response.js";
 import { jsonRoutes } from "./json-routes.js";
@@ -16,15 +16,8 @@ import { uiRoutes } from "../ui/routes.js";
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/healthz", async (c) => {
-    if (deps.isShuttingDown()) return c.json({ status: "shutting_down" }, 503);
-    try {
-      // A cheap indexed read: fails when the database cannot be read (closed, missing, I/O errors).
-      await deps.store.nextDueAt();
-    } catch (error) {
-      deps.logError(error);
-      return c.json({ status: "store_unavailable" }, 503);
-    }
-    return c.json({ status: "ok" });
+    const status = await readiness(deps);
+    return c.json({ status }, status === "ok" ? 200 : 503);
   });
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.registry.contentType);

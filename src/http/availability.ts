@@ -1,4 +1,5 @@
 import { ServiceUnavailableError } from "../errors.js";
+import type { AppDeps } from "./context.js";
 
 /** Seconds a client is told to wait before retrying against a server that is shutting down (it restarts, or another takes over). */
 const SHUTDOWN_RETRY_AFTER_S = 5;
@@ -41,4 +42,17 @@ export class WriteGate {
   private readonly release = (): void => {
     this.waiting--;
   };
+}
+
+/** `/healthz`'s answer: "ok", or why this process should not get traffic. */
+export async function readiness(deps: Pick<AppDeps, "isShuttingDown" | "store" | "logError">): Promise<"ok" | "shutting_down" | "store_unavailable"> {
+  if (deps.isShuttingDown()) return "shutting_down";
+  try {
+    // A cheap indexed read: fails when the database cannot be read (closed, missing, I/O errors).
+    await deps.store.nextDueAt();
+    return "ok";
+  } catch (error) {
+    deps.logError(error);
+    return "store_unavailable";
+  }
 }

@@ -41,11 +41,9 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
   const callerOf = async (c: Context<AppEnv>) => {
     const { projectId, rateLimit } = await deps.auth.authenticate(bearerOrTtrKey((n) => c.req.header(n)));
     deps.rateLimiter.take(projectId, rateLimit);
-    const policy = deps.egress.cached(projectId) ?? (await deps.egress.policyFor(projectId));
-    const defaults = deps.projectDefaults.cached(projectId) ?? (await deps.projectDefaults.get(projectId));
-    return { projectId, policy, defaults };
+    return { projectId, policy: await egressPolicyOf(deps, projectId), defaults: await deliveryDefaultsOf(deps, projectId) };
   };
-  const context = (now: number, defaults: DeliveryDefaults): JsonScheduleContext => ({ now, defaults, limits: deps.limits });
+  const context = (now: number, defaults: DeliveryDefaults) => scheduleContext(deps, now, defaults);
   const created = (c: Context<AppEnv>, result: ScheduleResult) =>
     c.json(scheduled(deps, result), result.operation === "schedule" ? 201 : 200);
 
@@ -154,18 +152,35 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
+/** The project's egress policy (cached), which every URL of a create or edit must pass. */
+export async function egressPolicyOf(deps: Pick<AppDeps, "egress">, projectId: string): Promise<EgressPolicy> {
+  return deps.egress.cached(projectId) ?? (await deps.egress.policyFor(projectId));
+}
+
+/** The project's delivery defaults: its own (admin API) over the server's, cached until the admin API changes them. */
+export async function deliveryDefaultsOf(deps: Pick<AppDeps, "projectDefaults">, projectId: string): Promise<DeliveryDefaults> {
+  return deps.projectDefaults.cached(projectId) ?? (await deps.projectDefaults.get(projectId));
+}
+
+/** What the JSON rules need to read a schedule at `now`, with the project's delivery defaults. */
+export function scheduleContext(deps: Pick<AppDeps, "limits">, now: number, defaults: DeliveryDefaults): JsonScheduleContext {
+  return { now, defaults, limits: deps.limits };
+}
+
 /** The egress check of `/schedule`, on every URL the schedule names. */
-function checked(schedule: JsonSchedule, policy: EgressPolicy): JsonSchedule {
+export function checked(schedule: JsonSchedule, policy: EgressPolicy): JsonSchedule {
   checkEgress(policy, schedule.spec.urls);
   return schedule;
 }
 
-function jobInput(projectId: string, { spec, request }: JsonSchedule, now: number): ScheduleJobInput {
+/** A validated one-shot as the store's input. */
+export function jobInput(projectId: string, { spec, request }: JsonSchedule, now: number): ScheduleJobInput {
   if (spec.when.kind !== "once") throw new Error("a one-shot's spec has a one-shot time");
   return { ...commonInput(projectId, { spec, request }, now), scheduledAt: spec.when.at };
 }
 
-function generatorInput(projectId: string, { spec, request }: JsonSchedule, now: number): ScheduleGeneratorInput {
+/** A validated generator as the store's input. */
+export function generatorInput(projectId: string, { spec, request }: JsonSchedule, now: number): ScheduleGeneratorInput {
   if (spec.when.kind !== "cron") throw new Error("a generator's spec has a cron schedule");
   return {
     ...commonInput(projectId, { spec, request }, now),

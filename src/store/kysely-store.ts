@@ -60,6 +60,8 @@ import type {
   ScheduleJobInput,
   ScheduleResult,
   StatusCounts,
+  StoreEngine,
+  TriggerStatus,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
@@ -88,6 +90,8 @@ export interface DialectCapabilities {
   sync: SyncSql | null;
   /** Bytes of the engine's own write-ahead log (SQLite's `-wal` file); 0 where it has none. */
   walBytes: () => number;
+  /** Which engine this is, for the operator's health view. */
+  engine: StoreEngine;
 }
 
 export interface StoreOptions {
@@ -809,6 +813,17 @@ export class KyselyStore implements Store {
     if (filter.search) {
       const pattern = containsPattern(filter.search);
       query = query.where(sql<boolean>`(lower(coalesce(triggers.title, '')) LIKE ${pattern} ESCAPE '\\' OR lower(triggers.url) LIKE ${pattern} ESCAPE '\\')`);
+      if (filter.searchNewest !== undefined) {
+        // The id of the Nth newest trigger, read from the (project_id, id) index; fewer than N: all.
+        const oldest = this.db
+          .selectFrom("triggers")
+          .select("id")
+          .where("project_id", "=", projectId)
+          .orderBy("id", "desc")
+          .limit(1)
+          .offset(Math.max(0, filter.searchNewest - 1));
+        query = query.where(sql<boolean>`triggers.id >= coalesce((${oldest}), '')`);
+      }
     }
     if (page.cursor) query = query.where(sql.ref(order), "<", page.cursor);
     const rows = await query.orderBy(sql.ref(order), "desc").limit(page.limit + 1).execute();
@@ -843,14 +858,16 @@ export class KyselyStore implements Store {
     return paginate(rows, page.limit, toExecutionRecord);
   }
 
-  async countByStatus(projectId: string): Promise<StatusCounts> {
+  async countByStatus(projectId: string, cap?: number): Promise<StatusCounts> {
     const [triggers, generators] = await Promise.all([
-      this.db
-        .selectFrom("triggers")
-        .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
-        .where("project_id", "=", projectId)
-        .groupBy("status")
-        .execute(),
+      cap === undefined
+        ? this.db
+            .selectFrom("triggers")
+            .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+            .where("project_id", "=", projectId)
+            .groupBy("status")
+            .execute()
+        : this.countTriggersUpTo(projectId, cap),
       this.db
         .selectFrom("generators")
         .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
@@ -865,6 +882,20 @@ export class KyselyStore implements Store {
     for (const row of triggers) counts.triggers[row.status] = Number(row.n);
     for (const row of generators) counts.generators[row.status] = Number(row.n);
     return counts;
+  }
+
+  /** Each status's triggers counted up to `cap`: at most `cap` entries of the (project_id, status, id) index read per status. */
+  private async countTriggersUpTo(projectId: string, cap: number): Promise<{ status: TriggerStatus; n: number }[]> {
+    return Promise.all(
+      (Object.keys(TRIGGER_STATUS) as TriggerStatus[]).map(async (status) => {
+        const capped = this.db.selectFrom("triggers").select("id").where("project_id", "=", projectId).where("status", "=", status).limit(cap);
+        const row = await this.db
+          .selectFrom(capped.as("capped"))
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow();
+        return { status, n: Number(row.n) };
+      }),
+    );
   }
 
   async listUpcoming(projectId: string, from: number, until: number, limit: number): Promise<TriggerRecord[]> {
@@ -928,6 +959,10 @@ export class KyselyStore implements Store {
 
   walBytes(): number {
     return this.capabilities.walBytes();
+  }
+
+  engine(): StoreEngine {
+    return this.capabilities.engine;
   }
 
   async close(): Promise<void> {

@@ -104,7 +104,7 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
   // Kysely opens its driver lazily: a store that never ran a query would keep the file (and its
   // lock) open through destroy(), so the handle is closed here too.
   const walBytes = (): number => (onDisk ? (statSync(`${config.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) : 0);
-  const capabilities = { skipLocked: false, rowLocks: false, rerunsTransaction: () => false, sync: config.fastPaths === false ? null : sync, walBytes };
+  const capabilities = { skipLocked: false, rowLocks: false, rerunsTransaction: () => false, sync: config.fastPaths === false ? null : sync, walBytes, engine: "sqlite" as const };
   return new KyselyStore(db, capabilities, config, release);
 }
 

@@ -23,6 +23,7 @@ import type {
   ScheduleJobInput,
   ScheduleResult,
   StatusCounts,
+  StoreEngine,
   TriggerFilter,
   TriggerRecord,
 } from "./types.js";
@@ -146,8 +147,11 @@ export interface Store {
   listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>>;
   listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
 
-  /** The project's triggers and generators counted by status. */
-  countByStatus(projectId: string): Promise<StatusCounts>;
+  /**
+   * The project's triggers and generators counted by status. With `cap`, each trigger status is
+   * counted only up to it (`cap` means "at least `cap`"), so the count reads a bounded slice.
+   */
+  countByStatus(projectId: string, cap?: number): Promise<StatusCounts>;
   /** Up to `limit` registered triggers due in [`from`, `until`), soonest first. */
   listUpcoming(projectId: string, from: number, until: number, limit: number): Promise<TriggerRecord[]>;
   /** Up to `limit` triggers that ended failed at `since` or later, latest first. */
@@ -162,6 +166,8 @@ export interface Store {
 
   /** Bytes of the store's write-ahead log waiting to be checkpointed, for /metrics; 0 where it has none. */
   walBytes(): number;
+  /** Which database engine holds the store. */
+  engine(): StoreEngine;
 
   close(): Promise<void>;
 }

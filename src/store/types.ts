@@ -189,6 +189,9 @@ export type ScheduleOperation = "schedule" | "reschedule";
 /** One item of {@link Store.scheduleBatch}: its result, or the refusal that undid it alone. */
 export type BatchOutcome = { ok: true; result: ScheduleResult } | { ok: false; error: HourglassError };
 
+/** The database engines a store runs on. */
+export type StoreEngine = "sqlite" | "postgresql";
+
 export interface ScheduleResult {
   operation: ScheduleOperation;
   kind: TriggerKind;
@@ -318,6 +321,11 @@ export interface TriggerFilter {
   tag?: string;
   /** Text the title or the URL contains, case-insensitively (ASCII). */
   search?: string;
+  /**
+   * With `search`: look only among the project's newest `searchNewest` triggers. The text match
+   * cannot use an index, so this bounds what one page reads (the dashboard's search).
+   */
+  searchNewest?: number;
 }
 
 export interface Page<T> {

@@ -58,6 +58,16 @@ svg.chart { width: 100%; height: auto; display: block; background: var(--panel);
 svg.chart .bar-ok { fill: var(--ok); } svg.chart .bar-bad { fill: var(--bad); } svg.chart .bar { fill: var(--accent); }
 svg.chart .axis { stroke: var(--line); } svg.chart text { fill: var(--muted); font-size: 11px; font-family: system-ui, sans-serif; }
 details summary { cursor: pointer; }
+a.button { display: inline-block; padding: 6px 10px; border: 1px solid var(--line); border-radius: 4px; background: var(--panel); color: var(--fg); text-decoration: none; }
+form.schedule { display: flex; flex-direction: column; gap: 12px; max-width: 680px; }
+form.schedule .field { display: flex; flex-direction: column; gap: 3px; }
+form.schedule label { font-weight: 600; font-size: 14px; }
+form.schedule .hint { font-size: 12px; color: var(--muted); }
+.field-error { font-size: 13px; color: var(--bad); }
+form.schedule .invalid input, form.schedule .invalid textarea, form.schedule .invalid select { border-color: var(--bad); }
+textarea { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; padding: 6px 8px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
+.preview { border: 1px solid var(--accent); border-radius: 6px; padding: 4px 12px 8px; }
+tr.dst td { background: var(--panel); }
 @media (max-width: 760px) {
   .grid2 { grid-template-columns: 1fr; }
   header.top .who { margin-left: 0; width: 100%; }

@@ -13,7 +13,7 @@ export interface PageContext {
   csrf: string;
 }
 
-export type Section = "overview" | "triggers" | "generators" | "projects" | null;
+export type Section = "overview" | "triggers" | "generators" | "projects" | "health" | null;
 
 const BODY_PREVIEW_BYTES = 16 * 1024;
 
@@ -56,6 +56,7 @@ export function Layout(props: { title: string; page: PageContext; section: Secti
           {page.projectId !== null && link("/ui/triggers", "triggers", "Triggers")}
           {page.projectId !== null && link("/ui/generators", "generators", "Generators")}
           {page.role === "admin" && link("/ui/projects", "projects", "Projects")}
+          {page.role === "admin" && link("/ui/health", "health", "Health")}
         </nav>
         <div class="who">
           <span>
@@ -126,6 +127,11 @@ export const NOTICES: Readonly<Record<string, string>> = {
   paused: "Paused: no instance is pending until you resume.",
   resumed: "Resumed.",
   ran: "One extra run is due now.",
+  created: "Created.",
+  edited: "Saved.",
+  revoked: "Key revoked: requests and sessions using it stop at once.",
+  "limits-saved": "Limits saved.",
+  dropped: "The previous signing secret was dropped: one secret signs now.",
 };
 
 export function Notice(props: { code: string | undefined }) {

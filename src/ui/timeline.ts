@@ -50,28 +50,8 @@ export function firesPerHour(fires: readonly Fire[], from: number, hours: number
   return counts;
 }
 
-/** A fire time, with its wall time in the generator's zone: `2026-03-29 03:30:00 +02:00`. */
-export interface ZonedFire {
-  at: number;
-  wall: string;
-}
-
-/**
- * The next `count` fire times of a cron schedule: `first` (the pending tick, when there is one),
- * then its cron ticks after it — or, with no pending tick, the ticks after `now`.
- */
-export function nextFireTimes(cronExpr: string, tz: string, first: number | null, now: number, count: number): ZonedFire[] {
-  const cron = CronSchedule.parse(cronExpr, tz);
-  const times: number[] = [];
-  let at = first ?? cron.nextAfter(now);
-  while (at !== null && times.length < count) {
-    times.push(at);
-    at = cron.nextAfter(at);
-  }
-  return times.map((instant) => ({ at: instant, wall: zonedWall(instant, tz) }));
-}
-
-function zonedWall(instant: number, tz: string): string {
+/** `instant` as a wall time in `tz` with its UTC offset: `2026-03-29 03:30:00 +02:00`. */
+export function zonedWall(instant: number, tz: string): string {
   const offset = offsetAt(instant, tz);
   const abs = Math.abs(offset) / 60_000;
   const sign = offset < 0 ? "-" : "+";

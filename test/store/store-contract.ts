@@ -1272,6 +1272,19 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await ids("_")).toEqual([b.id]);
       });
 
+      it("searches only among the project's newest N triggers when asked (searchNewest)", async () => {
+        const old = await store.scheduleJob(job({ title: "needle old" }));
+        const mid = await store.scheduleJob(job({ title: "needle mid" }));
+        await store.scheduleJob(job({ title: "hay" }));
+        await store.scheduleJob(jobInput(projectB, { title: "needle of B" }));
+        const ids = async (searchNewest: number) => (await store.listTriggers(projectA, { search: "needle", searchNewest }, { limit: 50 })).items.map((t) => t.id);
+        expect(await ids(2)).toEqual([mid.id]);
+        expect(await ids(3)).toEqual([mid.id, old.id]);
+        expect(await ids(1000)).toEqual([mid.id, old.id]);
+        expect(await ids(1)).toEqual([]);
+        expect((await store.listTriggers(projectA, { search: "needle", searchNewest: 3 }, { limit: 1 })).nextCursor).toBe(mid.id);
+      });
+
       it("counts triggers and generators by status, per project", async () => {
         const one = await store.scheduleJob(job());
         await store.scheduleJob(job());
@@ -1283,6 +1296,12 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           triggers: { registered: 1, running: 0, succeeded: 0, failed: 0, cancelled: 2 },
           generators: { active: 0, paused: 1, cancelled: 0 },
         });
+        // Capped: each trigger status counted up to the cap.
+        expect(await store.countByStatus(projectA, 1)).toEqual({
+          triggers: { registered: 1, running: 0, succeeded: 0, failed: 0, cancelled: 1 },
+          generators: { active: 0, paused: 1, cancelled: 0 },
+        });
+        expect((await store.countByStatus(projectA, 100)).triggers.cancelled).toBe(2);
       });
 
       it("lists registered triggers due in a window, soonest first, and failures since a time, latest first", async () => {
@@ -1316,6 +1335,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(new Set(answers).size).toBe(1);
         expect(await store.ensureServerSecret("ui_session", "later", T0)).toBe(answers[0]);
         expect(await store.ensureServerSecret("other", "o", T0)).toBe("o");
+      });
+
+      it("names its engine", () => {
+        expect(["sqlite", "postgresql"]).toContain(store.engine());
+        expect(store.walBytes()).toBeGreaterThanOrEqual(0);
       });
     });
   });

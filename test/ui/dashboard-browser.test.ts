@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { hashApiKey } from "../../src/http/api-key.js";
 import { API_KEY, OTHER_API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
 import { type TargetServer, startTargetServer } from "../support/target-server.js";
 
@@ -154,6 +155,40 @@ describe.skipIf(CHROMIUM === undefined)("dashboard in Chromium", () => {
     expect(pageProblems).toEqual([]);
   });
 
+  it("creates a one-shot and a generator from the form, previewing the resolved times first", async () => {
+    await page.goto(`${hg.url}/ui/triggers`);
+    await page.getByRole("link", { name: "New one-shot" }).click();
+    await page.getByLabel("URL").fill(`${target.url}/hook`);
+    await page.getByLabel("When").fill("now");
+    await page.getByLabel("Title").fill(PAYLOAD_TITLE);
+    await page.getByRole("button", { name: "Preview" }).click();
+    expect(await page.getByTestId("preview").textContent()).toContain("Fires once at");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL("**/ui/triggers/*?done=created");
+    const created = new URL(page.url()).pathname.split("/").pop() as string;
+    expect(await page.locator("h1").textContent()).toContain(PAYLOAD_TITLE);
+    await vi.waitFor(async () => expect(await statusOf(created)).toBe("succeeded"));
+
+    await page.goto(`${hg.url}/ui/new?kind=cron`);
+    await page.getByLabel("URL").fill(`${target.url}/tick`);
+    await page.getByLabel("Cron expression").fill("61 2 * * 0");
+    await page.getByRole("button", { name: "Preview" }).click();
+    expect(await page.getByTestId("error-cron").textContent()).toContain("61");
+    expect(await page.getByLabel("Cron expression").getAttribute("aria-invalid")).toBe("true");
+    await page.getByLabel("Cron expression").fill("30 2 * * 0");
+    await page.getByLabel("Time zone").fill("Europe/Paris");
+    await page.getByLabel("Title").fill("Weekly sweep");
+    await page.getByRole("button", { name: "Preview" }).click();
+    expect(await page.getByTestId("cron-words").textContent()).toBe("at 02:30 on Sunday");
+    expect(await page.getByTestId("preview-fires").locator("tbody tr").count()).toBe(10);
+    await screenshot(`new-generator-${TZ}`);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL("**/ui/generators/*?done=created");
+    expect(await page.getByTestId("cron-words").textContent()).toBe("at 02:30 on Sunday");
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(pageProblems).toEqual([]);
+  });
+
   it("fits a phone-width screen and is keyboard-navigable, then signs out", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${hg.url}/ui/overview`);
@@ -168,5 +203,25 @@ describe.skipIf(CHROMIUM === undefined)("dashboard in Chromium", () => {
     await page.goto(`${hg.url}/ui/overview`);
     expect(new URL(page.url()).pathname).toBe("/ui/sign-in");
     expect(await context.cookies()).toEqual([]);
+  });
+
+  it("lets the operator create a key, shown once, and revoke it", async () => {
+    await page.goto(`${hg.url}/ui/sign-in`);
+    await page.getByLabel("API key or admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/ui/projects");
+    await page.locator(`a[href="/ui/projects/${hg.projectId}"]`).click();
+    await page.getByRole("button", { name: "Create a key" }).click();
+    const key = (await page.getByTestId("secret").textContent()) as string;
+    expect(await hg.service.store.findApiKey(hashApiKey(key))).not.toBeNull();
+    const prefix = (await hg.service.store.listApiKeys(hg.projectId)).find((k) => key.startsWith(k.prefix))?.prefix as string;
+    await page.getByRole("button", { name: `Revoke ${prefix}` }).click();
+    await page.waitForURL("**?done=revoked");
+    expect(await page.getByRole("status").textContent()).toContain("Key revoked");
+    expect(await page.content()).not.toContain(key);
+    expect(await hg.service.store.findApiKey(hashApiKey(key))).toBeNull();
+    await page.getByRole("link", { name: "Health" }).click();
+    expect(await page.getByTestId("health").textContent()).toContain("SQLite");
+    expect(pageProblems).toEqual([]);
   });
 });

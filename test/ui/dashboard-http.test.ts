@@ -295,7 +295,9 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
       const keyed = await schedule({ "ttr-custom-key": "order-42", "ttr-url": "https://shop.example/orders" });
       const cookie = await signIn(API_KEY);
       const ids = (html: string) => [...html.matchAll(/href="\/ui\/triggers\/([0-9A-Z]{26})"/g)].map((m) => m[1]);
-      expect(ids(await page("/ui/triggers?q=REPORT", cookie))).toEqual([nightly]);
+      const searched = await page("/ui/triggers?q=REPORT", cookie);
+      expect(ids(searched)).toEqual([nightly]);
+      expect(searched).toContain("The text search looks at the newest 100,000 triggers of the project");
       expect(ids(await page("/ui/triggers?q=shop.example", cookie))).toEqual([keyed]);
       expect(ids(await page("/ui/triggers?tag=reports", cookie))).toEqual([nightly]);
       expect(ids(await page("/ui/triggers?key=order-42", cookie))).toEqual([keyed]);
@@ -391,6 +393,202 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
       expect(html).toContain("(next tick)");
       expect(html).toMatch(/data-testid="failures"[\s\S]*broken/);
       expect(html).toContain("1 attempts finished");
+    });
+  });
+  describe("create and edit forms", () => {
+    const form = async (path: string, cookie: string, fields: Record<string, string>) => {
+      const csrf = csrfOf(await page("/ui/overview", cookie));
+      return post(path, { _csrf: csrf, ...fields }, cookie);
+    };
+
+    it("creates a one-shot: the preview shows the resolved instant, save stores it as POST /triggers would", async () => {
+      const cookie = await signIn(API_KEY);
+      expect(await page("/ui/new", cookie)).toContain('name="scheduledAt"');
+      const fields = {
+        kind: "once",
+        url: "https://example.com/hook",
+        method: "PUT",
+        scheduledAt: "2026-03-29T02:30:00",
+        timezone: "Europe/Paris",
+        title: `Report ${SCRIPT}`,
+        tags: "reports, nightly",
+        headers: "X-First: 1\nAuthorization: Bearer abc",
+        body: '{"a":1}',
+      };
+      const preview = await form("/ui/new", cookie, { ...fields, step: "preview" });
+      expect(preview.status).toBe(200);
+      const html = await preview.text();
+      // 02:30 does not exist in Paris that night: the parser's answer (03:30 CEST) is what is shown.
+      expect(html).toMatch(/data-testid="preview"[\s\S]*2026-03-29 03:30:00 \+02:00/);
+      expect(html).toContain('value="save"');
+      expect(html).not.toContain(SCRIPT);
+      expect(await hg.service.store.listTriggers(hg.projectId, {}, { limit: 10 })).toMatchObject({ items: [] });
+
+      const saved = await form("/ui/new", cookie, { ...fields, step: "save" });
+      expect(saved.status).toBe(303);
+      const id = /\/ui\/triggers\/([0-9A-Z]{26})\?done=created$/.exec(saved.headers.get("location") ?? "")?.[1] as string;
+      const trigger = await hg.service.store.getTrigger(hg.projectId, id);
+      expect(trigger).toMatchObject({
+        method: "PUT",
+        url: "https://example.com/hook",
+        scheduledAt: Date.UTC(2026, 2, 29, 1, 30),
+        title: `Report ${SCRIPT}`,
+        tags: ["reports", "nightly"],
+        headers: [["X-First", "1"], ["Authorization", "Bearer abc"]],
+      });
+      expect(new TextDecoder().decode(trigger?.body ?? undefined)).toBe('{"a":1}');
+    });
+
+    it("creates a generator: the cron in words and the next 10 fire times with DST marks before saving", async () => {
+      const cookie = await signIn(API_KEY);
+      const fields = { kind: "cron", url: "https://example.com/tick", method: "POST", cron: "30 2 * * 0", timezone: "Europe/Paris", maxRuns: "3" };
+      const html = await (await form("/ui/new", cookie, { ...fields, step: "preview" })).text();
+      expect(html).toContain('data-testid="cron-words">at 02:30 on Sunday<');
+      const rows = /data-testid="preview-fires"[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+      expect(rows.match(/<tr/g)).toHaveLength(11);
+      expect(rows).toContain("2026-03-29 03:30:00 +02:00");
+      expect(rows).toContain("DST: 02:30 does not exist that day; fires 1 h later");
+
+      const saved = await form("/ui/new", cookie, { ...fields, step: "save" });
+      expect(saved.status).toBe(303);
+      const id = /\/ui\/generators\/([0-9A-Z]{26})\?done=created$/.exec(saved.headers.get("location") ?? "")?.[1] as string;
+      expect(await hg.service.store.getGenerator(hg.projectId, id)).toMatchObject({ cronExpr: "30 2 * * 0", cronTz: "Europe/Paris", maxRuns: 3, runs: 0 });
+      const detail = await page(`/ui/generators/${id}`, cookie);
+      expect(detail).toContain("at 02:30 on Sunday");
+      expect(detail).toContain("0 fired of at most 3");
+      // At most 3 runs: only 3 fire times are listed.
+      expect((/data-testid="next-fires"[\s\S]*?<\/table>/.exec(detail)?.[0] ?? "").match(/<tr/g)).toHaveLength(4);
+    });
+
+    it("shows each refusal of the JSON rules next to its field, the typed values kept (inert)", async () => {
+      const cookie = await signIn(API_KEY);
+      const cases: [Record<string, string>, string][] = [
+        [{ kind: "cron", url: "https://example.com", cron: "61 * * * *" }, "cron"],
+        [{ kind: "once", url: "ftp://example.com", scheduledAt: "now" }, "url"],
+        [{ kind: "once", url: "https://example.com", scheduledAt: "tomorrow-ish" }, "scheduledAt"],
+        [{ kind: "once", url: "https://example.com", scheduledAt: "now", timezone: "Mars/Olympus" }, "timezone"],
+        [{ kind: "once", url: "https://example.com", scheduledAt: "now", headers: "no colon here" }, "headers"],
+        [{ kind: "cron", url: "https://example.com", cron: "0 9 * * *", maxRuns: "0" }, "maxRuns"],
+        [{ kind: "once", url: "", scheduledAt: "now" }, "url"],
+      ];
+      for (const [fields, field] of cases) {
+        const res = await form("/ui/new", cookie, { ...fields, title: ATTRIBUTE, step: "save" });
+        expect(res.status, field).toBe(400);
+        const html = await res.text();
+        expect(html, field).toContain(`data-testid="error-${field}"`);
+        expect(html).not.toContain(ATTRIBUTE);
+        expect(html).toContain("&quot;&gt;&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;");
+      }
+      expect((await hg.service.store.listTriggers(hg.projectId, {}, { limit: 10 })).items).toEqual([]);
+      // Without the CSRF token nothing is created.
+      expect((await post("/ui/new", { kind: "once", url: "https://example.com", scheduledAt: "now", step: "save" }, cookie)).status).toBe(403);
+    });
+
+    it("edits a waiting one-shot's time, and a generator's cron, zone, URL and title, by the JSON API's edit path", async () => {
+      const id = await schedule({ "ttr-title": "move me" });
+      const cookie = await signIn(API_KEY);
+      expect(await page(`/ui/triggers/${id}`, cookie)).toContain(`href="/ui/triggers/${id}/edit"`);
+      const preview = await (await form(`/ui/triggers/${id}/edit`, cookie, { scheduledAt: "2026-03-02T08:00:00Z", step: "preview" })).text();
+      expect(preview).toContain("2026-03-02 08:00:00 +00:00");
+      expect((await form(`/ui/triggers/${id}/edit`, cookie, { scheduledAt: "2026-03-02T08:00:00Z", step: "save" })).headers.get("location")).toBe(`/ui/triggers/${id}?done=edited`);
+      expect(await hg.service.store.getTrigger(hg.projectId, id)).toMatchObject({ scheduledAt: Date.UTC(2026, 2, 2, 8), title: "move me" });
+      // Once cancelled it no longer waits: refused with the 410 PATCH answers.
+      await form(`/ui/triggers/${id}/cancel`, cookie, {});
+      expect((await form(`/ui/triggers/${id}/edit`, cookie, { scheduledAt: "2026-03-03T08:00:00Z", step: "save" })).status).toBe(410);
+
+      const generator = await schedule({ "ttr-scheduled-at": "cron(0 9 * * *)", "ttr-title": "daily" });
+      const edit = await page(`/ui/generators/${generator}/edit`, cookie);
+      expect(edit).toContain('value="0 9 * * *"');
+      const blankUrl = await form(`/ui/generators/${generator}/edit`, cookie, { cron: "*/15 * * * *", timezone: "UTC", url: "", title: "", step: "save" });
+      expect(blankUrl.status).toBe(400);
+      expect(await blankUrl.text()).toContain('data-testid="error-url"');
+      const saved = await form(`/ui/generators/${generator}/edit`, cookie, { cron: "*/15 * * * *", timezone: "Asia/Tokyo", url: "https://example.com/new", title: "", step: "save" });
+      expect(saved.status).toBe(303);
+      expect(await hg.service.store.getGenerator(hg.projectId, generator)).toMatchObject({
+        cronExpr: "*/15 * * * *",
+        cronTz: "Asia/Tokyo",
+        url: "https://example.com/new",
+        title: null,
+        nextAt: T0 + 15 * 60_000,
+      });
+      // Another project's generator is not found.
+      const theirs = await schedule({ "ttr-scheduled-at": "cron(0 9 * * *)" }, OTHER_API_KEY);
+      expect((await request(`/ui/generators/${theirs}/edit`, { cookie })).status).toBe(404);
+      expect((await form(`/ui/generators/${theirs}/edit`, cookie, { cron: "0 1 * * *", url: "https://example.com", step: "save" })).status).toBe(404);
+    });
+  });
+  describe("operator view", () => {
+    const operatorPost = async (cookie: string, path: string, fields: Record<string, string> = {}) =>
+      post(path, { _csrf: csrfOf(await page("/ui/projects", cookie)), ...fields }, cookie);
+
+    it("creates a project with its first key shown once; creates and revokes keys (the key stops working at once)", async () => {
+      const cookie = await signIn(ADMIN_TOKEN);
+      expect((await post("/ui/projects", { name: "no token" }, cookie)).status).toBe(403);
+      expect((await post(`/ui/projects/${hg.projectId}/keys`, { _csrf: csrfOf(await page("/ui/projects", cookie)) }, cookie, "https://evil.example")).status).toBe(403);
+      expect(await hg.service.store.listApiKeys(hg.projectId)).toHaveLength(1);
+      const created = await operatorPost(cookie, "/ui/projects", { name: `Shop ${SCRIPT}` });
+      expect(created.status).toBe(200);
+      const html = await created.text();
+      expect(html).not.toContain(SCRIPT);
+      const firstKey = /data-testid="secret">([^<]+)</.exec(html)?.[1] as string;
+      const project = (await hg.service.store.listProjects(T0)).find((p) => p.name === `Shop ${SCRIPT}`);
+      expect(project).toBeDefined();
+      expect(await hg.service.store.findApiKey(hashApiKey(firstKey))).toMatchObject({ projectId: project?.id });
+      // Shown once: the page reloaded shows the key's prefix only.
+      const again = await page(`/ui/projects/${project?.id}`, cookie);
+      expect(again).not.toContain(firstKey);
+      expect(again).toContain(`${firstKey.slice(0, 8)}`);
+
+      const second = await (await operatorPost(cookie, `/ui/projects/${project?.id}/keys`)).text();
+      const secondKey = /data-testid="secret">([^<]+)</.exec(second)?.[1] as string;
+      expect(secondKey).not.toBe(firstKey);
+      const keys = await hg.service.store.listApiKeys(project?.id as string);
+      expect(keys).toHaveLength(2);
+      const projectSession = await signIn(secondKey);
+      const revoked = await operatorPost(cookie, `/ui/projects/${project?.id}/keys/${keys.find((k) => secondKey.startsWith(k.prefix))?.id}/revoke`);
+      expect(revoked.status).toBe(303);
+      expect(await hg.service.store.findApiKey(hashApiKey(secondKey))).toBeNull();
+      expect((await request("/ui/overview", { cookie: projectSession })).status).toBe(303);
+      // A key of another project is not revoked through this one's page.
+      const [theirs] = await hg.service.store.listApiKeys(hg.projectId);
+      expect((await operatorPost(cookie, `/ui/projects/${project?.id}/keys/${theirs?.id}/revoke`)).status).toBe(404);
+      // A blank name is refused by the admin API's rule, next to the field.
+      const blank = await operatorPost(cookie, "/ui/projects", { name: "  " });
+      expect(blank.status).toBe(400);
+      expect(await blank.text()).toContain('data-testid="error-name"');
+    });
+
+    it("edits quota and rate limit by the admin API's rules, rotates the signing secret, shows engine health", async () => {
+      const cookie = await signIn(ADMIN_TOKEN);
+      const base = `/ui/projects/${hg.projectId}`;
+      expect((await operatorPost(cookie, `${base}/limits`, { monthQuota: "5000", rateLimit: "20" })).status).toBe(303);
+      expect((await hg.service.store.listProjects(T0)).find((p) => p.id === hg.projectId)).toMatchObject({ monthQuota: 5000, rateLimit: 20 });
+      const wrong = await operatorPost(cookie, `${base}/limits`, { monthQuota: "lots", rateLimit: "" });
+      expect(wrong.status).toBe(400);
+      expect(await wrong.text()).toContain("monthQuota must be null or an integer");
+      expect((await operatorPost(cookie, `${base}/limits`, { monthQuota: "", rateLimit: "" })).status).toBe(303);
+      expect((await hg.service.store.listProjects(T0)).find((p) => p.id === hg.projectId)).toMatchObject({ monthQuota: null, rateLimit: null });
+
+      const first = /data-testid="secret">([^<]+)</.exec(await (await operatorPost(cookie, `${base}/signing-secret`)).text())?.[1];
+      const second = /data-testid="secret">([^<]+)</.exec(await (await operatorPost(cookie, `${base}/signing-secret`)).text())?.[1];
+      expect(await hg.service.store.getSigningSecrets(hg.projectId)).toEqual([second, first]);
+      expect((await operatorPost(cookie, `${base}/signing-secret/drop`)).status).toBe(303);
+      expect(await hg.service.store.getSigningSecrets(hg.projectId)).toEqual([second]);
+
+      const health = await page("/ui/health", cookie);
+      expect(health).toMatch(/Readiness[\s\S]*ok/);
+      expect(health).toContain("SQLite");
+      expect(health).toContain('data-testid="wal"');
+    });
+
+    it("is the operator's only: a project's session gets 404 and its forms 404", async () => {
+      const cookie = await signIn(API_KEY);
+      expect((await request("/ui/health", { cookie })).status).toBe(404);
+      expect((await request(`/ui/projects/${hg.projectId}`, { cookie })).status).toBe(404);
+      const csrf = csrfOf(await page("/ui/overview", cookie));
+      expect((await post(`/ui/projects/${hg.projectId}/keys`, { _csrf: csrf }, cookie)).status).toBe(404);
+      expect((await post("/ui/projects", { _csrf: csrf, name: "x" }, cookie)).status).toBe(404);
+      expect(await hg.service.store.listApiKeys(hg.projectId)).toHaveLength(1);
     });
   });
 });

@@ -3,7 +3,9 @@ import { activityByMinute } from "../../src/ui/activity.js";
 import { formatDuration, hexDump, previewBody } from "../../src/ui/format.js";
 import { isSameOrigin } from "../../src/ui/security.js";
 import { createSessionCodec } from "../../src/ui/session.js";
-import { firesBetween, firesPerHour, nextFireTimes } from "../../src/ui/timeline.js";
+import type { FireTime } from "../../src/schedule/dst-preview.js";
+import { dstNote, nextFires } from "../../src/ui/fire-times.js";
+import { firesBetween, firesPerHour, zonedWall } from "../../src/ui/timeline.js";
 import type { GeneratorRecord } from "../../src/store/types.js";
 
 const T0 = Date.UTC(2026, 2, 28, 12, 0, 30);
@@ -57,14 +59,27 @@ describe("dashboard rules (pure)", () => {
     expect(firesBetween([], [{ ...generator, status: "paused", nextAt: null }], T0, T0 + 86_400_000, 100)).toEqual([]);
 
     // Paris leaves winter time on 29 March 2026: 09:00 is 08:00 UTC, then 07:00 UTC.
-    expect(nextFireTimes("0 9 * * *", "Europe/Paris", null, T0, 2)).toEqual([
-      { at: Date.UTC(2026, 2, 29, 7), wall: "2026-03-29 09:00:00 +02:00" },
-      { at: Date.UTC(2026, 2, 30, 7), wall: "2026-03-30 09:00:00 +02:00" },
+    expect(nextFires("0 9 * * *", "Europe/Paris", null, T0, 2).map((f) => [f.at, zonedWall(f.at, "Europe/Paris")])).toEqual([
+      [Date.UTC(2026, 2, 29, 7), "2026-03-29 09:00:00 +02:00"],
+      [Date.UTC(2026, 2, 30, 7), "2026-03-30 09:00:00 +02:00"],
     ]);
-    expect(nextFireTimes("0 9 * * *", "Europe/Paris", Date.UTC(2026, 2, 28, 8), T0, 2).map((f) => f.wall)).toEqual([
+    // From the pending tick (itself included).
+    expect(nextFires("0 9 * * *", "Europe/Paris", Date.UTC(2026, 2, 28, 8), T0, 2).map((f) => zonedWall(f.at, "Europe/Paris"))).toEqual([
       "2026-03-28 09:00:00 +01:00",
       "2026-03-29 09:00:00 +02:00",
     ]);
+  });
+
+  it("marks the fire times daylight saving time moves, doubles or skips", () => {
+    // 02:30 does not exist in Paris on 29 March 2026: it fires at 03:30 CEST.
+    const [gap] = nextFires("30 2 * * *", "Europe/Paris", null, T0, 1);
+    expect(new Date(gap?.at ?? 0).toISOString()).toBe("2026-03-29T01:30:00.000Z");
+    expect(dstNote(gap as FireTime)).toBe("DST: 02:30 does not exist that day; fires 1 h later");
+    // A cadence runs through both passes of the repeated hour on 25 October 2026.
+    const passes = nextFires("30 * * * *", "Europe/Paris", null, Date.UTC(2026, 9, 24, 23, 45), 3).map(dstNote);
+    expect(passes).toEqual(["DST: the hour repeats; this is pass 1 of 2", "DST: the hour repeats; this is pass 2 of 2", null]);
+    const skipped = nextFires("30 * * * *", "Europe/Paris", null, Date.UTC(2026, 2, 29, 0, 45), 1).map(dstNote);
+    expect(skipped).toEqual(["DST: 1 time skipped (02:30 do not exist)"]);
   });
 
   it("accepts a state change from this origin only", () => {

@@ -30,7 +30,7 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Ky
   }
   // Kysely's destroy() ends the pool.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0 }, config);
+  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0, engine: "postgresql" }, config);
 }
 
 /** PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01). */

@@ -1,7 +1,9 @@
 import type { GeneratorRecord, TriggerRecord } from "../../store/types.js";
 import { ActionButton, Layout, Notice, type PageContext, Pager, RequestView, Status, Tags, Time } from "../components.js";
 import { formatDuration } from "../format.js";
-import type { ZonedFire } from "../timeline.js";
+import { describeCron } from "../../schedule/cron-words.js";
+import type { FireTime } from "../../schedule/dst-preview.js";
+import { FireTimesTable } from "../fire-times.js";
 import { KIND_LABEL } from "./triggers.js";
 
 
@@ -9,7 +11,7 @@ import { KIND_LABEL } from "./triggers.js";
 export function GeneratorPage(props: {
   page: PageContext;
   generator: GeneratorRecord;
-  nextFires: ZonedFire[];
+  nextFires: FireTime[];
   instances: TriggerRecord[];
   firstHref: string | null;
   nextHref: string | null;
@@ -30,6 +32,9 @@ export function GeneratorPage(props: {
           {g.status === "active" && <ActionButton action={`${base}/pause`} label="Pause" csrf={csrf} />}
           {g.status === "paused" && <ActionButton action={`${base}/resume`} label="Resume" csrf={csrf} />}
           <ActionButton action={`${base}/run`} label="Run now" csrf={csrf} confirm="Send one extra run now?" />
+          <a class="button" href={`${base}/edit`}>
+            Edit
+          </a>
           <ActionButton action={`${base}/cancel`} label="Cancel generator" csrf={csrf} confirm="Cancel this generator for good?" danger />
         </div>
       )}
@@ -41,12 +46,27 @@ export function GeneratorPage(props: {
               <td class="mono">{g.id}</td>
             </tr>
             <tr>
-              <th scope="row">Cron</th>
-              <td class="mono">{g.cronExpr}</td>
+              <th scope="row">Schedule</th>
+              <td>
+                <span data-testid="cron-words">{describeCron(g.cronExpr)}</span> <code>{g.cronExpr}</code>
+              </td>
             </tr>
             <tr>
               <th scope="row">Zone</th>
               <td class="mono">{g.cronTz}</td>
+            </tr>
+            <tr>
+              <th scope="row">Runs</th>
+              <td data-testid="generator-runs">
+                {g.runs} fired{g.maxRuns !== null && ` of at most ${g.maxRuns}`}
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Ends</th>
+              <td>
+                {g.endsAt === null ? <span class="muted">never</span> : <Time ms={g.endsAt} />}
+                {g.endReason !== null && <span class="muted"> · ended: {g.endReason}</span>}
+              </td>
             </tr>
             <tr>
               <th scope="row">Missed runs · overlap</th>
@@ -94,26 +114,7 @@ export function GeneratorPage(props: {
       {props.nextFires.length === 0 ? (
         <p class="muted">{g.status === "cancelled" ? "Cancelled: it fires no more." : "None."}</p>
       ) : (
-        <div class="scroll">
-          <table data-testid="next-fires">
-            <thead>
-              <tr>
-                <th scope="col">In {g.cronTz}</th>
-                <th scope="col">Your time (UTC on hover)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.nextFires.map((fire) => (
-                <tr>
-                  <td class="mono">{fire.wall}</td>
-                  <td>
-                    <Time ms={fire.at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <FireTimesTable fires={props.nextFires} tz={g.cronTz} testId="next-fires" />
       )}
       {g.status === "paused" && <p class="muted">Paused: these are the times it would fire at once resumed (the missed tick per {g.runMissed}).</p>}
 

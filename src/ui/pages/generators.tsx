@@ -1,3 +1,4 @@
+import { describeCron } from "../../schedule/cron-words.js";
 import type { GeneratorRecord } from "../../store/types.js";
 import { Layout, type PageContext, Pager, Status, Tags, Time } from "../components.js";
 
@@ -6,6 +7,11 @@ export function GeneratorsPage(props: { page: PageContext; generators: Generator
   return (
     <Layout title="Generators" page={props.page} section="generators">
       <h1>Generators</h1>
+      <p class="actions">
+        <a class="button" href="/ui/new?kind=cron">
+          New generator
+        </a>
+      </p>
       {props.generators.length === 0 ? (
         <p class="muted">No generator yet: schedule one with a ttr-cron header.</p>
       ) : (
@@ -15,7 +21,7 @@ export function GeneratorsPage(props: { page: PageContext; generators: Generator
               <tr>
                 <th scope="col">Generator</th>
                 <th scope="col">Status</th>
-                <th scope="col">Cron · zone</th>
+                <th scope="col">Schedule · zone</th>
                 <th scope="col">Next</th>
                 <th scope="col">Request</th>
                 <th scope="col" class="hide-narrow">Tags</th>
@@ -31,8 +37,11 @@ export function GeneratorsPage(props: { page: PageContext; generators: Generator
                   <td>
                     <Status status={g.status} />
                   </td>
-                  <td class="mono">
-                    {g.cronExpr} · {g.cronTz}
+                  <td>
+                    {describeCron(g.cronExpr)}
+                    <div class="muted mono">
+                      {g.cronExpr} · {g.cronTz}
+                    </div>
                   </td>
                   <td>
                     <Time ms={g.nextAt} />

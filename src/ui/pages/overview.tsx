@@ -16,6 +16,8 @@ export interface OverviewData {
   fires: Fire[];
   /** The fires were cut at a limit: the timeline shows at least that many. */
   firesCapped: boolean;
+  /** Each trigger status is counted up to this: a count that reaches it reads "N+". */
+  countCap: number;
   failures: TriggerRecord[];
   failuresCapped: boolean;
 }
@@ -35,7 +37,9 @@ export function OverviewPage(props: { page: PageContext; data: OverviewData }) {
       <div class="cards" data-testid="status-counts">
         {Object.entries(data.counts.triggers).map(([status, n]) => (
           <a class="card" href={`/ui/triggers?status=${status}`}>
-            <span class="n">{n}</span>
+            <span class="n" title={n >= data.countCap ? `Counted up to ${data.countCap.toLocaleString("en")}` : undefined}>
+              {n >= data.countCap ? `${data.countCap.toLocaleString("en")}+` : n}
+            </span>
             <Status status={status} />
           </a>
         ))}

@@ -17,6 +17,8 @@ export function TriggerPage(props: {
   const base = `/ui/triggers/${t.id}`;
   const canCancel = t.status === "registered";
   const canReplay = t.status === "succeeded" || t.status === "failed";
+  // A waiting one-shot's time can change (PATCH /triggers/:id); a generator's instances follow its cron.
+  const canEdit = t.status === "registered" && t.origin === "job";
   return (
     <Layout title={`Trigger ${t.id}`} page={props.page} section="triggers">
       <h1>
@@ -24,6 +26,11 @@ export function TriggerPage(props: {
       </h1>
       <Notice code={props.notice} />
       <div class="actions">
+        {canEdit && (
+          <a class="button" href={`${base}/edit`}>
+            Edit time
+          </a>
+        )}
         {canCancel && <ActionButton action={`${base}/cancel`} label="Cancel" csrf={props.page.csrf} confirm="Cancel this trigger?" danger />}
         {canReplay && <ActionButton action={`${base}/replay`} label="Replay now" csrf={props.page.csrf} confirm="Send this request again now?" />}
       </div>

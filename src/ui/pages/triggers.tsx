@@ -4,11 +4,16 @@ import { Layout, type PageContext, Pager, Status, Tags, Time } from "../componen
 const KIND_LABEL = { job: "one-shot", tick: "generator tick", run: "generator run", callback: "callback" } as const;
 
 /** The trigger listing with its filters (a GET form: filters stay in the URL, shareable) and paging. */
-export function TriggersPage(props: { page: PageContext; filter: TriggerFilter; triggers: TriggerRecord[]; firstHref: string | null; nextHref: string | null }) {
+export function TriggersPage(props: { page: PageContext; searchNewest: number; filter: TriggerFilter; triggers: TriggerRecord[]; firstHref: string | null; nextHref: string | null }) {
   const { filter } = props;
   return (
     <Layout title="Triggers" page={props.page} section="triggers">
       <h1>Triggers</h1>
+      <p class="actions">
+        <a class="button" href="/ui/new?kind=once">
+          New one-shot
+        </a>
+      </p>
       <form class="filters" method="get" action="/ui/triggers" role="search">
         <label for="f-status">
           Status
@@ -51,6 +56,12 @@ export function TriggersPage(props: { page: PageContext; filter: TriggerFilter; 
         <button type="submit">Filter</button>
         <a href="/ui/triggers">Clear</a>
       </form>
+      {filter.search !== undefined && (
+        <p class="muted" data-testid="search-scope">
+          The text search looks at the newest {props.searchNewest.toLocaleString("en")} triggers of the project; narrow older ones down by status, kind, tag or
+          custom key.
+        </p>
+      )}
       {props.triggers.length === 0 ? (
         <p class="muted">No trigger matches.</p>
       ) : (
