@@ -17,14 +17,16 @@ export interface ProjectPolicies {
   policyFor(projectId: string): Promise<EgressPolicy>;
   /** Drops the project's compiled policy (after its rules changed). */
   forget(projectId: string): void;
+  /** Drops every project's compiled policy (changes may have been missed). */
+  forgetAll(): void;
 }
 
 const MAX_CACHED_PROJECTS = 10_000;
 
 /**
  * Compiled policies are cached per project, so a delivery or a /schedule costs a map look-up.
- * They are not expired: a project's rules change only through this process's admin API (one
- * process serves an SQLite file), which calls {@link ProjectPolicies.forget}. A project without
+ * They are not expired: a project's rules change only through the admin API, which calls
+ * {@link ProjectPolicies.forget} on this node and, through the cluster's messages, on the others. A project without
  * rules of its own shares the global policy (and its decision cache). A project's rules widen
  * only its own policy: each project's is compiled from the global rules plus its own.
  */
@@ -61,5 +63,6 @@ export function createProjectPolicies(global: EgressRules, load: (projectId: str
       return entry.loading;
     },
     forget: (projectId) => entries.delete(projectId),
+    forgetAll: () => entries.clear(),
   };
 }
