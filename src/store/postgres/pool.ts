@@ -32,10 +32,15 @@ export function createPool(config: PoolConfig): pg.Pool {
     types: { getTypeParser } as pg.CustomTypesConfig,
   });
   const nodeId = config.nodeId;
-  if (nodeId !== undefined) {
+  pool.on("connect", (client) => {
+    // The pool listens for errors of idle connections only: one that breaks while checked out
+    // (its server process terminated between two statements of a transaction) would otherwise
+    // emit an uncaught exception and end the process. Its user sees the failure on its next
+    // query, and the pool drops it when it is released.
+    client.on("error", () => undefined);
     // Queued on the new connection before anything its first user sends. A failure shows on that query too.
-    pool.on("connect", (client) => void client.query("SELECT set_config('hourglass.node_id', $1, false)", [nodeId]).catch(() => undefined));
-  }
+    if (nodeId !== undefined) void client.query("SELECT set_config('hourglass.node_id', $1, false)", [nodeId]).catch(() => undefined);
+  });
   // Without a listener, an idle connection's error would be thrown as an uncaught exception.
   pool.on("error", (error) => config.onError?.(error));
   return pool;
