@@ -103,10 +103,17 @@ describePostgres("PostgreSQL nodes: heartbeats, messages, dead nodes", (serverUr
       a.publish({ kind: "due", at: soon });
       a.publish({ kind: "due", at: soon + 5 }); // covered: b wakes at `soon` and reads the store
       a.publish({ kind: "due", at: Date.now() + 120_000 }); // past the idle horizon: b re-reads before then anyway
-      const last = nextMessage(b, (m) => m.kind === "due" && m.at === soon - 10);
       a.publish({ kind: "due", at: soon - 10 });
+      // A burst of triggers due at once: the first is announced, the rest within 10 ms ride on it.
+      const past = Date.now() - 1_000;
+      a.publish({ kind: "due", at: past });
+      a.publish({ kind: "due", at: past - 1 });
+      a.publish({ kind: "due", at: past + 1 });
+      // A message after them: all before it have arrived (one connection, in order).
+      const last = nextMessage(b, (m) => m.kind === "keys");
+      a.publish({ kind: "keys" });
       await last;
-      expect(seen).toEqual([soon, soon - 10]);
+      expect(seen).toEqual([soon, soon - 10, past]);
     });
 
     it("connects again by itself after its connection is killed, and says it may have missed messages", async () => {

@@ -27,6 +27,13 @@ const RECONNECT_FIRST_MS = 100;
 const RECONNECT_MAX_MS = 2_000;
 /** Messages kept while the link is down; past this, the others are told to drop everything once it is back. */
 const MAX_QUEUED = 100;
+/**
+ * Triggers due at once are announced at most once per this many milliseconds: the nodes told
+ * claim every due trigger when they wake, and the accepting node claims its own anyway. Without
+ * it, a burst of immediate /schedule requests would queue one pg_notify each on the link's
+ * connection, ahead of the heartbeats.
+ */
+const DUE_NOW_COALESCE_MS = 10;
 /** The database's clock in epoch milliseconds, read when the statement runs (not when its transaction began). */
 const DB_NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
@@ -61,6 +68,8 @@ export class PostgresClusterLink implements Cluster {
   private beating: Promise<void> | null = null;
   /** The earliest due time announced that is still ahead: a later one needs no message (see publish). */
   private announced: number | null = null;
+  /** When {@link announced} was sent (this node's clock). */
+  private announcedAt = 0;
   private readonly queued: ClusterMessage[] = [];
 
   private constructor(private readonly options: ClusterLinkOptions) {}
@@ -82,7 +91,9 @@ export class PostgresClusterLink implements Cluster {
       // Every other node was told of a due time no later than this one that has not come yet:
       // each is armed by then, and re-reads the store (this trigger included) when it wakes.
       if (this.announced !== null && this.announced > now && message.at >= this.announced) return;
+      if (message.at <= now && this.announced !== null && this.announced <= now && now - this.announcedAt < DUE_NOW_COALESCE_MS) return;
       this.announced = message.at;
+      this.announcedAt = now;
     }
     const client = this.client;
     if (client === null) {
