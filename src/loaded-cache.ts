@@ -8,6 +8,8 @@ export interface LoadedCache<V> {
   get(key: string): Promise<V>;
   /** Drops the value (after what it was loaded from changed). */
   forget(key: string): void;
+  /** Drops every value (changes may have been missed). */
+  forgetAll(): void;
 }
 
 /**
@@ -36,5 +38,6 @@ export function createLoadedCache<V>(max: number, load: (key: string) => Promise
       return entry.loading;
     },
     forget: (key) => entries.delete(key),
+    forgetAll: () => entries.clear(),
   };
 }

@@ -19,6 +19,7 @@ import { type RequestListener, createRequestListener } from "./http/node-listene
 import { createNodeServer } from "./http/node-server.js";
 import { createRateLimiter } from "./http/rate-limiter.js";
 import { type Metrics, createMetrics } from "./metrics.js";
+import { type Cluster, type ClusterMessage, singleNode } from "./store/cluster.js";
 import type { Store } from "./store/store.js";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -51,10 +52,13 @@ export interface ServiceOptions {
   resolveHost?: HostResolver;
   /** Backoff jitter source (tests make it fixed). */
   random?: () => number;
+  /** The other nodes on the store's database (PostgreSQL); none: this process is alone (SQLite). */
+  cluster?: Cluster;
 }
 
 /** Wires a store, the HTTP app, the dispatcher and the pruner together. Opens no socket. */
 export function createService(config: Config, store: Store, clock: Clock, log: Logger, options: ServiceOptions = {}): Service {
+  const cluster = options.cluster ?? singleNode;
   const egress = createProjectPolicies({ allowedTargets: config.allowedTargets, allowedPorts: config.allowedPorts }, (projectId) =>
     store.getProjectEgress(projectId),
   );
@@ -87,7 +91,33 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     clock,
     { retentionMs: config.historyDays * DAY_MS, intervalMs: 10 * 60_000, batchSize: 500 },
     (error) => log.error({ err: error }, "history pruning failed; will try again"),
+    (work) => cluster.exclusive("prune-history", work),
   );
+  const auth = createAuthenticator(store, () => clock.now());
+  const projectDefaults = createProjectDefaults(config.delivery, (projectId) => store.getProjectDefaults(projectId));
+  /** What another node changed: drop what this one caches of it. */
+  const apply = (message: ClusterMessage): void => {
+    if (message.kind === "due") dispatcher.notify(message.at);
+    if (message.kind === "keys" || message.kind === "resync") auth.forget();
+    // A project's settings changed (PATCH /admin/projects/:id): its egress policy and its delivery defaults.
+    if (message.kind === "egress") {
+      egress.forget(message.projectId);
+      projectDefaults.forget(message.projectId);
+    }
+    if (message.kind === "secrets") dispatcher.forgetSigningSecrets(message.projectId);
+    if (message.kind === "resync") {
+      egress.forgetAll();
+      projectDefaults.forgetAll();
+      dispatcher.forgetSigningSecrets(null);
+      dispatcher.notify(clock.now());
+    }
+  };
+  cluster.subscribe(apply);
+  /** A change made here: applied here at once, and on the other nodes when they hear of it. */
+  const changed = (message: ClusterMessage): void => {
+    apply(message);
+    cluster.publish(message);
+  };
   const metrics = createMetrics(dispatcher, store);
   /** Set when stop() is first called; a second call waits for the same shutdown. */
   let stopped: Promise<void> | null = null;
@@ -95,12 +125,13 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     store,
     clock,
     limits: config.limits,
-    projectDefaults: createProjectDefaults(config.delivery, (projectId) => store.getProjectDefaults(projectId)),
-    egress,
-    auth: createAuthenticator(store, () => clock.now()),
-    rateLimiter: createRateLimiter(() => clock.now()),
+    projectDefaults,
+    egress: { ...egress, forget: (projectId) => changed({ kind: "egress", projectId }) },
+    auth: { ...auth, forget: () => changed({ kind: "keys" }) },
+    rateLimiter: createRateLimiter(() => clock.now(), { nodes: () => cluster.liveNodes() }),
     adminToken: config.adminToken,
-    onScheduled: (dueAt) => dispatcher.notify(dueAt),
+    onScheduled: (dueAt) => changed({ kind: "due", at: dueAt }),
+    onSigningSecretsChanged: (projectId) => changed({ kind: "secrets", projectId }),
     metrics,
     logError: (error) => log.error({ err: error }, "unhandled error in request"),
     isShuttingDown: () => stopped !== null,
@@ -134,6 +165,9 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       stopped ??= (async () => {
         await pruner.stop();
         await dispatcher.stop(config.dispatch.shutdownGraceMs);
+        // The leases it gave back are due now: another node may take them.
+        cluster.publish({ kind: "due", at: clock.now() });
+        await cluster.stop();
         // Whatever is still in flight after the grace period has had its lease released: cut it.
         await deliverer.destroy();
         await store.close();

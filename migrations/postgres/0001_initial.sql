@@ -195,3 +195,28 @@ ALTER TABLE projects ADD COLUMN default_retry_delay_ms BIGINT;
 ALTER TABLE projects ADD COLUMN default_timeout_ms BIGINT;
 ALTER TABLE projects ADD COLUMN default_callback_url TEXT;
 ALTER TABLE projects ADD COLUMN default_failure_url TEXT;
+
+-- Several nodes on one database (PostgreSQL only: an SQLite file has one process). Each node
+-- registers here and heartbeats in the database's time; a node whose heartbeat is older than a few
+-- seconds is dead, and a survivor releases the leases it held (src/store/postgres/cluster-link.ts).
+CREATE TABLE nodes (
+  id            TEXT    PRIMARY KEY,
+  started_at    BIGINT  NOT NULL,
+  heartbeat_at  BIGINT  NOT NULL
+);
+
+-- Which node holds a running trigger's lease. Set by the row trigger below on every claim (the
+-- attempt number goes up), from the claiming connection's `hourglass.node_id` setting, so that the
+-- claim statements stay the same on both engines.
+ALTER TABLE triggers ADD COLUMN claimed_by TEXT;
+CREATE INDEX triggers_claimed_by ON triggers (claimed_by) WHERE status = 'running';
+
+CREATE FUNCTION hourglass_record_claimant() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.claimed_by := nullif(current_setting('hourglass.node_id', true), '');
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER triggers_record_claimant BEFORE UPDATE ON triggers FOR EACH ROW
+  WHEN (NEW.status = 'running' AND NEW.attempts > OLD.attempts)
+  EXECUTE FUNCTION hourglass_record_claimant();

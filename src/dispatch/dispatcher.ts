@@ -143,6 +143,12 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     }
   }
 
+  /** Drops the cached signing secrets of `projectId` (null: of every project): they changed, perhaps on another node. */
+  forgetSigningSecrets(projectId: string | null): void {
+    if (projectId === null) this.secrets.clear();
+    else this.secrets.delete(projectId);
+  }
+
   /** Deliveries currently in flight. */
   get inFlightCount(): number {
     return this.inFlight.size;

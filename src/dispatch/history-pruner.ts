@@ -25,6 +25,11 @@ export class HistoryPruner {
     private readonly clock: Clock,
     private readonly options: HistoryPrunerOptions,
     private readonly logError: (error: unknown) => void,
+    /**
+     * Runs a pass unless another node is running one (resolves null when skipped). Pruning twice
+     * at once would be safe, only wasteful: nothing else depends on who prunes.
+     */
+    private readonly exclusive: (work: () => Promise<number>) => Promise<number | null> = (work) => work(),
   ) {}
 
   /** Prunes now, then every `intervalMs`. */
@@ -55,7 +60,7 @@ export class HistoryPruner {
   private arm(at: number): void {
     if (this.stopped) return;
     this.disarm = this.clock.setTimer(at, () => {
-      this.running = this.pruneOnce()
+      this.running = this.exclusive(() => this.pruneOnce())
         .then(
           () => undefined,
           (error: unknown) => this.logError(error),

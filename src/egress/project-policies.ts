@@ -19,14 +19,16 @@ export interface ProjectPolicies {
   forget(projectId: string): void;
   /** The policy a project with these rules of its own has (to check a change before it is stored). */
   policyWith(own: EgressRules): EgressPolicy;
+  /** Drops every project's compiled policy (changes may have been missed). */
+  forgetAll(): void;
 }
 
 const MAX_CACHED_PROJECTS = 10_000;
 
 /**
  * Compiled policies are cached per project, so a delivery or a /schedule costs a map look-up.
- * They are not expired: a project's rules change only through this process's admin API (one
- * process serves an SQLite file), which calls {@link ProjectPolicies.forget}. A project without
+ * They are not expired: a project's rules change only through the admin API, which calls
+ * {@link ProjectPolicies.forget} on this node and, through the cluster's messages, on the others. A project without
  * rules of its own shares the global policy (and its decision cache). A project's rules widen
  * only its own policy: each project's is compiled from the global rules plus its own.
  */
@@ -44,5 +46,6 @@ export function createProjectPolicies(global: EgressRules, load: (projectId: str
     policyFor: (projectId) => policies.get(projectId),
     forget: (projectId) => policies.forget(projectId),
     policyWith: compile,
+    forgetAll: () => policies.forgetAll(),
   };
 }

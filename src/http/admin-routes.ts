@@ -79,11 +79,15 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/admin/projects/:id/signing-secret", async (c) => {
     const id = await requireProject(deps, c.req.param("id"));
-    return c.json(await rotateSigningSecret(deps.store, id));
+    const rotated = await rotateSigningSecret(deps.store, id);
+    deps.onSigningSecretsChanged(id);
+    return c.json(rotated);
   });
 
   app.delete("/admin/projects/:id/signing-secret/previous", async (c) => {
-    await dropPreviousSecret(deps.store, await requireProject(deps, c.req.param("id")));
+    const id = await requireProject(deps, c.req.param("id"));
+    await dropPreviousSecret(deps.store, id);
+    deps.onSigningSecretsChanged(id);
     return c.body(null, 204);
   });
 

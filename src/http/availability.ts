@@ -6,6 +6,14 @@ const SHUTDOWN_RETRY_AFTER_S = 5;
 /** Seconds a client is told to wait when the store's commit queue is full: commits drain in milliseconds. */
 const OVERLOAD_RETRY_AFTER_S = 1;
 
+/** Seconds a client is told to wait while the database cannot be reached: nodes reconnect within a second or two of its return. */
+const STORE_RETRY_AFTER_S = 2;
+
+/** The answer to a request that needed the database while it could not be reached. */
+export function storeUnavailable(): ServiceUnavailableError {
+  return new ServiceUnavailableError("store_unavailable", "The database cannot be reached right now; retry shortly.", STORE_RETRY_AFTER_S);
+}
+
 /** The answer to any request but `/healthz` and `/metrics` once shutdown has begun. */
 export function shuttingDown(): ServiceUnavailableError {
   return new ServiceUnavailableError("shutting_down", "This server is shutting down; retry shortly.", SHUTDOWN_RETRY_AFTER_S);

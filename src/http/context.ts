@@ -25,8 +25,10 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** HOURGLASS_ADMIN_TOKEN; null: the admin API is off. */
   adminToken: string | null;
-  /** Told about every committed trigger time, so the dispatcher can wake earlier. */
+  /** Told about every committed trigger time, so the dispatcher (this node's and the others') can wake earlier. */
   onScheduled: (dueAt: number) => void;
+  /** Told after a project's signing secrets changed, so that no node signs with the old ones. */
+  onSigningSecretsChanged: (projectId: string) => void;
   metrics: Metrics;
   /** Receives unexpected errors (500s) for the log. */
   logError: (error: unknown) => void;

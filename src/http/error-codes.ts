@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   429: ["rate_limited"],
   431: ["headers_too_large"],
   500: ["internal_error"],
-  503: ["shutting_down", "overloaded"],
+  503: ["shutting_down", "overloaded", "store_unavailable"],
 } as const satisfies Record<number, readonly string[]>;
 
 /** An HTTP status Hourglass answers errors with. */

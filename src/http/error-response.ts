@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorKind, HourglassError, RateLimitedError, ServiceUnavailableError } from "../errors.js";
-import { shuttingDown } from "./availability.js";
+import { isStoreUnreachable } from "../store/unavailable.js";
+import { shuttingDown, storeUnavailable } from "./availability.js";
 
 const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
   invalid: 400,
@@ -40,11 +41,13 @@ export interface ErrorContext {
  * The one place that turns an error into an HTTP answer. Domain errors keep their code and
  * message; anything else is a 500 whose details go to the log, never to the client — except
  * during shutdown, when the likely cause is the store closing under the request: a 503 the
- * client can retry rather than a 500 blaming a bug.
+ * client can retry rather than a 500 blaming a bug. So is a database out of reach: nothing of the
+ * request was acknowledged, and the client may send it again once the database is back.
  */
 export function errorAnswer(error: unknown, context: ErrorContext): ErrorAnswer {
   if (!(error instanceof HourglassError)) {
     context.logError(error);
+    if (isStoreUnreachable(error)) return errorAnswer(storeUnavailable(), context);
     if (!context.isShuttingDown()) {
       return { status: 500, body: { error: "internal_error", message: "Something went wrong on our side; it has been logged." }, headers: undefined };
     }

@@ -28,18 +28,22 @@ export function manageRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/signing-secret", async (c) => {
     const projectId = await projectOf((n) => c.req.header(n));
-    return c.json(await rotateSigningSecret(deps.store, projectId));
+    const rotated = await rotateSigningSecret(deps.store, projectId);
+    deps.onSigningSecretsChanged(projectId);
+    return c.json(rotated);
   });
 
   app.delete("/signing-secret/previous", async (c) => {
     const projectId = await projectOf((n) => c.req.header(n));
     await dropPreviousSecret(deps.store, projectId);
+    deps.onSigningSecretsChanged(projectId);
     return c.body(null, 204);
   });
 
   app.delete("/signing-secret", async (c) => {
     const projectId = await projectOf((n) => c.req.header(n));
     await deps.store.setSigningSecrets(projectId, []);
+    deps.onSigningSecretsChanged(projectId);
     return c.body(null, 204);
   });
 

@@ -217,7 +217,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   429: "Over the project's rate limit (Retry-After).",
   431: "Headers over their limit.",
   500: "Our fault; logged.",
-  503: "Shutting down or overloaded (Retry-After).",
+  503: "Shutting down, overloaded, or the database out of reach (Retry-After).",
 };
 
 /** Statuses every request may meet, whatever the route. */

@@ -7,6 +7,7 @@ import { type Config, loadConfig } from "../../src/config.js";
 import { hashApiKey } from "../../src/http/api-key.js";
 import { type Service, createService } from "../../src/service.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { Cluster } from "../../src/store/cluster.js";
 import type { Store } from "../../src/store/store.js";
 import type { HostResolver } from "../../src/egress/guarded-lookup.js";
 import { checkResponse } from "./openapi-check.js";
@@ -46,6 +47,8 @@ export async function startHourglass(options: {
   log?: Logger;
   /** Replaces the store the service sees (to slow or break some of its methods). */
   wrapStore?: (store: Store) => Store;
+  /** The other nodes, as the service sees them (default: none). */
+  cluster?: Cluster;
 } = {}): Promise<TestHourglass> {
   const temp = makeTempDir();
   const dbPath = options.dbPath ?? join(temp.dir, "hourglass.db");
@@ -65,6 +68,7 @@ export async function startHourglass(options: {
   const service = createService(config, options.wrapStore ? options.wrapStore(store) : store, clock, options.log ?? pino({ level: "silent" }), {
     ...(options.random ? { random: options.random } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   checkAnswersOf(service);
   await service.bootstrapKeys();

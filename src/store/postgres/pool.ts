@@ -16,11 +16,31 @@ export interface PoolConfig {
   size: number;
   /** An idle connection failed (the server restarted, a network cut): the pool drops it and opens another when needed. */
   onError?: (error: Error) => void;
+  /** This node's id, set on every connection as `hourglass.node_id`: a claim records it on the leases it takes. */
+  nodeId?: string;
 }
+
+/** How long opening a connection may take before the query waiting for it fails (an unreachable server answers nothing). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** A node-postgres pool whose int8 values arrive as numbers (chosen by bench/pg-driver.mjs; see its commit). */
 export function createPool(config: PoolConfig): pg.Pool {
-  const pool = new pg.Pool({ connectionString: config.url, max: config.size, types: { getTypeParser } as pg.CustomTypesConfig });
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.size,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    types: { getTypeParser } as pg.CustomTypesConfig,
+  });
+  const nodeId = config.nodeId;
+  pool.on("connect", (client) => {
+    // The pool listens for errors of idle connections only: one that breaks while checked out
+    // (its server process terminated between two statements of a transaction) would otherwise
+    // emit an uncaught exception and end the process. Its user sees the failure on its next
+    // query, and the pool drops it when it is released.
+    client.on("error", () => undefined);
+    // Queued on the new connection before anything its first user sends. A failure shows on that query too.
+    if (nodeId !== undefined) void client.query("SELECT set_config('hourglass.node_id', $1, false)", [nodeId]).catch(() => undefined);
+  });
   // Without a listener, an idle connection's error would be thrown as an uncaught exception.
   pool.on("error", (error) => config.onError?.(error));
   return pool;

@@ -12,6 +12,8 @@ export interface PostgresStoreConfig extends StoreOptions {
   poolSize: number;
   /** An idle pooled connection failed; it is replaced when next needed. */
   onConnectionError?: (error: Error) => void;
+  /** This node's id, recorded on the leases it takes (see cluster-link.ts). */
+  nodeId?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface PostgresStoreConfig extends StoreOptions {
  * before writing what depends on them (other nodes write concurrently, under READ COMMITTED).
  */
 export async function openPostgresStore(config: PostgresStoreConfig): Promise<KyselyStore> {
-  const pool = createPool({ url: config.url, size: config.poolSize, onError: config.onConnectionError });
+  const pool = createPool({ url: config.url, size: config.poolSize, onError: config.onConnectionError, nodeId: config.nodeId });
   try {
     await migratePostgres(pool, loadMigrations(postgresMigrationsFolder()));
   } catch (error) {
