@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from "kysely";
-import { KyselyStore, type StoreOptions } from "../kysely-store.js";
+import { type FastPathRows, KyselyStore, type StoreOptions } from "../kysely-store.js";
 import { loadMigrations } from "../migrations.js";
 import type { Database } from "../rows.js";
+import { PostgresFastPaths } from "./fast-paths.js";
 import { migratePostgres, postgresMigrationsFolder } from "./migrate.js";
 import { createPool } from "./pool.js";
 
@@ -12,6 +13,8 @@ export interface PostgresStoreConfig extends StoreOptions {
   poolSize: number;
   /** An idle pooled connection failed; it is replaced when next needed. */
   onConnectionError?: (error: Error) => void;
+  /** false: every operation through Kysely, none on the prepared hot paths (tests run the store contract both ways). */
+  fastPaths?: boolean;
 }
 
 /**
@@ -30,7 +33,8 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Ky
   }
   // Kysely's destroy() ends the pool.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0 }, config);
+  const fastPaths = config.fastPaths === false ? undefined : (rows: FastPathRows) => new PostgresFastPaths(pool, rows, isDeadlock);
+  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0, fastPaths }, config);
 }
 
 /** PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01). */
