@@ -1,18 +1,22 @@
-// Ingest on PostgreSQL beside SQLite (issue 16, item 11): one or more Hourglass builds, each
-// started on a fresh SQLite file and on a fresh PostgreSQL schema, interleaved round by round,
-// driven by `--concurrency` closed-loop clients posting 1 KB /schedule requests (due in an hour,
-// so nothing is delivered) for a fixed number of requests after a warm-up.
+// Hourglass on PostgreSQL beside SQLite (issue 16, item 11): one or more Hourglass builds, each
+// started on a fresh SQLite file and on a fresh PostgreSQL schema, interleaved round by round.
+//
+// --workload=ingest (the default): `--concurrency` closed-loop clients post 1 KB /schedule
+// requests (due in an hour, so nothing is delivered), a fixed number after a warm-up; reports
+// accepted/s. --workload=burst: `--burst` 1 KB triggers due at one instant, delivered to a local
+// sink; reports deliveries/s from the due instant to the last delivery (claims and outcomes).
 //
 //   npm run build
-//   node bench/pg-ingest.mjs [--builds=before=/tmp/before/dist/bundle/main.js,after=dist/bundle/main.js]
-//     [--rounds=3] [--requests=20000] [--warmup=2000] [--concurrency=32]
+//   node bench/pg-ingest.mjs [--workload=ingest|burst] [--builds=before=/tmp/before/dist/bundle/main.js,after=dist/bundle/main.js]
+//     [--rounds=3] [--requests=20000] [--warmup=2000] [--concurrency=32] [--burst=5000]
 //     [--url=postgres://postgres@127.0.0.1:5432/test]
 //
-// Reports, per build and engine, the median over rounds of accepted/s, the Hourglass process's
-// CPU per request (user + system, from /proc/<pid>/stat), and on PostgreSQL the CPU of the
-// server backends serving that process (found by application_name in pg_stat_activity).
-// Unpinned: on a shared 2-core machine compare figures of one run only.
+// Both report, per build and engine, the median over rounds of the rate, the Hourglass process's
+// CPU per request or delivery (user + system, from /proc/<pid>/stat) over the measured part, and
+// on PostgreSQL the CPU of the server backends serving that process (found by application_name
+// in pg_stat_activity). Unpinned: on a shared 2-core machine compare figures of one run only.
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -25,6 +29,10 @@ const ROUNDS = Number(args.rounds ?? 3);
 const REQUESTS = Number(args.requests ?? 20_000);
 const WARMUP = Number(args.warmup ?? 2_000);
 const CONCURRENCY = Number(args.concurrency ?? 32);
+const WORKLOAD = args.workload ?? "ingest";
+const BURST = Number(args.burst ?? 5_000);
+/** A burst is due this long after its first /schedule: time enough to accept it all before. */
+const BURST_LEAD_MS = Number(args.lead ?? 20_000);
 const API_KEY = "hg-bench-key-0123456789abcdef";
 const BUILDS = (args.builds ?? "this=dist/bundle/main.js").split(",").map((entry) => {
   const [name, path] = entry.split("=");
@@ -81,12 +89,12 @@ function startServer(main, databaseUrl) {
   });
 }
 
-async function load(port, count) {
+async function load(port, count, scheduledAt = "now | add 3600s", targetPort = 9999) {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY, pipelining: 1 });
   let next = 0;
   let accepted = 0;
   const samples = [];
-  const headers = { "ttr-api-key": API_KEY, "ttr-url": "http://127.0.0.1:9999/hook", "ttr-scheduled-at": "now | add 3600s", "content-type": "application/json" };
+  const headers = { "ttr-api-key": API_KEY, "ttr-url": `http://127.0.0.1:${targetPort}/hook`, "ttr-scheduled-at": scheduledAt, "content-type": "application/json" };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -123,6 +131,7 @@ async function measure(build, engine, round) {
   }
   const { proc, port } = await startServer(build.main, databaseUrl);
   try {
+    if (WORKLOAD === "burst") return await measureBurst(proc, port, engine, app);
     await load(port, WARMUP);
     const backendsBefore = engine === "postgres" ? await backendCpu(app) : new Map();
     const cpuBefore = cpuMicros(proc.pid);
@@ -140,6 +149,42 @@ async function measure(build, engine, round) {
   }
 }
 
+/** A local sink that answers 200 and resolves once it has had `count` deliveries. */
+async function startSink(count) {
+  let received = 0;
+  let done;
+  const finished = new Promise((resolve) => (done = resolve));
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.end("ok");
+      if (++received === count) done(performance.now());
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: server.address().port, finished, received: () => received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function measureBurst(proc, port, engine, app) {
+  const sink = await startSink(BURST);
+  try {
+    const dueAt = Date.now() + BURST_LEAD_MS;
+    const { accepted } = await load(port, BURST, new Date(dueAt).toISOString(), sink.port);
+    if (Date.now() > dueAt - 1_000) throw new Error(`accepting the burst took past its due time; raise --lead`);
+    await new Promise((resolve) => setTimeout(resolve, dueAt - Date.now() - 500));
+    const backendsBefore = engine === "postgres" ? await backendCpu(app) : new Map();
+    const cpuBefore = cpuMicros(proc.pid);
+    const startedAt = performance.now() + (dueAt - Date.now());
+    const endedAt = await sink.finished;
+    const cpu = cpuMicros(proc.pid) - cpuBefore;
+    let dbCpu = 0;
+    if (engine === "postgres") for (const [pid, end] of await backendCpu(app)) dbCpu += end - (backendsBefore.get(pid) ?? 0);
+    return { perSecond: (BURST * 1000) / (endedAt - startedAt), cpuPerRequest: cpu / BURST, dbCpuPerRequest: dbCpu / BURST, accepted };
+  } finally {
+    await sink.close();
+  }
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = new Map();
 for (let round = 0; round < ROUNDS; round++) {
@@ -148,12 +193,17 @@ for (let round = 0; round < ROUNDS; round++) {
       const r = await measure(build, engine, round);
       const key = `${build.name}\t${engine}`;
       results.set(key, [...(results.get(key) ?? []), r]);
-      console.error(`round ${round + 1} ${build.name} ${engine}: ${r.perSecond.toFixed(0)}/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/request (+${r.dbCpuPerRequest.toFixed(0)} µs PostgreSQL), ${r.accepted}/${REQUESTS} accepted`);
+      console.error(`round ${round + 1} ${build.name} ${engine}: ${r.perSecond.toFixed(0)}/s, ${r.cpuPerRequest.toFixed(0)} µs CPU/request (+${r.dbCpuPerRequest.toFixed(0)} µs PostgreSQL), ${r.accepted}/${WORKLOAD === "burst" ? BURST : REQUESTS} accepted`);
     }
   }
 }
-console.log(`${REQUESTS} /schedule requests, ${CONCURRENCY} clients, 1 KB bodies; median of ${ROUNDS} rounds`);
-console.log("build\tengine\taccepted/s\tHourglass CPU µs/request\tPostgreSQL CPU µs/request");
+if (WORKLOAD === "burst") {
+  console.log(`a burst of ${BURST} 1 KB triggers due at one instant, delivered to a local sink; median of ${ROUNDS} rounds`);
+  console.log("build\tengine\tdelivered/s\tHourglass CPU µs/delivery\tPostgreSQL CPU µs/delivery");
+} else {
+  console.log(`${REQUESTS} /schedule requests, ${CONCURRENCY} clients, 1 KB bodies; median of ${ROUNDS} rounds`);
+  console.log("build\tengine\taccepted/s\tHourglass CPU µs/request\tPostgreSQL CPU µs/request");
+}
 for (const [key, runs] of results) {
   console.log(`${key}\t${median(runs.map((r) => r.perSecond)).toFixed(0)}\t${median(runs.map((r) => r.cpuPerRequest)).toFixed(0)}\t${key.endsWith("postgres") ? median(runs.map((r) => r.dbCpuPerRequest)).toFixed(0) : "-"}`);
 }

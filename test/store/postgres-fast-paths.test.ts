@@ -8,7 +8,9 @@ import { migratePostgres, postgresMigrationsFolder } from "../../src/store/postg
 import { createPool } from "../../src/store/postgres/pool.js";
 import { newExecutionRow } from "../../src/store/row-builders.js";
 import { createTestSchema, describePostgres } from "../support/postgres.js";
-import { jobInput } from "./store-contract.js";
+import { finished, jobInput } from "./store-contract.js";
+
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 
 // The group commit of PostgreSQL's hot paths; that they write what the Kysely paths write is the
 // store contract's part (postgres-store.test.ts runs it with and without them).
@@ -69,6 +71,33 @@ describePostgres("PostgreSQL fast paths", (serverUrl) => {
       // The connection went back to the pool in a usable state.
       await fast.insertJob(jobInput(projectId));
       expect(await usage()).toBe(1);
+    });
+
+    it("writes the outcomes that arrive together in one transaction, fenced each by its attempt, before a claim reads", async () => {
+      const jobs = await Promise.all(Array.from({ length: 3 }, () => fast.insertJob(jobInput(projectId, { scheduledAt: T0 }))));
+      await pool.query("INSERT INTO custom_keys (project_id, custom_key, owner_kind, owner_id) VALUES ($1, 'k', 'job', $2)", [projectId, jobs[0]?.id]);
+      const claims = (await fast.claimDue(T0, 10, 30_000, undefined, 0)) ?? [];
+      expect(claims.map((c) => c.id).sort()).toEqual(jobs.map((j) => j.id).sort());
+      const [a, b, c] = claims.sort((x, y) => (x.id === jobs[0]?.id ? -1 : y.id === jobs[0]?.id ? 1 : 0)) as [typeof claims[0], typeof claims[0], typeof claims[0]];
+      // The three outcomes and a claim arrive in one turn: one transaction. The third comes from a stale attempt.
+      const [, , , claimed] = await Promise.all([
+        fast.finishAttempt(finished(a, projectId, "succeeded", { finishedAt: T0 + 5 })),
+        fast.finishAttempt(finished(b, projectId, "failed", { finishedAt: T0 + 6 })),
+        fast.finishAttempt(finished({ id: c.id, attempt: c.attempt + 1 }, projectId, "succeeded", { finishedAt: T0 + 7 })),
+        fast.claimDue(T0 + 3_600_000, 10, 30_000, undefined, 1),
+      ]);
+      const states = await pool.query<{ id: string; status: string; finished_at: number | null; attempts: number }>(
+        "SELECT id, status, finished_at, attempts FROM triggers ORDER BY id",
+      );
+      const byId = new Map(states.rows.map((r) => [r.id, r]));
+      expect(byId.get(a.id)).toMatchObject({ status: "succeeded", finished_at: T0 + 5, attempts: 1 });
+      expect(byId.get(b.id)).toMatchObject({ status: "failed", finished_at: T0 + 6, attempts: 1 });
+      // The stale outcome is recorded but moves nothing; its trigger's lease expired, so the claim took it over.
+      expect(claimed?.map((t) => t.id)).toEqual([c.id]);
+      expect(byId.get(c.id)).toMatchObject({ status: "running", finished_at: null, attempts: 2 });
+      expect((await pool.query("SELECT count(*) AS n FROM custom_keys")).rows[0]).toEqual({ n: 0 });
+      const executions = await pool.query("SELECT count(*) AS n, count(DISTINCT xmin::text) AS transactions FROM executions");
+      expect(executions.rows[0]).toEqual({ n: 3, transactions: 1 });
     });
   });
 });

@@ -25,10 +25,6 @@ const LOCK_USAGE = statement("lock_usage", `INSERT INTO project_usage (project_i
   ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created RETURNING created`);
 const ADD_INSTANCES = statement("add_instances", `INSERT INTO project_usage (project_id, month, created) VALUES ($1, $2, $3)
   ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created + excluded.created`);
-const INSERT_EXECUTION = statement(
-  "insert_execution",
-  `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`,
-);
 // finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
 // An instance whose generator was cancelled meanwhile gets no retry: it is cancelled instead.
 const AWAIT_RETRY = statement("await_retry", `UPDATE triggers SET status = 'registered', due_at = $1, retries_left = retries_left - 1, updated_at = $2
@@ -37,8 +33,12 @@ const AWAIT_RETRY = statement("await_retry", `UPDATE triggers SET status = 'regi
 const DROP_RETRIES = statement("drop_retries", `UPDATE triggers SET status = 'cancelled', finished_at = $1, updated_at = $2, cancel_reason = $3
   WHERE id = $4 AND status = 'running' AND attempts = $5`);
 const FORGET_RETRY = statement("forget_retry", `UPDATE executions SET retry_at = NULL WHERE id = $1`);
-const FINISH = statement("finish", `UPDATE triggers SET status = $1, finished_at = $2, updated_at = $3 WHERE id = $4 AND status = 'running' AND attempts = $5`);
-const RELEASE_KEY = statement("release_key", `DELETE FROM custom_keys WHERE owner_id = $1`);
+// The final outcomes of a transaction, fenced each by its attempt: one statement for them all.
+const FINISH = statement("finish", `UPDATE triggers t SET status = v.status, finished_at = v.finished_at, updated_at = v.finished_at
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS v (id, status, finished_at, attempt)
+  WHERE t.id = v.id AND t.status = 'running' AND t.attempts = v.attempt RETURNING t.id`);
+// Released for the triggers their attempt moved: deleting the key of one that never had any deletes nothing.
+const RELEASE_KEYS = statement("release_keys", `DELETE FROM custom_keys WHERE owner_id = ANY($1::text[])`);
 // claimDue's selection (see fair-claim.ts), skipping rows another node is claiming, and lease.
 const PROJECTS_WITH_DUE = statement("projects_with_due", `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
   WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= $1)`);
@@ -53,6 +53,7 @@ const LEASE = statement("lease", `UPDATE triggers SET status = 'running', due_at
 const MAX_JOBS_PER_INSERT = 128;
 const insertJobs: Statement[] = [];
 const insertTags: Statement[] = [];
+const insertExecutions: Statement[] = [];
 /** The INSERT of `rows` rows of `columns` columns: one named statement per row count. */
 function multiRowInsert(cache: Statement[], name: string, table: string, columns: readonly string[], rows: number): Statement {
   let cached = cache[rows];
@@ -82,13 +83,16 @@ interface Item {
 
 /**
  * One transaction's connection and what its items accumulate: the quota counts they add, per
- * project and month (written once, before COMMIT), and their new one-shots' rows (written by
- * multi-row INSERTs before COMMIT).
+ * project and month (written once, before COMMIT), their new one-shots' rows (written by
+ * multi-row INSERTs before COMMIT), and their final outcomes (executions and fenced transitions,
+ * written together before the next claim reads triggers, or before COMMIT).
  */
 class Batch {
   readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
   readonly jobValues: unknown[] = [];
   readonly tagValues: unknown[] = [];
+  readonly executionValues: unknown[] = [];
+  readonly finishes = { ids: [] as string[], statuses: [] as string[], finishedAt: [] as number[], attempts: [] as number[] };
   constructor(readonly client: pg.PoolClient) {}
 
   query<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
@@ -96,6 +100,7 @@ class Batch {
   }
 
   async writeAccumulated(): Promise<void> {
+    await this.writeOutcomes();
     await this.insertRows(insertJobs, "insert_jobs", "triggers", JOB_ROW_COLUMNS, this.jobValues);
     await this.insertRows(insertTags, "insert_tags", "trigger_tags", TAG_COLUMNS, this.tagValues);
     // In one order on every node: two transactions adding to the same counts never wait on each other in a cycle.
@@ -104,12 +109,26 @@ class Batch {
     }
   }
 
+  async writeOutcomes(): Promise<void> {
+    await this.insertExecutions(this.executionValues);
+    const { ids, statuses, finishedAt, attempts } = this.finishes;
+    if (ids.length === 0) return;
+    const moved = (await this.query<{ id: string }>(FINISH, [ids, statuses, finishedAt, attempts])).rows.map((r) => r.id);
+    if (moved.length > 0) await this.query(RELEASE_KEYS, [moved]);
+    for (const list of [ids, statuses, finishedAt, attempts]) list.length = 0;
+  }
+
+  insertExecutions(values: unknown[]): Promise<void> {
+    return this.insertRows(insertExecutions, "insert_executions", "executions", EXECUTION_COLUMNS, values);
+  }
+
   private async insertRows(cache: Statement[], name: string, table: string, columns: readonly string[], values: unknown[]): Promise<void> {
     const chunk = MAX_JOBS_PER_INSERT * columns.length;
     for (let start = 0; start < values.length; start += chunk) {
       const part = start === 0 && values.length <= chunk ? values : values.slice(start, start + chunk);
       await this.query(multiRowInsert(cache, name, table, columns, part.length / columns.length), part);
     }
+    values.length = 0;
   }
 }
 
@@ -164,6 +183,7 @@ export class PostgresFastPaths implements FastPaths {
 
   claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null> {
     return this.submit("dispatch", async (batch) => {
+      await batch.writeOutcomes();
       const rows = await selectAsync(fairSelection<TriggerRow>(limit, slots, rotation), async (query) => {
         if (query.kind === "projects") return (await batch.query<{ id: string }>(PROJECTS_WITH_DUE, [now])).rows.map((r) => r.id);
         if (query.projectId !== null) return (await batch.query<TriggerRow>(DUE_OF_PROJECT, [now, query.projectId, query.take])).rows;
@@ -181,15 +201,21 @@ export class PostgresFastPaths implements FastPaths {
   finishAttempt(result: AttemptResult): Promise<void> {
     return this.submit("dispatch", async (batch) => {
       const row = this.rows.executionRow(result);
-      await batch.query(INSERT_EXECUTION, EXECUTION_COLUMNS.map((column) => row[column]));
-      if (result.retryAt !== null) {
-        if ((await batch.query(AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt])).rowCount === 1) return;
-        const dropped = await batch.query(DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);
-        if (dropped.rowCount === 1) await batch.query(FORGET_RETRY, [row.id]);
+      const values = EXECUTION_COLUMNS.map((column) => row[column]);
+      if (result.retryAt === null) {
+        // Written with the transaction's other final outcomes (see Batch.writeOutcomes).
+        batch.executionValues.push(...values);
+        const { ids, statuses, finishedAt, attempts } = batch.finishes;
+        ids.push(result.triggerId);
+        statuses.push(result.outcome);
+        finishedAt.push(result.finishedAt);
+        attempts.push(result.attempt);
         return;
       }
-      const moved = await batch.query(FINISH, [result.outcome, result.finishedAt, result.finishedAt, result.triggerId, result.attempt]);
-      if (moved.rowCount === 1) await batch.query(RELEASE_KEY, [result.triggerId]);
+      await batch.insertExecutions(values);
+      if ((await batch.query(AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt])).rowCount === 1) return;
+      const dropped = await batch.query(DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);
+      if (dropped.rowCount === 1) await batch.query(FORGET_RETRY, [row.id]);
     }) as Promise<void>;
   }
 
