@@ -92,6 +92,32 @@ export interface DialectCapabilities {
   walBytes: () => number;
   /** Which engine this is, for the operator's health view. */
   engine: StoreEngine;
+  /**
+   * The engine's asynchronous hot paths (PostgreSQL's prepared statements in group commits of
+   * their own), built with the store's row factories; absent where the engine has none.
+   */
+  fastPaths?: (rows: FastPathRows) => FastPaths;
+}
+
+/** What the store lends its {@link FastPaths}: ids, and execution rows as it stamps them. */
+export interface FastPathRows {
+  newId: () => string;
+  executionRow: (result: AttemptResult) => ReturnType<typeof newExecutionRow>;
+}
+
+/**
+ * An engine's asynchronous hot paths: each writes exactly what the store's Kysely path for the
+ * same operation writes, and resolves once committed.
+ */
+export interface FastPaths {
+  /** A new one-shot without a trigger id or custom key. */
+  insertJob(input: ScheduleJobInput): Promise<ScheduleResult>;
+  /** claimDue; null, having written nothing, when the batch holds a generator's first tick. */
+  claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null>;
+  /** finishAttempt without callbacks to queue. */
+  finishAttempt(result: AttemptResult): Promise<void>;
+  /** Resolves once nothing accepted is left uncommitted. */
+  flush(): Promise<void>;
 }
 
 export interface StoreOptions {
@@ -154,6 +180,8 @@ export class KyselyStore implements Store {
   private readonly committer: GroupCommitter<Database>;
   /** The hot paths as prepared statements, when the engine has a synchronous connection. */
   private readonly prepared: PreparedPaths | null;
+  /** The hot paths of an engine without one, when it has them (PostgreSQL). */
+  private readonly fast: FastPaths | null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -165,6 +193,7 @@ export class KyselyStore implements Store {
     const sync = capabilities.sync;
     let syncCommits: SyncCommits | null = null;
     this.prepared = null;
+    this.fast = capabilities.fastPaths?.({ newId: this.newId, executionRow: (result) => this.executionRow(result) }) ?? null;
     if (sync !== null) {
       const prepared = new PreparedPaths(sync, { newId: this.newId, executionRow: (result) => this.executionRow(result) });
       this.prepared = prepared;
@@ -361,6 +390,7 @@ export class KyselyStore implements Store {
     if (prepared !== null && input.triggerId === null && input.customKey === null) {
       return this.committer.runSync(() => prepared.insertJob(input), GATHER);
     }
+    if (this.fast !== null && input.triggerId === null && input.customKey === null) return this.fast.insertJob(input);
     return this.transaction((trx) => this.scheduleJobIn(trx, input));
   }
 
@@ -494,6 +524,10 @@ export class KyselyStore implements Store {
       const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs, slots, rotation));
       if (claimed !== null) return claimed;
     }
+    if (this.fast !== null) {
+      const claimed = await this.fast.claimDue(now, limit, leaseMarginMs, slots, rotation);
+      if (claimed !== null) return claimed;
+    }
     return this.transaction(async (trx) => {
       const rows = await this.withoutBusyGenerators(trx, await this.selectDueFairly(trx, now, limit, slots, rotation), now);
       if (rows.length === 0) return [];
@@ -594,6 +628,7 @@ export class KyselyStore implements Store {
     if (prepared !== null && result.callbacks.length === 0) {
       return this.committer.runSync(() => prepared.finishAttempt(result));
     }
+    if (this.fast !== null && result.callbacks.length === 0) return this.fast.finishAttempt(result);
     await this.transaction(async (trx) => {
       const execution = this.executionRow(result);
       await trx.insertInto("executions").values(execution).execute();
@@ -966,6 +1001,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.fast?.flush();
     await this.committer.flush();
     await this.db.destroy();
     await this.release();

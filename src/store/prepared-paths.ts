@@ -18,7 +18,8 @@ const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
   LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
 const SQL_ADD_INSTANCES = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, ?)
   ON CONFLICT (project_id, month) DO UPDATE SET created = created + excluded.created`;
-const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
+/** The executions table's columns, in {@link newExecutionRow}'s order. */
+export const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
   triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
   responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [],
 })) as (keyof ReturnType<typeof newExecutionRow>)[];

@@ -20,6 +20,17 @@ describePostgres("PostgreSQL store", (serverUrl) => {
       },
     };
   });
+  describeStoreContract("PostgreSQL, portable paths only (fastPaths: false)", async () => {
+    const schema = await createTestSchema(serverUrl);
+    const store = await openPostgresStore({ ...options, url: schema.url, poolSize: 4, fastPaths: false });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await schema.drop();
+      },
+    };
+  });
 });
 
 describePostgres("PostgreSQL migrations", (serverUrl) => {

@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from "kysely";
-import { KyselyStore, type StoreOptions } from "../kysely-store.js";
+import { type FastPathRows, KyselyStore, type StoreOptions } from "../kysely-store.js";
 import { loadMigrations } from "../migrations.js";
 import type { Database } from "../rows.js";
+import { PostgresFastPaths } from "./fast-paths.js";
 import { migratePostgres, postgresMigrationsFolder } from "./migrate.js";
 import { createPool } from "./pool.js";
 
@@ -14,6 +15,8 @@ export interface PostgresStoreConfig extends StoreOptions {
   onConnectionError?: (error: Error) => void;
   /** This node's id, recorded on the leases it takes (see cluster-link.ts). */
   nodeId?: string;
+  /** false: every operation through Kysely, none on the prepared hot paths (tests run the store contract both ways). */
+  fastPaths?: boolean;
 }
 
 /**
@@ -32,7 +35,12 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Ky
   }
   // Kysely's destroy() ends the pool.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0, engine: "postgresql" }, config);
+  const fastPaths = config.fastPaths === false ? undefined : (rows: FastPathRows) => new PostgresFastPaths(pool, rows, isDeadlock);
+  return new KyselyStore(
+    db,
+    { skipLocked: true, rowLocks: true, rerunsTransaction: isDeadlock, sync: null, walBytes: () => 0, engine: "postgresql", fastPaths },
+    config,
+  );
 }
 
 /** PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01). */

@@ -1,0 +1,307 @@
+import type pg from "pg";
+import { HourglassError } from "../../errors.js";
+import { type SlotUsage, fairSelection, selectAsync } from "../fair-claim.js";
+import type { FastPaths, FastPathRows } from "../kysely-store.js";
+import { EXECUTION_COLUMNS } from "../prepared-paths.js";
+import { monthOf, remainingAfterOne } from "../quota.js";
+import { JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import type { TriggerRow } from "../rows.js";
+import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
+
+/** A named (server-side prepared, once per connection) statement. */
+interface Statement {
+  name: string;
+  text: string;
+}
+const statement = (name: string, text: string): Statement => ({ name: `hg_fast_${name}`, text });
+
+// The hot paths' SQL on PostgreSQL. The status lists are literal, as everywhere (see isLive in
+// kysely-store.ts): the partial indexes repeat them.
+const QUOTA_STATE = statement("quota_state", `SELECT p.month_quota, u.created FROM projects p
+  LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = $1 WHERE p.id = $2`);
+// Locks a quota's count until COMMIT (an upsert that changes nothing) and reads it under the lock:
+// other nodes' decisions on the same project and month wait their turn (see quotaState there).
+const LOCK_USAGE = statement("lock_usage", `INSERT INTO project_usage (project_id, month, created) VALUES ($1, $2, 0)
+  ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created RETURNING created`);
+const ADD_INSTANCES = statement("add_instances", `INSERT INTO project_usage (project_id, month, created) VALUES ($1, $2, $3)
+  ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created + excluded.created`);
+// finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
+// An instance whose generator was cancelled meanwhile gets no retry: it is cancelled instead.
+const AWAIT_RETRY = statement("await_retry", `UPDATE triggers SET status = 'registered', due_at = $1, retries_left = retries_left - 1, updated_at = $2
+  WHERE id = $3 AND status = 'running' AND attempts = $4
+  AND NOT EXISTS (SELECT 1 FROM generators g WHERE g.id = triggers.generator_id AND g.status = 'cancelled' AND g.end_reason IS NULL)`);
+const DROP_RETRIES = statement("drop_retries", `UPDATE triggers SET status = 'cancelled', finished_at = $1, updated_at = $2, cancel_reason = $3
+  WHERE id = $4 AND status = 'running' AND attempts = $5`);
+const FORGET_RETRY = statement("forget_retry", `UPDATE executions SET retry_at = NULL WHERE id = $1`);
+// The final outcomes of a transaction, fenced each by its attempt: one statement for them all.
+const FINISH = statement("finish", `UPDATE triggers t SET status = v.status, finished_at = v.finished_at, updated_at = v.finished_at
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS v (id, status, finished_at, attempt)
+  WHERE t.id = v.id AND t.status = 'running' AND t.attempts = v.attempt RETURNING t.id`);
+// Released for the triggers their attempt moved: deleting the key of one that never had any deletes nothing.
+const RELEASE_KEYS = statement("release_keys", `DELETE FROM custom_keys WHERE owner_id = ANY($1::text[])`);
+// claimDue's selection (see fair-claim.ts), skipping rows another node is claiming, and lease.
+const PROJECTS_WITH_DUE = statement("projects_with_due", `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
+  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= $1)`);
+const DUE_OF_PROJECT = statement("due_of_project", `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= $1
+  AND project_id = $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED`);
+const DUE = statement("due", `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= $1
+  AND id <> ALL($2::text[]) ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED`);
+const LEASE = statement("lease", `UPDATE triggers SET status = 'running', due_at = timeout_ms + $1, attempts = attempts + 1, updated_at = $2
+  WHERE id = ANY($3::text[])`);
+
+/** Most rows one INSERT of new one-shots carries (27 parameters each, far below PostgreSQL's 65,535). */
+const MAX_JOBS_PER_INSERT = 128;
+const insertJobs: Statement[] = [];
+const insertTags: Statement[] = [];
+const insertExecutions: Statement[] = [];
+/** The INSERT of `rows` rows of `columns` columns: one named statement per row count. */
+function multiRowInsert(cache: Statement[], name: string, table: string, columns: readonly string[], rows: number): Statement {
+  let cached = cache[rows];
+  if (cached === undefined) {
+    const values = Array.from({ length: rows }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(", ")})`);
+    cached = statement(`${name}_${rows}`, `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")}`);
+    cache[rows] = cached;
+  }
+  return cached;
+}
+const TAG_COLUMNS = ["project_id", "tag", "trigger_id"] as const;
+
+/** Most items one transaction carries, bounding how long others wait for it. */
+const MAX_BATCH = 256;
+/** Transactions of hot-path work in flight at once: one gathers while the other is written. */
+const MAX_IN_FLIGHT = 2;
+/** Times a transaction chosen as a deadlock's victim is run again before its items fail. */
+const MAX_RERUNS = 5;
+
+type Kind = "ingest" | "dispatch";
+interface Item {
+  kind: Kind;
+  work: (batch: Batch) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * One transaction's connection and what its items accumulate: the quota counts they add, per
+ * project and month (written once, before COMMIT), their new one-shots' rows (written by
+ * multi-row INSERTs before COMMIT), and their final outcomes (executions and fenced transitions,
+ * written together before the next claim reads triggers, or before COMMIT).
+ */
+class Batch {
+  readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
+  readonly jobValues: unknown[] = [];
+  readonly tagValues: unknown[] = [];
+  readonly executionValues: unknown[] = [];
+  readonly finishes = { ids: [] as string[], statuses: [] as string[], finishedAt: [] as number[], attempts: [] as number[] };
+  constructor(readonly client: pg.PoolClient) {}
+
+  query<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.client.query<R>({ name: s.name, text: s.text, values });
+  }
+
+  async writeAccumulated(): Promise<void> {
+    await this.writeOutcomes();
+    await this.insertRows(insertJobs, "insert_jobs", "triggers", JOB_ROW_COLUMNS, this.jobValues);
+    await this.insertRows(insertTags, "insert_tags", "trigger_tags", TAG_COLUMNS, this.tagValues);
+    // In one order on every node: two transactions adding to the same counts never wait on each other in a cycle.
+    for (const [, { projectId, month, added }] of [...this.usage].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (added > 0) await this.query(ADD_INSTANCES, [projectId, month, added]);
+    }
+  }
+
+  async writeOutcomes(): Promise<void> {
+    await this.insertExecutions(this.executionValues);
+    const { ids, statuses, finishedAt, attempts } = this.finishes;
+    if (ids.length === 0) return;
+    const moved = (await this.query<{ id: string }>(FINISH, [ids, statuses, finishedAt, attempts])).rows.map((r) => r.id);
+    if (moved.length > 0) await this.query(RELEASE_KEYS, [moved]);
+    for (const list of [ids, statuses, finishedAt, attempts]) list.length = 0;
+  }
+
+  insertExecutions(values: unknown[]): Promise<void> {
+    return this.insertRows(insertExecutions, "insert_executions", "executions", EXECUTION_COLUMNS, values);
+  }
+
+  private async insertRows(cache: Statement[], name: string, table: string, columns: readonly string[], values: unknown[]): Promise<void> {
+    const chunk = MAX_JOBS_PER_INSERT * columns.length;
+    for (let start = 0; start < values.length; start += chunk) {
+      const part = start === 0 && values.length <= chunk ? values : values.slice(start, start + chunk);
+      await this.query(multiRowInsert(cache, name, table, columns, part.length / columns.length), part);
+    }
+    values.length = 0;
+  }
+}
+
+/**
+ * The hot paths on PostgreSQL — a new one-shot without a custom key, a claim, an outcome without
+ * callbacks — as named prepared statements on pooled connections, in group commits of their own:
+ * the requests that arrive while a transaction is being written share the next one, their new
+ * one-shots written by one multi-row INSERT and each project's quota count updated once. They
+ * write exactly what the store's Kysely paths for the same operations write (the store contract
+ * suite runs both ways).
+ *
+ * Items run without a savepoint each: every refusal (an HourglassError) is thrown before the
+ * item's first write, and any other error fails the whole transaction's items — so no
+ * half-written item is committed. New one-shots and dispatch work (claims, outcomes) go in
+ * separate transactions: a claim holds its triggers' rows, and must never then wait for a quota
+ * count's lock, which an ingest transaction may hold (see withoutBusyGenerators).
+ */
+export class PostgresFastPaths implements FastPaths {
+  private readonly queue: Item[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly rows: FastPathRows,
+    /** PostgreSQL chose the transaction as a deadlock's victim: run it again. */
+    private readonly isDeadlock: (error: unknown) => boolean,
+  ) {}
+
+  insertJob(input: ScheduleJobInput): Promise<ScheduleResult> {
+    return this.submit("ingest", async (batch) => {
+      const month = monthOf(input.now);
+      const key = `${input.projectId}\u0000${month}`;
+      let usage = batch.usage.get(key);
+      if (usage === undefined) {
+        const state = (await batch.query<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
+        const quota = state?.month_quota ?? null;
+        let stored = Number(state?.created ?? 0);
+        if (quota !== null) stored = Number((await batch.query<{ created: number }>(LOCK_USAGE, [input.projectId, month])).rows[0]?.created ?? 0);
+        usage = { projectId: input.projectId, month, quota, stored, added: 0 };
+        batch.usage.set(key, usage);
+      }
+      const monthQuotaRemaining = remainingAfterOne(usage.quota, usage.stored + usage.added, input.now);
+      usage.added++;
+      const id = this.rows.newId();
+      pushJobRowValues(batch.jobValues, id, input);
+      for (const tag of input.tags) batch.tagValues.push(input.projectId, tag, id);
+      return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining } satisfies ScheduleResult;
+    }) as Promise<ScheduleResult>;
+  }
+
+  claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null> {
+    return this.submit("dispatch", async (batch) => {
+      await batch.writeOutcomes();
+      const rows = await selectAsync(fairSelection<TriggerRow>(limit, slots, rotation), async (query) => {
+        if (query.kind === "projects") return (await batch.query<{ id: string }>(PROJECTS_WITH_DUE, [now])).rows.map((r) => r.id);
+        if (query.projectId !== null) return (await batch.query<TriggerRow>(DUE_OF_PROJECT, [now, query.projectId, query.take])).rows;
+        return (await batch.query<TriggerRow>(DUE, [now, query.except, query.take])).rows;
+      });
+      // Advancing a generator (next tick, missed runs, overlap) stays on the one Kysely path; the
+      // rows locked here are released with this transaction.
+      if (rows.some(isFirstTick)) return null;
+      if (rows.length === 0) return [];
+      await batch.query(LEASE, [now + leaseMarginMs, now, rows.map((r) => r.id)]);
+      return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+    }) as Promise<ClaimedTrigger[] | null>;
+  }
+
+  finishAttempt(result: AttemptResult): Promise<void> {
+    return this.submit("dispatch", async (batch) => {
+      const row = this.rows.executionRow(result);
+      const values = EXECUTION_COLUMNS.map((column) => row[column]);
+      if (result.retryAt === null) {
+        // Written with the transaction's other final outcomes (see Batch.writeOutcomes).
+        batch.executionValues.push(...values);
+        const { ids, statuses, finishedAt, attempts } = batch.finishes;
+        ids.push(result.triggerId);
+        statuses.push(result.outcome);
+        finishedAt.push(result.finishedAt);
+        attempts.push(result.attempt);
+        return;
+      }
+      await batch.insertExecutions(values);
+      if ((await batch.query(AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt])).rowCount === 1) return;
+      // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
+      await batch.query(DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);
+      await batch.query(FORGET_RETRY, [row.id]);
+    }) as Promise<void>;
+  }
+
+  /** Resolves once nothing is queued or being committed (the store closes the pool after). */
+  flush(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private submit(kind: Kind, work: (batch: Batch) => Promise<unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ kind, work, resolve, reject });
+      // Requests parsed in the same event-loop turn share a transaction.
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.startBatches);
+      }
+    });
+  }
+
+  private readonly startBatches = (): void => {
+    this.scheduled = false;
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const kind = this.queue[0]?.kind;
+      let n = 0;
+      while (n < this.queue.length && n < MAX_BATCH && this.queue[n]?.kind === kind) n++;
+      this.inFlight++;
+      void this.commit(this.queue.splice(0, n)).finally(() => {
+        this.inFlight--;
+        this.startBatches();
+        if (this.queue.length === 0 && this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
+    }
+  };
+
+  private async commit(items: Item[]): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    let broken: Error | undefined;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const outcomes = await this.commitOnce(new Batch(client), items);
+          items.forEach((item, i) => {
+            const outcome = outcomes[i] as { ok: boolean; value: unknown };
+            if (outcome.ok) item.resolve(outcome.value);
+            else item.reject(outcome.value);
+          });
+          return;
+        } catch (error) {
+          if (this.isDeadlock(error) && attempt < MAX_RERUNS) continue;
+          for (const item of items) item.reject(error);
+          // A connection whose ROLLBACK failed too is not given back to the pool.
+          if (!(await client.query("SELECT 1").then(() => true, () => false))) broken = error as Error;
+          return;
+        }
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async commitOnce(batch: Batch, items: Item[]): Promise<{ ok: boolean; value: unknown }[]> {
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    await batch.client.query("BEGIN");
+    try {
+      for (const item of items) {
+        try {
+          outcomes.push({ ok: true, value: await item.work(batch) });
+        } catch (error) {
+          if (!(error instanceof HourglassError)) throw error; // may have written: the whole batch goes
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+      await batch.writeAccumulated();
+      await batch.client.query("COMMIT");
+    } catch (error) {
+      await batch.client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+    return outcomes;
+  }
+}
