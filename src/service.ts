@@ -129,6 +129,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     egress: { ...egress, forget: (projectId) => changed({ kind: "egress", projectId }) },
     auth: { ...auth, forget: () => changed({ kind: "keys" }) },
     rateLimiter: createRateLimiter(() => clock.now(), { nodes: () => cluster.liveNodes() }),
+    clusterNodes: () => cluster.nodes(),
     adminToken: config.adminToken,
     onScheduled: (dueAt) => changed({ kind: "due", at: dueAt }),
     onSigningSecretsChanged: (projectId) => changed({ kind: "secrets", projectId }),

@@ -1,3 +1,4 @@
+import type { NodeStatus } from "../store/cluster.js";
 import type { VirtualTime } from "../dispatch/virtual-time.js";
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
@@ -36,6 +37,8 @@ export interface AppDeps {
   isShuttingDown: () => boolean;
   /** Bounds the client writes waiting for a commit (503 `overloaded` past it). */
   writeGate: WriteGate;
+  /** The nodes sharing the database, for the operator's health view (none on SQLite). */
+  clusterNodes: () => Promise<NodeStatus[]>;
   /** The virtual clock (`HOURGLASS_CLOCK=manual`), moved through `POST /admin/clock`; null on real time. */
   virtualTime: VirtualTime | null;
 }

@@ -25,6 +25,8 @@ export interface Cluster {
   subscribe(handler: (message: ClusterMessage) => void): void;
   /** Nodes alive now, this one included (≥ 1). */
   liveNodes(): number;
+  /** The nodes registered on the database and their last heartbeat, oldest first; empty when there are none (SQLite). */
+  nodes(): Promise<NodeStatus[]>;
   /**
    * Runs `work` unless another node is running work of the same `name` (maintenance: one node
    * at a time); resolves to null when it was skipped.
@@ -34,11 +36,21 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** A node as the operator sees it: when it started and when it last heartbeat, in the database's time (epoch ms). */
+export interface NodeStatus {
+  id: string;
+  startedAt: number;
+  heartbeatAt: number;
+  /** The node that answers this request. */
+  self: boolean;
+}
+
 /** One process alone on its database: nobody to tell, and maintenance always runs. */
 export const singleNode: Cluster = {
   publish: () => {},
   subscribe: () => {},
   liveNodes: () => 1,
+  nodes: async () => [],
   exclusive: (_name, work) => work(),
   stop: async () => {},
 };

@@ -265,7 +265,9 @@ export function uiRoutes(deps: AppDeps): Hono<UiEnv> {
     const readMs = performance.now() - started;
     const engine = deps.store.engine();
     const projects = status === "ok" ? (await deps.store.listProjects(now())).length : 0;
-    return html(c, <HealthPage page={c.get("page")} health={{ engine, status, readMs, walBytes: engine === "sqlite" ? deps.store.walBytes() : null, projects }} />);
+    const nodes = status === "ok" ? await deps.clusterNodes() : [];
+    const health = { engine, status, readMs, walBytes: engine === "sqlite" ? deps.store.walBytes() : null, projects, nodes, now: now() };
+    return html(c, <HealthPage page={c.get("page")} health={health} />);
   });
 
   ui.post("/project", async (c) => {

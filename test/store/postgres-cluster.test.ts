@@ -94,6 +94,17 @@ describePostgres("PostgreSQL nodes: heartbeats, messages, dead nodes", (serverUr
       expect(echoed).toEqual([]);
     });
 
+    it("lists the registered nodes with their heartbeats, marking the one asked", async () => {
+      const a = await startLink("node-a", { heartbeatMs: 50, staleMs: 3_000 });
+      await startLink("node-b", { heartbeatMs: 50, staleMs: 3_000 });
+      const nodes = await a.nodes();
+      expect(nodes.map((n) => [n.id, n.self])).toEqual([
+        ["node-a", true],
+        ["node-b", false],
+      ]);
+      for (const node of nodes) expect(node.heartbeatAt).toBeGreaterThanOrEqual(node.startedAt);
+    });
+
     it("tells a node of an earlier due time only: later ones are covered by the earlier wake-up", async () => {
       const a = await startLink("node-a", { heartbeatMs: 1_000, staleMs: 3_000 });
       const b = await startLink("node-b", { heartbeatMs: 1_000, staleMs: 3_000 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { activityByMinute } from "../../src/ui/activity.js";
+import { HealthPage } from "../../src/ui/pages/health.js";
 import { formatDuration, hexDump, previewBody } from "../../src/ui/format.js";
 import { isSameOrigin } from "../../src/ui/security.js";
 import { createSessionCodec } from "../../src/ui/session.js";
@@ -105,5 +106,27 @@ describe("dashboard rules (pure)", () => {
     expect(codec.checkCsrf(session, codec.csrfToken(session))).toBe(true);
     expect(codec.checkCsrf({ ...session, sid: "other" }, codec.csrfToken(session))).toBe(false);
     expect(codec.checkCsrf(session, undefined)).toBe(false);
+  });
+});
+
+describe("the operator's health page", () => {
+  const page = { session: null, csrf: "", nonce: "n" } as unknown as Parameters<typeof HealthPage>[0]["page"];
+  const base = { engine: "postgresql" as const, status: "ok" as const, readMs: 2, walBytes: null, projects: 3, now: 1_000_000 };
+
+  it("lists the nodes sharing the database with the age of their last heartbeat", async () => {
+    const nodes = [
+      { id: "node-a", startedAt: 900_000, heartbeatAt: 999_500, self: true },
+      { id: "node-b", startedAt: 950_000, heartbeatAt: 998_000, self: false },
+    ];
+    const html = String(await HealthPage({ page, health: { ...base, nodes } }));
+    expect(html).toMatch(/node-a<\/code> \(this one\)/);
+    expect(html).toContain("node-b");
+    expect(html).toMatch(/500 ms ago/);
+    expect(html).toMatch(/2(\.0)? s ago/);
+  });
+
+  it("says one process serves an SQLite database", async () => {
+    const html = String(await HealthPage({ page, health: { ...base, engine: "sqlite", walBytes: 0, nodes: [] } }));
+    expect(html).toContain("One process serves this database");
   });
 });

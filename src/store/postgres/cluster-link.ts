@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
-import type { Cluster, ClusterMessage } from "../cluster.js";
+import type { Cluster, ClusterMessage, NodeStatus } from "../cluster.js";
 import type { DatabaseClock } from "./database-clock.js";
 
 export interface ClusterLinkOptions {
@@ -109,6 +109,15 @@ export class PostgresClusterLink implements Cluster {
 
   liveNodes(): number {
     return this.live;
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const client = this.client;
+    if (client === null) return [];
+    const { rows } = await client.query<{ id: string; started_at: string; heartbeat_at: string }>(
+      "SELECT id, started_at, heartbeat_at FROM nodes ORDER BY started_at, id",
+    );
+    return rows.map((r) => ({ id: r.id, startedAt: Number(r.started_at), heartbeatAt: Number(r.heartbeat_at), self: r.id === this.options.nodeId }));
   }
 
   async exclusive<T>(name: string, work: () => Promise<T>): Promise<T | null> {

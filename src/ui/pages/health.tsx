@@ -1,5 +1,6 @@
+import type { NodeStatus } from "../../store/cluster.js";
 import type { StoreEngine } from "../../store/types.js";
-import { Layout, type PageContext } from "../components.js";
+import { Layout, type PageContext, Time } from "../components.js";
 import { formatBytes, formatDuration } from "../format.js";
 
 /** What the health page shows: the same readiness as `/healthz`, and the engine. */
@@ -12,6 +13,10 @@ export interface HealthData {
   /** SQLite's WAL waiting to be checkpointed, in bytes; null on PostgreSQL. */
   walBytes: number | null;
   projects: number;
+  /** The nodes sharing the database (PostgreSQL); empty: this process alone (SQLite). */
+  nodes: NodeStatus[];
+  /** When the page was made, to show each heartbeat's age. */
+  now: number;
 }
 
 /** The operator's engine health. */
@@ -46,7 +51,36 @@ export function HealthPage(props: { page: PageContext; health: HealthData }) {
           </tbody>
         </table>
       </div>
-      <p class="muted">One process is all this view knows of: the nodes sharing a database are not listed yet.</p>
+      <h2>Nodes</h2>
+      {h.nodes.length === 0 ? (
+        <p class="muted">One process serves this database (SQLite allows no other).</p>
+      ) : (
+        <div class="scroll">
+          <table data-testid="nodes">
+            <thead>
+              <tr>
+                <th scope="col">Node</th>
+                <th scope="col">Started</th>
+                <th scope="col">Last heartbeat</th>
+              </tr>
+            </thead>
+            <tbody>
+              {h.nodes.map((node) => (
+                <tr>
+                  <td>
+                    <code>{node.id}</code>
+                    {node.self ? " (this one)" : ""}
+                  </td>
+                  <td>
+                    <Time ms={node.startedAt} />
+                  </td>
+                  <td>{formatDuration(Math.max(0, h.now - node.heartbeatAt))} ago</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </Layout>
   );
 }
