@@ -3,7 +3,7 @@
 // and its libraries are ~550 of them (kysely alone 263) — and that was half of its start-up:
 // ≈ 750 ms to listening on a 2-core VM, ≈ 350 ms bundled. better-sqlite3 stays outside (a native
 // addon, loaded from node_modules). The bundle sits two folders below the package root, like
-// dist/store/sqlite.js, so the schema path it resolves (../../migrations/sqlite/) is the same.
+// dist/store/migrations.js, so the migrations folder it resolves (../../migrations/) is the same.
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 

@@ -1,6 +1,6 @@
 import { validateAllowedPorts, validateAllowedTargets } from "./egress/address-policy.js";
 import { MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_TIMEOUT_MS, MIN_DURATION_MS } from "./schedule/ttr-headers.js";
-import type { SqliteSynchronous } from "./store/sqlite.js";
+import type { SqliteSynchronous } from "./store/sqlite/open.js";
 
 /** Everything Hourglass reads from its environment, validated. Built once, frozen. */
 export interface Config {

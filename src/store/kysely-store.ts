@@ -17,7 +17,7 @@ import {
 } from "./rows.js";
 import { type SlotUsage, fairSelection, selectAsync } from "./fair-claim.js";
 import { GroupCommitter, type SyncCommits } from "./group-commit.js";
-import { PreparedPaths, type SyncSql } from "./prepared-paths.js";
+import { PreparedPaths, type SyncSql } from "./sqlite/prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
 import {
   RETRIES_DROPPED,

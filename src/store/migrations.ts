@@ -20,6 +20,15 @@ export class SchemaTooNewError extends Error {
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
+/**
+ * An engine's migrations folder, `migrations/<engine>/` at the package root: two folders above
+ * this module, from src/store/ and dist/store/ alike, and from the bundle dist/bundle/main.js
+ * (scripts/bundle.mjs), where this module's code ends up.
+ */
+export function migrationsFolder(engine: "sqlite" | "postgres"): URL {
+  return new URL(`../../migrations/${engine}/`, import.meta.url);
+}
+
 /** The migrations of a folder, in version order: 1, 2, 3 … with no gap and no duplicate. */
 export function loadMigrations(folder: URL): Migration[] {
   const migrations = readdirSync(folder)

@@ -5,7 +5,7 @@ import type { StoreOptions } from "./kysely-store.js";
 import { PostgresClusterLink, newNodeId } from "./postgres/cluster-link.js";
 import { DatabaseClock } from "./postgres/database-clock.js";
 import { openPostgresStore } from "./postgres/store.js";
-import { openSqliteStore } from "./sqlite.js";
+import { openSqliteStore } from "./sqlite/open.js";
 import type { Store } from "./store.js";
 
 export interface OpenStoreHooks {

@@ -27,6 +27,12 @@ export function newExecutionRow(id: string, result: AttemptResult) {
   };
 }
 
+/** The executions table's columns, in {@link newExecutionRow}'s order (the engines' prepared INSERTs bind them so). */
+export const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
+  triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
+  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [],
+})) as (keyof ReturnType<typeof newExecutionRow>)[];
+
 /** A new one-shot trigger's row: {@link jobColumns} plus identity and state. */
 export function newJobRow(id: string, input: ScheduleJobInput) {
   return {

@@ -6,7 +6,7 @@ import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { HistoryPruner } from "../../src/dispatch/history-pruner.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
 import type { Store } from "../../src/store/store.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { DELIVERY, finished, jobInput } from "../store/store-contract.js";
 import { makeTempDir } from "../support/temp-dir.js";
 

@@ -4,7 +4,7 @@ import { ManualClock } from "../../src/clock.js";
 import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { Dispatcher } from "../../src/dispatch/dispatcher.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import type { Store } from "../../src/store/store.js";
 import { DELIVERY, jobInput } from "../store/store-contract.js";
 import { makeTempDir } from "../support/temp-dir.js";

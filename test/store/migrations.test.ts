@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SchemaTooNewError, loadMigrations, pendingMigrations } from "../../src/store/migrations.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { makeTempDir } from "../support/temp-dir.js";
 
 const SQLITE_MIGRATIONS = new URL("../../migrations/sqlite/", import.meta.url);

@@ -2,9 +2,9 @@ import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { QuotaExceededError } from "../../src/errors.js";
 import { createIdGenerator } from "../../src/store/ids.js";
-import { loadMigrations } from "../../src/store/migrations.js";
+import { loadMigrations, migrationsFolder } from "../../src/store/migrations.js";
 import { PostgresFastPaths } from "../../src/store/postgres/fast-paths.js";
-import { migratePostgres, postgresMigrationsFolder } from "../../src/store/postgres/migrate.js";
+import { migratePostgres } from "../../src/store/postgres/migrate.js";
 import { createPool } from "../../src/store/postgres/pool.js";
 import { newExecutionRow } from "../../src/store/row-builders.js";
 import { createTestSchema, describePostgres } from "../support/postgres.js";
@@ -24,7 +24,7 @@ describePostgres("PostgreSQL fast paths", (serverUrl) => {
       schema = await createTestSchema(serverUrl);
       // One connection: what the fast paths prepared on it can be read back on it.
       pool = createPool({ url: schema.url, size: 1 });
-      await migratePostgres(pool, loadMigrations(postgresMigrationsFolder()));
+      await migratePostgres(pool, loadMigrations(migrationsFolder("postgres")));
       await pool.query("INSERT INTO projects (id, name, created_at) VALUES ($1, 'p', 0)", [projectId]);
       const newId = createIdGenerator();
       fast = new PostgresFastPaths(pool, { newId, executionRow: (result) => newExecutionRow(newId(), result) }, () => false);

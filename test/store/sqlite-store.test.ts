@@ -4,8 +4,8 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { loadMigrations } from "../../src/store/migrations.js";
-import { DatabaseLockedError, migrate, openSqliteStore } from "../../src/store/sqlite.js";
-import { startWalCheckpointer } from "../../src/store/wal-checkpointer.js";
+import { DatabaseLockedError, migrate, openSqliteStore } from "../../src/store/sqlite/open.js";
+import { startWalCheckpointer } from "../../src/store/sqlite/wal-checkpointer.js";
 import { makeTempDir } from "../support/temp-dir.js";
 import { describeStoreContract, generatorInput, jobInput, request } from "./store-contract.js";
 

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from "../../src/clock.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { hashApiKey } from "../../src/http/api-key.js";
 import { type Service, createService } from "../../src/service.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import type { Cluster } from "../../src/store/cluster.js";
 import type { Store } from "../../src/store/store.js";
 import type { HostResolver } from "../../src/egress/guarded-lookup.js";

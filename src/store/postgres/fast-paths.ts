@@ -2,9 +2,8 @@ import type pg from "pg";
 import { HourglassError } from "../../errors.js";
 import { type SlotUsage, fairSelection, selectAsync } from "../fair-claim.js";
 import type { FastPaths, FastPathRows } from "../kysely-store.js";
-import { EXECUTION_COLUMNS } from "../prepared-paths.js";
 import { monthOf, remainingAfterOne } from "../quota.js";
-import { JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
 

@@ -1,15 +1,5 @@
-import { existsSync } from "node:fs";
 import type pg from "pg";
 import { type Migration, pendingMigrations } from "../migrations.js";
-
-/**
- * migrations/postgres/, from src/store/postgres/ and dist/store/postgres/ (three folders below the
- * package root) or from the bundle dist/bundle/main.js (two; see scripts/bundle.mjs).
- */
-export function postgresMigrationsFolder(): URL {
-  const unbundled = new URL("../../../migrations/postgres/", import.meta.url);
-  return existsSync(unbundled) ? unbundled : new URL("../../migrations/postgres/", import.meta.url);
-}
 
 /**
  * Applies the migrations the database lacks, each recorded in `schema_migrations`, all in one

@@ -1,9 +1,9 @@
 import { Kysely, PostgresDialect } from "kysely";
 import { type FastPathRows, KyselyStore, type StoreOptions } from "../kysely-store.js";
-import { loadMigrations } from "../migrations.js";
+import { loadMigrations, migrationsFolder } from "../migrations.js";
 import type { Database } from "../rows.js";
 import { PostgresFastPaths } from "./fast-paths.js";
-import { migratePostgres, postgresMigrationsFolder } from "./migrate.js";
+import { migratePostgres } from "./migrate.js";
 import { createPool } from "./pool.js";
 
 export interface PostgresStoreConfig extends StoreOptions {
@@ -28,7 +28,7 @@ export interface PostgresStoreConfig extends StoreOptions {
 export async function openPostgresStore(config: PostgresStoreConfig): Promise<KyselyStore> {
   const pool = createPool({ url: config.url, size: config.poolSize, onError: config.onConnectionError, nodeId: config.nodeId });
   try {
-    await migratePostgres(pool, loadMigrations(postgresMigrationsFolder()));
+    await migratePostgres(pool, loadMigrations(migrationsFolder("postgres")));
   } catch (error) {
     await pool.end();
     throw error;

@@ -1,9 +1,9 @@
-import { type SlotUsage, fairSelection, selectSync } from "./fair-claim.js";
-import type { SyncBatchHooks, SyncConnection } from "./group-commit.js";
-import { monthOf, remainingAfterOne } from "./quota.js";
-import { JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, newExecutionRow, pushJobRowValues, toClaimedTrigger } from "./row-builders.js";
-import type { TriggerRow } from "./rows.js";
-import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "./types.js";
+import { type SlotUsage, fairSelection, selectSync } from "../fair-claim.js";
+import type { SyncBatchHooks, SyncConnection } from "../group-commit.js";
+import { monthOf, remainingAfterOne } from "../quota.js";
+import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, type newExecutionRow, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import type { TriggerRow } from "../rows.js";
+import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
 
 /** A synchronous SQL connection: prepared (and cached) statements with positional parameters. */
 export interface SyncSql extends SyncConnection {
@@ -18,11 +18,6 @@ const SQL_QUOTA_STATE = `SELECT p.month_quota, u.created FROM projects p
   LEFT JOIN project_usage u ON u.project_id = p.id AND u.month = ? WHERE p.id = ?`;
 const SQL_ADD_INSTANCES = `INSERT INTO project_usage (project_id, month, created) VALUES (?, ?, ?)
   ON CONFLICT (project_id, month) DO UPDATE SET created = created + excluded.created`;
-/** The executions table's columns, in {@link newExecutionRow}'s order. */
-export const EXECUTION_COLUMNS = Object.keys(newExecutionRow("", {
-  triggerId: "", projectId: "", attempt: 0, startedAt: 0, finishedAt: 0, outcome: "succeeded", httpStatus: null, error: null,
-  responseHeaders: [], responseExcerpt: null, retryAt: null, callbacks: [],
-})) as (keyof ReturnType<typeof newExecutionRow>)[];
 const SQL_INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS.join(", ")}) VALUES (${EXECUTION_COLUMNS.map(() => "?").join(", ")})`;
 // finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
 // An instance whose generator was cancelled meanwhile gets no retry: it is cancelled instead.

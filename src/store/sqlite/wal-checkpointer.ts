@@ -91,7 +91,7 @@ export interface WalCheckpointerOptions {
 
 /**
  * ≈ 40 MB of 4 KB pages. The main connection's own automatic checkpoint sits at twice this (see
- * sqlite.ts): the log should not reach it before the thread lets go — up to one interval later.
+ * open.ts): the log should not reach it before the thread lets go — up to one interval later.
  */
 export const DEFAULT_RESTART_PAGES = 10_000;
 

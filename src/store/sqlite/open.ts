@@ -2,10 +2,10 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { KyselyStore, type StoreOptions } from "./kysely-store.js";
-import { type Migration, loadMigrations, pendingMigrations } from "./migrations.js";
+import { KyselyStore, type StoreOptions } from "../kysely-store.js";
+import { type Migration, loadMigrations, migrationsFolder, pendingMigrations } from "../migrations.js";
 import type { SyncSql } from "./prepared-paths.js";
-import type { Database } from "./rows.js";
+import type { Database } from "../rows.js";
 import { DEFAULT_RESTART_PAGES, type WalCheckpointer, startWalCheckpointer } from "./wal-checkpointer.js";
 
 export type SqliteSynchronous = "NORMAL" | "FULL";
@@ -45,9 +45,6 @@ export class DatabaseLockedError extends Error {
   }
 }
 
-// From dist/store/sqlite.js and from the bundle dist/bundle/main.js alike (scripts/bundle.mjs).
-const MIGRATIONS_URL = new URL("../../migrations/sqlite/", import.meta.url);
-
 /**
  * Opens (creating if needed) the SQLite database, takes the one-process lock for the life of the
  * process, applies the migrations it lacks, starts the checkpointing thread, and returns the store.
@@ -71,7 +68,7 @@ export function openSqliteStore(config: SqliteStoreConfig): KyselyStore {
     sqlite.pragma("temp_store = MEMORY");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("case_sensitive_like = ON");
-    migrate(sqlite, loadMigrations(MIGRATIONS_URL));
+    migrate(sqlite, loadMigrations(migrationsFolder("sqlite")));
     if (onDisk) expirePredecessorLeases(sqlite, Date.now());
     if (onDisk) checkpointer = startWalCheckpointer(config.path, config.synchronous, config.onCheckpointError ?? (() => {}));
   } catch (error) {
