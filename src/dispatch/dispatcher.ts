@@ -34,7 +34,7 @@ export interface DispatcherOptions {
 /** Sends one request; never rejects on HTTP or network failure (outcomes are values). */
 export type DeliverFn = (
   request: RequestTemplate,
-  options: { timeoutMs: number; projectId: string; signal: AbortSignal },
+  options: { timeoutMs: number; projectId: string; signal?: AbortSignal },
 ) => Promise<DeliveryOutcome>;
 
 export interface DispatcherLog {
@@ -359,14 +359,17 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   // MUST settle: every claimed trigger either gets its outcome recorded here, or keeps its lease
   // and is claimed again when the lease expires. Nothing here may throw past the catch.
   private async deliverAndRecord(claim: ClaimedTrigger): Promise<void> {
-    const abort = new AbortController();
-    this.aborts.set(claim.id, abort);
+    // Only a generator's instance can be superseded by its next tick (ttr-overlap:
+    // cancel-previous): a one-shot's delivery goes without an abort signal, which costs.
+    const abort = claim.generatorId === null ? null : new AbortController();
+    if (abort !== null) this.aborts.set(claim.id, abort);
     try {
       const request = await this.signed(claim);
-      const outcome = await this.deliver(request, { timeoutMs: claim.delivery.timeoutMs, projectId: claim.projectId, signal: abort.signal });
+      const options = { timeoutMs: claim.delivery.timeoutMs, projectId: claim.projectId };
+      const outcome = await this.deliver(request, abort === null ? options : { ...options, signal: abort.signal });
       this.aborts.delete(claim.id);
       if (this.options.failpoint?.at === "after-send") this.options.failpoint.crash();
-      const result = this.resultOf(claim, outcome, abort.signal.aborted);
+      const result = this.resultOf(claim, outcome, abort?.signal.aborted ?? false);
       await this.store.finishAttempt(result);
       // The timer is armed for this claim's lease expiry; a retry or a callback is due sooner.
       if (result.retryAt !== null) this.notify(result.retryAt);
