@@ -1,8 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
-import { AttemptLog } from "../support/attempts.js";
-import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
-import { type TargetServer, startTargetServer } from "../support/target-server.js";
+import { describe, expect, it } from "vitest";
+import { API_KEY } from "../support/hourglass.js";
+import { deliveryHarness } from "../support/delivery-harness.js";
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 // Response bodies are asserted field by field.
@@ -10,43 +8,29 @@ type Json = any;
 
 /** ttr-max-runs and ttr-ends-at end to end: a real target, a real SQLite file, a manual clock. */
 describe("generators that end", () => {
-  let clock: ManualClock;
-  let hg: TestHourglass;
-  let target: TargetServer;
-  let attempts: AttemptLog;
-
-  beforeEach(async () => {
-    clock = new ManualClock(T0);
-    target = await startTargetServer();
-    hg = await startHourglass({ clock, random: () => 0 });
-    attempts = new AttemptLog(hg.service.dispatcher);
-  });
-  afterEach(async () => {
-    await hg.close();
-    await target.close();
-  });
+  const h = deliveryHarness(T0);
 
   const call = async (path: string, init: RequestInit = {}) => {
-    const res = await hg.service.app.request(path, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...init.headers } });
+    const res = await h.hg.service.app.request(path, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...init.headers } });
     return { status: res.status, body: (await res.json()) as Json };
   };
   const schedule = (headers: Record<string, string>) =>
-    call("/schedule", { method: "POST", headers: { "ttr-api-key": API_KEY, "ttr-url": `${target.url}/tick`, ...headers } });
+    call("/schedule", { method: "POST", headers: { "ttr-api-key": API_KEY, "ttr-url": `${h.target.url}/tick`, ...headers } });
   /** Moves the clock to each minute in turn and waits for the attempts due then. */
   const runMinutes = async (minutes: number, attemptsEach: (minute: number) => number) => {
     for (let minute = 1; minute <= minutes; minute++) {
-      const before = attempts.events.length;
-      clock.set(T0 + minute * 60_000);
-      await attempts.waitForCount(before + attemptsEach(minute));
+      const before = h.attempts.events.length;
+      h.clock.set(T0 + minute * 60_000);
+      await h.attempts.waitForCount(before + attemptsEach(minute));
     }
   };
 
   it("ttr-max-runs: 2 ticks fire and it ends; a run-now instance does not count", async () => {
     const { body: created } = await schedule({ "ttr-scheduled-at": "cron(* * * * *)", "ttr-max-runs": "2" });
     expect((await call(`/generators/${created.triggerId}/run`, { method: "POST" })).status).toBe(200);
-    await attempts.waitForCount(1);
+    await h.attempts.waitForCount(1);
     await runMinutes(3, (minute) => (minute <= 2 ? 1 : 0));
-    expect(attempts.events.map((e) => [e.claim.origin, e.claim.scheduledAt - T0])).toEqual([
+    expect(h.attempts.events.map((e) => [e.claim.origin, e.claim.scheduledAt - T0])).toEqual([
       ["run", 0],
       ["tick", 60_000],
       ["tick", 120_000],
@@ -61,7 +45,7 @@ describe("generators that end", () => {
       pendingTriggerId: null,
       endReason: "ended: ttr-max-runs reached (2 runs)",
     });
-    expect(target.received).toHaveLength(3);
+    expect(h.target.received).toHaveLength(3);
   });
 
   it("ttr-ends-at: ticks up to the end fire, then it ends; editable by re-posting", async () => {
@@ -71,7 +55,7 @@ describe("generators that end", () => {
     const edited = await schedule({ "ttr-scheduled-at": "cron(* * * * *)", "ttr-custom-key": "k", "ttr-ends-at": "2026-11-23T12:02:00Z" });
     expect(edited.body).toMatchObject({ operation: "reschedule", triggerId: created.triggerId });
     await runMinutes(3, (minute) => (minute <= 2 ? 1 : 0));
-    expect(attempts.events.map((e) => e.claim.scheduledAt - T0)).toEqual([60_000, 120_000]);
+    expect(h.attempts.events.map((e) => e.claim.scheduledAt - T0)).toEqual([60_000, 120_000]);
     expect((await call(`/generators/${created.triggerId}`)).body).toMatchObject({
       status: "cancelled",
       runs: 2,

@@ -1,48 +1,34 @@
 import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type HourglassProcess, spawnHourglass } from "../support/child-process.js";
-import { adminQuery, createTestSchema, describePostgres } from "../support/postgres.js";
-import { type TargetServer, startTargetServer } from "../support/target-server.js";
+import { adminQuery, describePostgres } from "../support/postgres.js";
+import { postgresNodes } from "../support/postgres-nodes.js";
 
 const KEY = "hg_pg_cluster_test_key_0123456789abcdef";
 const ADMIN = "admin-token-for-the-cluster-tests-0123";
 
 describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
   describe("three Hourglass processes on one PostgreSQL database", () => {
-    let schema: Awaited<ReturnType<typeof createTestSchema>>;
-    let target: TargetServer;
-    let nodes: HourglassProcess[] = [];
-
-    beforeEach(async () => {
-      schema = await createTestSchema(serverUrl);
-      target = await startTargetServer();
-    });
-    afterEach(async () => {
-      for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill("SIGKILL");
-      await Promise.all(nodes.map((node) => node.exited));
-      nodes = [];
-      await target.close();
-      await schema.drop();
-    });
+    const h = postgresNodes(serverUrl);
 
     /** The node's name as PostgreSQL shows it (application_name), to find its connections. */
-    const appName = (i: number) => `${schema.schema}-node${i}`;
+    const appName = (i: number) => `${h.schema.schema}-node${i}`;
     const startNodes = async (extra: Record<string, string> = {}) => {
       // One after the other: the first applies the migrations and the key, under its lock.
       for (let i = 0; i < 3; i++) {
-        const url = new URL(schema.url);
+        const url = new URL(h.schema.url);
         url.searchParams.set("application_name", appName(i));
         const env = { DATABASE_URL: url.toString(), HOURGLASS_PG_POOL_SIZE: "4", HOURGLASS_API_KEYS: KEY, HOURGLASS_ALLOWED_TARGETS: "127.0.0.1", ...extra };
-        nodes.push(await spawnHourglass(env));
+        h.nodes.push(await spawnHourglass(env));
       }
     };
-    const node = (i: number) => nodes[i % nodes.length] as HourglassProcess;
+    const node = (i: number) => h.nodes[i % h.nodes.length] as HourglassProcess;
     const post = async (i: number, headers: Record<string, string>, body: string) => {
       const res = await fetch(`${node(i).url}/schedule`, { method: "POST", headers: { "ttr-api-key": KEY, ...headers }, body });
       await res.arrayBuffer();
       return res.status;
     };
-    const q = <R extends Record<string, unknown>>(sql: string, values: unknown[] = []) => adminQuery<R>(serverUrl, sql.replaceAll("$S.", `${schema.schema}.`), values);
+    const q = <R extends Record<string, unknown>>(sql: string, values: unknown[] = []) => adminQuery<R>(serverUrl, sql.replaceAll("$S.", `${h.schema.schema}.`), values);
 
     it("a trigger accepted by one node fires on time on another, told by NOTIFY (not the 60 s idle poll)", { timeout: 60_000 }, async () => {
       await startNodes();
@@ -50,14 +36,14 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       const listener = new pg.Client({ connectionString: serverUrl });
       await listener.connect();
       try {
-        await listener.query(`LISTEN "hourglass.${schema.schema}"`);
+        await listener.query(`LISTEN "hourglass.${h.schema.schema}"`);
         const told = new Promise<{ kind: string; at: number }>((resolve) => listener.on("notification", (n) => resolve(JSON.parse(n.payload ?? "{}"))));
         const dueAt = Date.now() + 1_500;
-        expect(await post(0, { "ttr-url": `${target.url}/hook`, "ttr-scheduled-at": new Date(dueAt).toISOString() }, "one")).toBe(200);
+        expect(await post(0, { "ttr-url": `${h.target.url}/hook`, "ttr-scheduled-at": new Date(dueAt).toISOString() }, "one")).toBe(200);
         expect(await told).toEqual({ kind: "due", at: dueAt });
         // Node 0 stops (frozen, holding nothing): only the others can fire it.
         node(0).child.kill("SIGSTOP");
-        const [arrival] = await target.waitForCount(1);
+        const [arrival] = await h.target.waitForCount(1);
         node(0).child.kill("SIGCONT");
         expect(arrival!.arrivedAt).toBeGreaterThanOrEqual(dueAt);
         expect(arrival!.arrivedAt - dueAt).toBeLessThan(1_000);
@@ -71,16 +57,16 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
     it("kill -9 of a node mid-burst: nothing lost, only what it held delivered twice, within 5 s of the kill", { timeout: 90_000 }, async () => {
       await startNodes();
       // Slow answers: every node has deliveries in flight when one is killed.
-      target.respondWith((_req, res) => setTimeout(() => res.writeHead(200).end("ok"), 300));
+      h.target.respondWith((_req, res) => setTimeout(() => res.writeHead(200).end("ok"), 300));
       const total = 900;
       const dueAt = Date.now() + 4_000;
       const viaHttp = 60;
       for (let seq = 0; seq < viaHttp; seq++) {
-        expect(await post(seq, { "ttr-url": `${target.url}/hook`, "ttr-scheduled-at": new Date(dueAt).toISOString() }, String(seq))).toBe(200);
+        expect(await post(seq, { "ttr-url": `${h.target.url}/hook`, "ttr-scheduled-at": new Date(dueAt).toISOString() }, String(seq))).toBe(200);
       }
       const columns = (await q<{ column_name: string }>(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'triggers' AND column_name NOT IN ('id', 'body')",
-        [schema.schema],
+        [h.schema.schema],
       )).map((c) => c.column_name);
       await q(
         `INSERT INTO $S.triggers (id, body, ${columns.join(", ")})
@@ -88,7 +74,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
          FROM generate_series(${viaHttp}, ${total - 1}) AS seq, (SELECT * FROM $S.triggers WHERE body = convert_to('0', 'UTF8')) AS t`,
       );
 
-      await target.waitForCount(150);
+      await h.target.waitForCount(150);
       const victim = node(0);
       victim.child.kill("SIGKILL");
       const killedAt = Date.now();
@@ -103,9 +89,9 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       expect(held.size).toBeGreaterThan(0);
 
       const bodies = (received: { body: Buffer }[]) => received.map((r) => r.body.toString());
-      const all = await target.waitFor((r) => new Set(bodies(r)).size === total);
+      const all = await h.target.waitFor((r) => new Set(bodies(r)).size === total);
       // Each trigger the dead node held arrives (again) after the kill, within 5 s of it.
-      const again = await target.waitFor((r) => [...held].every((seq) => r.some((x) => x.arrivedAt >= killedAt && x.body.toString() === seq)));
+      const again = await h.target.waitFor((r) => [...held].every((seq) => r.some((x) => x.arrivedAt >= killedAt && x.body.toString() === seq)));
       const rescued = again.filter((x) => x.arrivedAt >= killedAt && held.has(x.body.toString()));
       expect(Math.max(...rescued.map((x) => x.arrivedAt)) - killedAt).toBeLessThan(5_000);
 
@@ -121,7 +107,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       await startNodes();
       const generators = 50;
       for (let g = 0; g < generators; g++) {
-        expect(await post(g, { "ttr-url": `${target.url}/tick`, "ttr-scheduled-at": "cron(* * * * * *)", "ttr-custom-key": `gen-${g}` }, String(g))).toBe(200);
+        expect(await post(g, { "ttr-url": `${h.target.url}/tick`, "ttr-scheduled-at": "cron(* * * * * *)", "ttr-custom-key": `gen-${g}` }, String(g))).toBe(200);
       }
       const startedAt = Date.now();
       let samples = 0;
@@ -131,11 +117,11 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
         );
         expect(doubled?.n).toBe(0);
         samples++;
-        await target.waitForCount(target.received.length + 1);
+        await h.target.waitForCount(h.target.received.length + 1);
       }
       expect(samples).toBeGreaterThan(5);
-      for (const n of nodes) n.child.kill("SIGTERM");
-      for (const n of nodes) expect((await n.exited).code).toBe(0);
+      for (const n of h.nodes) n.child.kill("SIGTERM");
+      for (const n of h.nodes) expect((await n.exited).code).toBe(0);
 
       const ticks = await q<{ g: string; scheduled_at: number; executions: number }>(
         `SELECT convert_from(t.body, 'UTF8') AS g, t.scheduled_at::float8 AS scheduled_at,
@@ -143,7 +129,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
          FROM $S.triggers t WHERE t.origin = 'tick' AND t.status = 'succeeded' ORDER BY 1, 2`,
       );
       const delivered = new Map<string, number>();
-      for (const r of target.received) delivered.set(r.body.toString(), (delivered.get(r.body.toString()) ?? 0) + 1);
+      for (const r of h.target.received) delivered.set(r.body.toString(), (delivered.get(r.body.toString()) ?? 0) + 1);
       for (let g = 0; g < generators; g++) {
         const mine = ticks.filter((t) => t.g === String(g));
         expect(mine.length).toBeGreaterThanOrEqual(8);
@@ -169,8 +155,8 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       expect(killed.length).toBeGreaterThan(0);
       const terminatedAt = Date.now();
       // It takes and delivers triggers again by itself (its pool and its cluster link reconnect).
-      await expect.poll(() => post(1, { "ttr-url": `${target.url}/after`, "ttr-scheduled-at": new Date(Date.now() + 200).toISOString() }, "after"), { timeout: 5_000, interval: 100 }).toBe(200);
-      await target.waitFor((r) => r.some((x) => x.body.toString() === "after"));
+      await expect.poll(() => post(1, { "ttr-url": `${h.target.url}/after`, "ttr-scheduled-at": new Date(Date.now() + 200).toISOString() }, "after"), { timeout: 5_000, interval: 100 }).toBe(200);
+      await h.target.waitFor((r) => r.some((x) => x.body.toString() === "after"));
       expect(Date.now() - terminatedAt).toBeLessThan(5_000);
 
       const revoked = await fetch(`${node(2).url}/admin/keys/${apiKey.id}`, { method: "DELETE", headers: admin });

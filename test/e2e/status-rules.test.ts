@@ -1,9 +1,8 @@
 import type { ServerResponse } from "node:http";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
-import { AttemptLog } from "../support/attempts.js";
-import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
-import { type ReceivedRequest, type TargetServer, startTargetServer } from "../support/target-server.js";
+import { describe, expect, it } from "vitest";
+import { API_KEY } from "../support/hourglass.js";
+import type { ReceivedRequest } from "../support/target-server.js";
+import { deliveryHarness } from "../support/delivery-harness.js";
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 // Response bodies are asserted field by field.
@@ -14,24 +13,10 @@ type Json = any;
  * real sockets, a real SQLite file, a manual clock with no jitter.
  */
 describe("a trigger's own success and retry rules", () => {
-  let clock: ManualClock;
-  let hg: TestHourglass;
-  let target: TargetServer;
-  let attempts: AttemptLog;
-
-  beforeEach(async () => {
-    clock = new ManualClock(T0);
-    target = await startTargetServer();
-    hg = await startHourglass({ clock, random: () => 0 });
-    attempts = new AttemptLog(hg.service.dispatcher);
-  });
-  afterEach(async () => {
-    await hg.close();
-    await target.close();
-  });
+  const h = deliveryHarness(T0);
 
   const schedule = async (headers: Record<string, string>) => {
-    const res = await hg.service.app.request("/schedule", {
+    const res = await h.hg.service.app.request("/schedule", {
       method: "POST",
       headers: { "ttr-api-key": API_KEY, "ttr-scheduled-at": "now", "ttr-retries": "3", "ttr-retry-delay": "1s", ...headers },
       body: "payload",
@@ -41,38 +26,38 @@ describe("a trigger's own success and retry rules", () => {
     return body.triggerId as string;
   };
   const view = async (id: string): Promise<Json> =>
-    (await hg.service.app.request(`/triggers/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
+    (await h.hg.service.app.request(`/triggers/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
 
-  /** Follows one trigger's attempts, moving the clock to each retry, until the outcome is final. */
+  /** Follows one trigger's h.attempts, moving the clock to each retry, until the outcome is final. */
   const followUntilFinal = async () => {
     const seen: { status: number | null; outcome: string; error: string | null }[] = [];
     for (;;) {
-      const { result } = await attempts.next();
+      const { result } = await h.attempts.next();
       seen.push({ status: result.httpStatus, outcome: result.outcome, error: result.error });
       if (result.retryAt === null) return seen;
-      clock.set(result.retryAt);
+      h.clock.set(result.retryAt);
     }
   };
-  const respond = (handler: (req: ReceivedRequest, res: ServerResponse) => void) => target.respondWith(handler);
+  const respond = (handler: (req: ReceivedRequest, res: ServerResponse) => void) => h.target.respondWith(handler);
 
   it("a 409 is a success with ttr-success-status: 2xx,409, and a failure (not retried) without it", async () => {
     respond((_req, res) => res.writeHead(409).end("already done"));
-    const done = await schedule({ "ttr-url": `${target.url}/a`, "ttr-success-status": "2xx, 409" });
+    const done = await schedule({ "ttr-url": `${h.target.url}/a`, "ttr-success-status": "2xx, 409" });
     expect(await followUntilFinal()).toEqual([{ status: 409, outcome: "succeeded", error: null }]);
     expect(await view(done)).toMatchObject({ status: "succeeded", successStatus: "2xx,409", retryOn: "408,429,5xx,network" });
 
-    const plain = await schedule({ "ttr-url": `${target.url}/b` });
+    const plain = await schedule({ "ttr-url": `${h.target.url}/b` });
     expect(await followUntilFinal()).toEqual([{ status: 409, outcome: "failed", error: "HTTP 409" }]);
     expect(await view(plain)).toMatchObject({ status: "failed", successStatus: "2xx,3xx" });
   });
 
   it("ttr-retry-on: 5xx retries a 500 but not a 429", async () => {
     respond((_req, res) => res.writeHead(500).end());
-    await schedule({ "ttr-url": `${target.url}/500`, "ttr-retry-on": "5xx" });
+    await schedule({ "ttr-url": `${h.target.url}/500`, "ttr-retry-on": "5xx" });
     expect((await followUntilFinal()).map((s) => s.status)).toEqual([500, 500, 500, 500]);
 
     respond((_req, res) => res.writeHead(429).end());
-    const id = await schedule({ "ttr-url": `${target.url}/429`, "ttr-retry-on": "5xx" });
+    const id = await schedule({ "ttr-url": `${h.target.url}/429`, "ttr-retry-on": "5xx" });
     expect(await followUntilFinal()).toEqual([{ status: 429, outcome: "failed", error: "HTTP 429" }]);
     expect(await view(id)).toMatchObject({ status: "failed", retriesLeft: 3, retryOn: "5xx" });
   });
@@ -80,7 +65,7 @@ describe("a trigger's own success and retry rules", () => {
   it("ttr-retry-on: 429,network retries a 429 until it succeeds, and gives up on a 500 at once", async () => {
     let calls = 0;
     respond((_req, res) => (++calls < 3 ? res.writeHead(429).end() : res.writeHead(200).end("ok")));
-    await schedule({ "ttr-url": `${target.url}/429`, "ttr-retry-on": "429,network" });
+    await schedule({ "ttr-url": `${h.target.url}/429`, "ttr-retry-on": "429,network" });
     expect((await followUntilFinal()).map((s) => [s.status, s.outcome])).toEqual([
       [429, "failed"],
       [429, "failed"],
@@ -88,18 +73,18 @@ describe("a trigger's own success and retry rules", () => {
     ]);
 
     respond((_req, res) => res.writeHead(500).end());
-    await schedule({ "ttr-url": `${target.url}/500`, "ttr-retry-on": "429,network" });
+    await schedule({ "ttr-url": `${h.target.url}/500`, "ttr-retry-on": "429,network" });
     expect(await followUntilFinal()).toEqual([{ status: 500, outcome: "failed", error: "HTTP 500" }]);
   });
 
   it("a generator's rules are snapshotted into its instances", async () => {
     respond((_req, res) => res.writeHead(409).end());
-    const generatorId = await schedule({ "ttr-url": `${target.url}/g`, "ttr-scheduled-at": "cron(* * * * *)", "ttr-success-status": "409" });
+    const generatorId = await schedule({ "ttr-url": `${h.target.url}/g`, "ttr-scheduled-at": "cron(* * * * *)", "ttr-success-status": "409" });
     const generator = (await (
-      await hg.service.app.request(`/generators/${generatorId}`, { headers: { authorization: `Bearer ${API_KEY}` } })
+      await h.hg.service.app.request(`/generators/${generatorId}`, { headers: { authorization: `Bearer ${API_KEY}` } })
     ).json()) as Json;
     expect(generator).toMatchObject({ successStatus: "409", retryOn: "408,429,5xx,network" });
-    clock.set(T0 + 60_000);
+    h.clock.set(T0 + 60_000);
     expect(await followUntilFinal()).toEqual([{ status: 409, outcome: "succeeded", error: null }]);
     expect(await view(generator.pendingTriggerId)).toMatchObject({ successStatus: "409" });
   });
@@ -109,9 +94,9 @@ describe("a trigger's own success and retry rules", () => {
       ["ttr-success-status", "2xx,abc", "invalid_success_status"],
       ["ttr-retry-on", "5xx,sometimes", "invalid_retry_on"],
     ] as const) {
-      const res = await hg.service.app.request("/schedule", {
+      const res = await h.hg.service.app.request("/schedule", {
         method: "POST",
-        headers: { "ttr-api-key": API_KEY, "ttr-url": `${target.url}/x`, "ttr-scheduled-at": "now", [header]: value },
+        headers: { "ttr-api-key": API_KEY, "ttr-url": `${h.target.url}/x`, "ttr-scheduled-at": "now", [header]: value },
       });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: code, message: expect.stringContaining(header) });
