@@ -76,7 +76,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     (request, opts) => deliverer.deliver(request, opts),
     {
       ...config.dispatch,
-      callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null },
+      callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null },
       signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
       random: options.random,
       failpoint: options.failpoint,
@@ -113,6 +113,10 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     }
   };
   cluster.subscribe(apply);
+  // An attempt of a flow ended: its flow may have un-parked triggers due already, for any node to claim.
+  dispatcher.on("attempt", ({ claim }) => {
+    if (claim.delivery.flowKey !== null) changed({ kind: "due", at: clock.now() });
+  });
   /** A change made here: applied here at once, and on the other nodes when they hear of it. */
   const changed = (message: ClusterMessage): void => {
     apply(message);

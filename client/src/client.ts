@@ -7,6 +7,7 @@ import type {
   BulkResult,
   ClockState,
   Execution,
+  Flow,
   Generator,
   GeneratorCreate,
   GeneratorDetail,
@@ -302,6 +303,11 @@ export class Hourglass {
       headers: parts.headers,
       ...(parts.body !== undefined ? { body: parts.body } : {}),
     })) as ScheduleResponse;
+  }
+
+  /** `GET /flows`: the project's flows given limits, with their attempts in flight and triggers waiting. */
+  async flows(): Promise<Flow[]> {
+    return (await this.transport.json<{ flows: Flow[] }>({ method: "GET", path: "/flows", auth: "key" })).flows;
   }
 
   /** `GET /preview`: what a `ttr-scheduled-at` resolves to — nothing is stored. */

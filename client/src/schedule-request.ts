@@ -22,6 +22,12 @@ export interface ScheduleOptions {
   runMissed?: RunMissed;
   /** cron only. */
   overlap?: Overlap;
+  /** `ttr-flow-key`: the project's flow whose limits hold the attempts (default with a limit: the URL's origin). */
+  flowKey?: string;
+  /** `ttr-flow-parallelism`: at most this many of the flow's attempts in flight; sets the flow's limits. */
+  flowParallelism?: number;
+  /** `ttr-flow-rate`: at most this many of the flow's attempts started per second; sets the flow's limits. */
+  flowRate?: number;
 }
 
 const TTR_HEADER: Record<Exclude<keyof ScheduleOptions, "at" | "tags">, string> = {
@@ -36,6 +42,9 @@ const TTR_HEADER: Record<Exclude<keyof ScheduleOptions, "at" | "tags">, string> 
   failureUrl: "ttr-failure-url",
   runMissed: "ttr-run-missed",
   overlap: "ttr-overlap",
+  flowKey: "ttr-flow-key",
+  flowParallelism: "ttr-flow-parallelism",
+  flowRate: "ttr-flow-rate",
 };
 
 /** What to send to `/schedule`: the request's own method, headers and body bytes, plus `ttr-` headers. */

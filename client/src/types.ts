@@ -45,6 +45,8 @@ interface DeliveryView {
   successStatus: string;
   /** The failures retried (`ttr-retry-on`; default `408,429,5xx,network`). */
   retryOn: string;
+  /** The project's flow whose limits hold its attempts (`ttr-flow-key`); null: none. */
+  flowKey: string | null;
 }
 
 /** A trigger as `GET /triggers` shows it (secret-bearing header values masked unless revealed). */
@@ -69,6 +71,17 @@ export interface Trigger extends DeliveryView {
   updatedAt: IsoTime;
   finishedAt: IsoTime | null;
   cancelReason: string | null;
+  /** Registered but held back by its flow: while it has its most attempts in flight, or until a later second; null otherwise. */
+  flowWaiting: "parallelism" | "rate" | null;
+}
+
+/** `GET /flows`: a flow of the project, its limits (null: none), attempts in flight and triggers waiting. */
+export interface Flow {
+  key: string;
+  parallelism: number | null;
+  rate: number | null;
+  inFlight: number;
+  waiting: number;
 }
 
 /** `GET /triggers/:id`: the trigger with its body and its attempts, oldest first. */
@@ -157,6 +170,12 @@ interface RequestFields {
   successStatus?: string | null;
   /** Failures to retry, as `ttr-retry-on` (`"429,5xx,network"`). */
   retryOn?: string | null;
+  /** The flow, as `ttr-flow-key`. */
+  flowKey?: string | null;
+  /** 1–1,000, as `ttr-flow-parallelism`: sets the flow's limits. */
+  flowParallelism?: number | string | null;
+  /** 1–10,000, as `ttr-flow-rate`: sets the flow's limits. */
+  flowRate?: number | string | null;
 }
 
 /** `POST /triggers` (and each batch item). */
@@ -247,6 +266,8 @@ export interface TriggerFilter {
   generatorId?: Id;
   customKey?: string;
   tag?: string;
+  /** `flow`: only triggers their flow holds back. */
+  waitingFor?: "flow";
   /** Show secret-bearing header values unmasked (`?reveal=headers`). */
   revealHeaders?: boolean;
 }

@@ -246,7 +246,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       responseExcerpt: outcome.responseExcerpt,
     };
     const callbacks = retryAt === null && !aborted ? callbacksFor(claim, attempt, this.options.callbackPolicy) : [];
-    return { ...attempt, retryAt, callbacks };
+    return { ...attempt, retryAt, callbacks, flowKey: claim.delivery.flowKey };
   }
 
   private saturated(): boolean {

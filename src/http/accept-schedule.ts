@@ -2,7 +2,7 @@ import type { EgressPolicy } from "../egress/address-policy.js";
 import { InvalidInputError } from "../errors.js";
 import { methodCarriesBody, splitHeaders } from "../request/captured-request.js";
 import { parseScheduleHeaders } from "../schedule/ttr-headers.js";
-import type { ParsedUrlHeader } from "../schedule/types.js";
+import type { FlowLimits, ParsedUrlHeader } from "../schedule/types.js";
 import type { RequestTemplate, ScheduleResult } from "../store/types.js";
 import { shuttingDown } from "./availability.js";
 import type { AppDeps } from "./context.js";
@@ -61,6 +61,7 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
     triggerId: spec.triggerId,
     request: template,
     delivery: spec.delivery,
+    flowLimits: spec.flowLimits,
     title: spec.title,
     tags: spec.tags,
     now,
@@ -79,12 +80,20 @@ export async function acceptSchedule(deps: AppDeps, request: ScheduleRequest): P
           maxRuns: spec.maxRuns,
         }),
   );
-  return scheduled(deps, result);
+  return scheduled(deps, result, wakeAt(result, spec.flowLimits, now));
+}
+
+/**
+ * When the dispatchers must look again after a schedule: when it is due — or now, when it set a
+ * flow's limits, which may have un-parked triggers of the flow that were due already.
+ */
+export function wakeAt(result: ScheduleResult, flowLimits: FlowLimits | null | undefined, now: number): number {
+  return flowLimits === null || flowLimits === undefined ? result.scheduledAt : Math.min(now, result.scheduledAt);
 }
 
 /** Tells the dispatcher and the metrics about a committed schedule; the answer that reports it. */
-export function scheduled(deps: Pick<AppDeps, "onScheduled" | "metrics">, result: ScheduleResult): ScheduleResponse {
-  deps.onScheduled(result.scheduledAt);
+export function scheduled(deps: Pick<AppDeps, "onScheduled" | "metrics">, result: ScheduleResult, dueAt = result.scheduledAt): ScheduleResponse {
+  deps.onScheduled(dueAt);
   deps.metrics.recordSchedule(result);
   return {
     triggerId: result.id,

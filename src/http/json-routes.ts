@@ -2,8 +2,8 @@ import { type Context, Hono } from "hono";
 import type { EgressPolicy } from "../egress/address-policy.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import type { DeliveryDefaults } from "../schedule/schedule-fields.js";
-import type { ScheduleGeneratorInput, ScheduleJobInput, ScheduleResult } from "../store/types.js";
-import { type ScheduleResponse, checkEgress, scheduled } from "./accept-schedule.js";
+import type { ScheduleGeneratorInput, ScheduleInputBase, ScheduleJobInput, ScheduleResult } from "../store/types.js";
+import { type ScheduleResponse, checkEgress, scheduled, wakeAt } from "./accept-schedule.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { type ErrorBody, errorAnswer } from "./error-response.js";
 import { readJsonObject } from "./json-body.js";
@@ -44,8 +44,8 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     return { projectId, policy: await egressPolicyOf(deps, projectId), defaults: await deliveryDefaultsOf(deps, projectId) };
   };
   const context = (now: number, defaults: DeliveryDefaults) => scheduleContext(deps, now, defaults);
-  const created = (c: Context<AppEnv>, result: ScheduleResult) =>
-    c.json(scheduled(deps, result), result.operation === "schedule" ? 201 : 200);
+  const created = (c: Context<AppEnv>, result: ScheduleResult, input: ScheduleInputBase) =>
+    c.json(scheduled(deps, result, wakeAt(result, input.flowLimits, input.now)), result.operation === "schedule" ? 201 : 200);
 
   app.post("/triggers/batch", async (c) => {
     const { projectId, policy, defaults } = await callerOf(c);
@@ -71,7 +71,7 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     const outcomes = inputs.length === 0 ? [] : await deps.writeGate.admit(() => deps.store.scheduleBatch(inputs));
     outcomes.forEach((outcome, i) => {
-      answers[positions[i] as number] = outcome.ok ? scheduled(deps, outcome.result) : itemError(outcome.error);
+      answers[positions[i] as number] = outcome.ok ? scheduled(deps, outcome.result, wakeAt(outcome.result, inputs[i]?.flowLimits, now)) : itemError(outcome.error);
     });
     return c.json({ results: answers as BatchItemAnswer[] });
   });
@@ -81,7 +81,7 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     const body = await readJsonObject(c, scheduleBytes);
     const now = deps.clock.now();
     const input = jobInput(projectId, checked(triggerFromJson(body, context(now, defaults)), policy), now);
-    return created(c, await deps.writeGate.admit(() => deps.store.scheduleJob(input)));
+    return created(c, await deps.writeGate.admit(() => deps.store.scheduleJob(input)), input);
   });
 
   app.post("/generators", async (c) => {
@@ -89,7 +89,7 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     const body = await readJsonObject(c, scheduleBytes);
     const now = deps.clock.now();
     const input = generatorInput(projectId, checked(generatorFromJson(body, context(now, defaults)), policy), now);
-    return created(c, await deps.writeGate.admit(() => deps.store.scheduleGenerator(input)));
+    return created(c, await deps.writeGate.admit(() => deps.store.scheduleGenerator(input)), input);
   });
 
   app.patch("/triggers/:id", async (c) => {
@@ -102,7 +102,8 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
     const result = await deps.writeGate.admit(() =>
       deps.store.editJob(projectId, id, (current) => jobInput(projectId, checked(editedTrigger(current, patch, context(now, defaults)), policy), now)),
     );
-    scheduled(deps, result);
+    // Now: new flow limits may have un-parked triggers due already.
+    scheduled(deps, result, Math.min(now, result.scheduledAt));
     return c.json(triggerView(await existing(deps.store.getTrigger(projectId, id), "trigger", id)));
   });
 
@@ -120,7 +121,8 @@ export function jsonRoutes(deps: AppDeps): Hono<AppEnv> {
       : null;
     await deps.writeGate.admit(() => deps.store.editGenerator(projectId, id, edit, paused ?? null, now));
     const generator = await existing(deps.store.getGenerator(projectId, id), "generator", id);
-    if (generator.nextAt !== null) deps.onScheduled(generator.nextAt);
+    // Now too: new flow limits may have un-parked triggers due already.
+    deps.onScheduled(generator.nextAt === null ? now : Math.min(now, generator.nextAt));
     return c.json(generatorView(generator));
   });
 
@@ -194,7 +196,17 @@ export function generatorInput(projectId: string, { spec, request }: JsonSchedul
 }
 
 function commonInput(projectId: string, { spec, request }: JsonSchedule, now: number) {
-  return { projectId, customKey: spec.customKey, triggerId: null, request, delivery: spec.delivery, title: spec.title, tags: spec.tags, now };
+  return {
+    projectId,
+    customKey: spec.customKey,
+    triggerId: null,
+    request,
+    delivery: spec.delivery,
+    flowLimits: spec.flowLimits,
+    title: spec.title,
+    tags: spec.tags,
+    now,
+  };
 }
 
 function requireId(raw: string, what: "trigger" | "generator"): string {

@@ -31,6 +31,9 @@ export const TRIGGER_FIELDS = [
   "failureUrl",
   "successStatus",
   "retryOn",
+  "flowKey",
+  "flowParallelism",
+  "flowRate",
 ] as const;
 
 /** The fields of a generator: `POST /generators`, `PATCH /generators/:id` (which adds `paused`). */
@@ -60,13 +63,16 @@ const JSON_FIELD_NAMES: ScheduleFieldNames = {
   failureUrl: "failureUrl",
   successStatus: "successStatus",
   retryOn: "retryOn",
+  flowKey: "flowKey",
+  flowParallelism: "flowParallelism",
+  flowRate: "flowRate",
 };
 
 const TEXT_FIELDS = [
   "url", "scheduledAt", "cron", "timezone", "customKey", "title", "runMissed", "overlap", "endsAt",
-  "callbackUrl", "failureUrl", "successStatus", "retryOn",
+  "callbackUrl", "failureUrl", "successStatus", "retryOn", "flowKey",
 ] as const;
-const NUMBER_OR_TEXT_FIELDS = ["retries", "retryDelay", "timeout", "maxRuns"] as const;
+const NUMBER_OR_TEXT_FIELDS = ["retries", "retryDelay", "timeout", "maxRuns", "flowParallelism", "flowRate"] as const;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const DEFAULT_METHOD = "POST";
 const utf8 = new TextEncoder();
@@ -156,6 +162,7 @@ function currentCommonFields(current: TriggerRecord | GeneratorRecord): Schedule
     ...(delivery.failureUrl === null ? {} : { failureUrl: delivery.failureUrl }),
     ...(delivery.successStatus === null ? {} : { successStatus: delivery.successStatus }),
     ...(delivery.retryOn === null ? {} : { retryOn: delivery.retryOn }),
+    ...(delivery.flowKey === null ? {} : { flowKey: delivery.flowKey }),
   };
 }
 

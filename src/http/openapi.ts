@@ -50,6 +50,7 @@ const deliveryView = {
   failureUrl: strOrNull,
   successStatus: { type: "string", description: "The statuses that succeed (ttr-success-status; default 2xx,3xx)." },
   retryOn: { type: "string", description: "The failures retried (ttr-retry-on; default 408,429,5xx,network)." },
+  flowKey: { type: ["string", "null"], description: "The project's flow whose limits hold its attempts (ttr-flow-key; null: none)." },
 };
 
 const triggerProperties: Record<string, Schema> = {
@@ -75,6 +76,10 @@ const triggerProperties: Record<string, Schema> = {
   updatedAt: time,
   finishedAt: timeOrNull,
   cancelReason: strOrNull,
+  flowWaiting: {
+    enum: ["parallelism", "rate", null],
+    description: "Registered but held back by its flow: parallelism (its flow has its most attempts in flight) or rate (waiting for its turn in a later second); null otherwise.",
+  },
 };
 const triggerView = object(triggerProperties, ["bodyBase64"]);
 /** GET /triggers/:id: with the body and the executions. */
@@ -193,6 +198,9 @@ const triggerFields: Record<string, Schema> = {
   failureUrl: strOrNull,
   successStatus: { type: ["string", "null"], description: "Statuses that succeed, as ttr-success-status (`2xx,409`)." },
   retryOn: { type: ["string", "null"], description: "Failures to retry, as ttr-retry-on (`429,5xx,network`)." },
+  flowKey: { type: ["string", "null"], description: "The flow its attempts belong to, as ttr-flow-key (default with a limit: the URL's origin)." },
+  flowParallelism: { type: ["integer", "string", "null"], description: "1–1,000: the flow's attempts in flight at once, as ttr-flow-parallelism; sets the flow's limits." },
+  flowRate: { type: ["integer", "string", "null"], description: "1–10,000: the flow's attempts started per second, as ttr-flow-rate; sets the flow's limits." },
 };
 const { scheduledAt: _scheduledAt, ...sharedFields } = triggerFields;
 const generatorFields: Record<string, Schema> = {
@@ -296,6 +304,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       schemas: {
         ScheduleResponse: scheduleResponse,
         Trigger: triggerView,
+        Flow: object({ key: str, parallelism: intOrNull, rate: intOrNull, inFlight: int, waiting: int }),
         Generator: generatorView,
         Execution: executionView,
         Project: projectView,
@@ -327,6 +336,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             query("generatorId", str),
             query("customKey", str),
             query("tag", str),
+            query("waitingFor", { enum: ["flow"] }, "Only triggers their flow holds back."),
             ...page,
             reveal,
           ],
@@ -397,6 +407,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       "/generators/{id}/run": {
         parameters: [pathId()],
         post: operation("One extra run now", { "200": ok("Queued.", object({ triggerId: id, scheduledAt: time })) }, WRITES, { security: bearer }),
+      },
+      "/flows": {
+        get: operation("The project's flows: limits, attempts in flight, triggers waiting", { "200": ok("By key.", object({ flows: { type: "array", items: ref("Flow") } })) }, AUTHENTICATED, {
+          security: bearer,
+        }),
       },
       "/executions": {
         get: operation("Attempts, newest first", { "200": ok("A page.", object({ executions: { type: "array", items: ref("Execution") }, nextCursor: idOrNull })) }, AUTHENTICATED, {

@@ -4,11 +4,13 @@ import type { PageRequest, TriggerFilter, TriggerStatus } from "../store/types.j
 import { TRIGGER_STATUS } from "../store/types.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { bearerOrTtrKey, normalizeId } from "./request-parts.js";
-import { executionView, generatorView, triggerView } from "./views.js";
+import { executionView, flowView, generatorView, triggerView } from "./views.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
 const MAX_EXECUTIONS_PER_TRIGGER = 1000;
+/** Most flows `GET /flows` lists (a project names its flows; thousands would be a mistake). */
+const MAX_FLOWS_LISTED = 1000;
 
 /** JSON read endpoints: triggers, generators, executions (DESIGN §2). */
 export function readRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -54,6 +56,11 @@ export function readRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json(generatorView(generator, { body: true, revealHeaders: revealsHeaders((n) => c.req.query(n)) }));
   });
 
+  app.get("/flows", async (c) => {
+    const projectId = await projectOf((n) => c.req.header(n));
+    return c.json({ flows: (await deps.store.listFlows(projectId, MAX_FLOWS_LISTED)).map(flowView) });
+  });
+
   app.get("/executions", async (c) => {
     const projectId = await projectOf((n) => c.req.header(n));
     const triggerId = c.req.query("triggerId");
@@ -87,6 +94,11 @@ function triggerFilter(query: (name: string) => string | undefined): TriggerFilt
   if (customKey !== undefined) filter.customKey = customKey;
   const tag = query("tag");
   if (tag !== undefined) filter.tag = tag;
+  const waitingFor = query("waitingFor");
+  if (waitingFor !== undefined) {
+    if (waitingFor !== "flow") throw new InvalidInputError("invalid_query", "waitingFor must be flow (triggers their flow holds back).");
+    filter.waitingFor = waitingFor;
+  }
   return filter;
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_RETRY_ON, DEFAULT_SUCCESS_STATUS } from "../dispatch/outcome-rules.js";
 import { maskSecretHeaders } from "../request/secret-headers.js";
-import type { ExecutionRecord, GeneratorRecord, TriggerListKind, TriggerOrigin, TriggerRecord } from "../store/types.js";
+import type { ExecutionRecord, FlowRecord, GeneratorRecord, TriggerListKind, TriggerOrigin, TriggerRecord } from "../store/types.js";
 
 const KIND_BY_ORIGIN: Record<TriggerOrigin, TriggerListKind> = { job: "job", tick: "generator", run: "generator", callback: "callback" };
 
@@ -43,6 +43,8 @@ export function triggerView(trigger: TriggerRecord, options: ViewOptions = {}) {
     failureUrl: trigger.delivery.failureUrl,
     successStatus: trigger.delivery.successStatus ?? DEFAULT_SUCCESS_STATUS,
     retryOn: trigger.delivery.retryOn ?? DEFAULT_RETRY_ON,
+    flowKey: trigger.delivery.flowKey,
+    flowWaiting: trigger.flowWaiting,
     createdAt: iso(trigger.createdAt),
     updatedAt: iso(trigger.updatedAt),
     finishedAt: isoOrNull(trigger.finishedAt),
@@ -81,9 +83,15 @@ export function generatorView(generator: GeneratorRecord, options: ViewOptions =
     failureUrl: generator.delivery.failureUrl,
     successStatus: generator.delivery.successStatus ?? DEFAULT_SUCCESS_STATUS,
     retryOn: generator.delivery.retryOn ?? DEFAULT_RETRY_ON,
+    flowKey: generator.delivery.flowKey,
     createdAt: iso(generator.createdAt),
     updatedAt: iso(generator.updatedAt),
   };
+}
+
+/** A project's flow: its limits (null: none), its attempts in flight and its triggers waiting. */
+export function flowView(flow: FlowRecord) {
+  return { key: flow.key, parallelism: flow.parallelism, rate: flow.rate, inFlight: flow.inFlight, waiting: flow.waiting };
 }
 
 /** One delivery attempt (the response headers kept are never secrets; masked all the same, should that list grow). */

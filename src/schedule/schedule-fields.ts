@@ -2,7 +2,7 @@ import { BoundedCache } from "../bounded-cache.js";
 import { parseRetryOn, parseSuccessStatus } from "../dispatch/outcome-rules.js";
 import { InvalidInputError } from "../errors.js";
 import { parseCronSpec, parseScheduledAt } from "./scheduled-at.js";
-import { OVERLAP_POLICIES, type OverlapPolicy, type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
+import { type FlowLimits, OVERLAP_POLICIES, type OverlapPolicy, type ParsedUrlHeader, RUN_MISSED, type RunMissedPolicy, type ScheduleSpec, type When } from "./types.js";
 import { isValidTimeZone } from "./zoned-time.js";
 
 /*
@@ -33,6 +33,11 @@ export const MAX_CUSTOM_KEY_LENGTH = 256;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_TAGS = 20;
 export const MAX_TAG_LENGTH = 64;
+export const MAX_FLOW_KEY_LENGTH = 256;
+/** The largest `ttr-flow-parallelism`: attempts of one flow in flight at once. */
+export const MAX_FLOW_PARALLELISM = 1000;
+/** The largest `ttr-flow-rate`: attempts of one flow started per second. */
+export const MAX_FLOW_RATE = 10_000;
 
 const DURATION = /^(\d{1,9})\s*(ms|s|m|h)?$/i;
 const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -66,6 +71,9 @@ export interface ScheduleFields {
   failureUrl?: string;
   successStatus?: string;
   retryOn?: string;
+  flowKey?: string;
+  flowParallelism?: string;
+  flowRate?: string;
 }
 
 /** How each field is named in error messages (`ttr-url`, or `url`). */
@@ -93,9 +101,11 @@ export function parseScheduleFields(
     }
   }
   const urls: ParsedUrlHeader[] = [];
+  const url = parseUrl(urlValue, names.url, urls);
+  const flow = parseFlow(fields, names, urls[0]?.url as Readonly<URL>);
   return {
     when,
-    url: parseUrl(urlValue, names.url, urls),
+    url,
     customKey: parseCustomKey(fields.customKey, names.customKey),
     triggerId: parseTriggerId(fields.triggerId, names.triggerId),
     title: parseTitle(fields.title, names.title),
@@ -112,7 +122,9 @@ export function parseScheduleFields(
       failureUrl: fields.failureUrl === undefined ? (ctx.defaults.failureUrl ?? null) : parseUrl(fields.failureUrl, names.failureUrl, urls),
       successStatus: fields.successStatus === undefined ? null : parseSuccessStatus(fields.successStatus, names.successStatus),
       retryOn: fields.retryOn === undefined ? null : parseRetryOn(fields.retryOn, names.retryOn),
+      flowKey: flow.key,
     },
+    flowLimits: flow.limits,
     urls,
   };
 }
@@ -139,6 +151,32 @@ export function parseDeliveryDefaults(
   if (fields.callbackUrl !== undefined) parsed.callbackUrl = parseUrl(fields.callbackUrl, names.callbackUrl, urls);
   if (fields.failureUrl !== undefined) parsed.failureUrl = parseUrl(fields.failureUrl, names.failureUrl, urls);
   return parsed;
+}
+
+/**
+ * `ttr-flow-key`, `ttr-flow-parallelism`, `ttr-flow-rate`. A limit given without a key names the
+ * flow of the target's origin; a key given alone joins its flow as the flow's limits are.
+ */
+function parseFlow(fields: ScheduleFields, names: ScheduleFieldNames, target: Readonly<URL>): { key: string | null; limits: FlowLimits | null } {
+  const parallelism = parseWholeNumber(fields.flowParallelism, names.flowParallelism, "invalid_flow_parallelism", MAX_FLOW_PARALLELISM);
+  const rate = parseWholeNumber(fields.flowRate, names.flowRate, "invalid_flow_rate", MAX_FLOW_RATE);
+  const limits = parallelism === null && rate === null ? null : { parallelism, rate };
+  if (fields.flowKey === undefined) return { key: limits === null ? null : target.origin, limits };
+  if (fields.flowKey.length < 1 || fields.flowKey.length > MAX_FLOW_KEY_LENGTH || !PRINTABLE_ASCII.test(fields.flowKey)) {
+    throw new InvalidInputError(
+      "invalid_flow_key",
+      `${names.flowKey} must be 1 to ${MAX_FLOW_KEY_LENGTH} printable ASCII characters; got ${fields.flowKey.length} characters.`,
+    );
+  }
+  return { key: fields.flowKey, limits };
+}
+
+/** A whole number from 1 to `max`; null when absent. */
+function parseWholeNumber(value: string | undefined, name: string, code: string, max: number): number | null {
+  if (value === undefined) return null;
+  const n = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= max)) throw new InvalidInputError(code, `${name} "${truncate(value)}" must be a whole number from 1 to ${max}.`);
+  return n;
 }
 
 /** Fields only a `cron(…)` schedule takes, with the error code of each on a one-shot. */

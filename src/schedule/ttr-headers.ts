@@ -32,6 +32,9 @@ export const KNOWN_TTR_HEADERS: readonly string[] = [
   "ttr-failure-url",
   "ttr-success-status",
   "ttr-retry-on",
+  "ttr-flow-key",
+  "ttr-flow-parallelism",
+  "ttr-flow-rate",
 ];
 
 const KNOWN = new Set(KNOWN_TTR_HEADERS);
@@ -57,6 +60,9 @@ const HEADER_FIELD_NAMES: ScheduleFieldNames = {
   failureUrl: "ttr-failure-url",
   successStatus: "ttr-success-status",
   retryOn: "ttr-retry-on",
+  flowKey: "ttr-flow-key",
+  flowParallelism: "ttr-flow-parallelism",
+  flowRate: "ttr-flow-rate",
 };
 
 /** The `ttr-` headers of one request: lowercased name → every value sent under that name. */
@@ -68,7 +74,8 @@ export type TtrHeaders = ReadonlyMap<string, readonly string[]>;
  * InvalidInputError: `unknown_ttr_header`, `duplicate_ttr_header`, `missing_header`,
  * `invalid_url`, `invalid_custom_key`, `invalid_trigger_id`, `invalid_timezone`, `invalid_title`,
  * `invalid_tags`, `invalid_run_missed`, `invalid_overlap`, `invalid_ends_at`, `invalid_max_runs`, `invalid_retries`,
- * `invalid_retry_delay`, `invalid_timeout`, `invalid_success_status`, `invalid_retry_on`, and the codes of {@link parseScheduledAt}.
+ * `invalid_retry_delay`, `invalid_timeout`, `invalid_success_status`, `invalid_retry_on`,
+ * `invalid_flow_key`, `invalid_flow_parallelism`, `invalid_flow_rate`, and the codes of {@link parseScheduledAt}.
  */
 export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaults: DeliveryDefaults }): ScheduleSpec {
   const headers = singleValues(ttr);
@@ -92,6 +99,9 @@ export function parseScheduleHeaders(ttr: TtrHeaders, ctx: { now: number; defaul
     failureUrl: headers.get("ttr-failure-url"),
     successStatus: headers.get("ttr-success-status"),
     retryOn: headers.get("ttr-retry-on"),
+    flowKey: headers.get("ttr-flow-key"),
+    flowParallelism: headers.get("ttr-flow-parallelism"),
+    flowRate: headers.get("ttr-flow-rate"),
   };
   return parseScheduleFields(fields, HEADER_FIELD_NAMES, ctx);
 }

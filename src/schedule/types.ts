@@ -36,6 +36,19 @@ export interface DeliveryPolicy {
   successStatus: string | null;
   /** `ttr-retry-on` in canonical form (`429,5xx,network`); `null`: the default retry policy. */
   retryOn: string | null;
+  /** `ttr-flow-key`: the flow (of the project) whose limits hold its attempts; `null`: none. */
+  flowKey: string | null;
+}
+
+/**
+ * The limits of a flow (`ttr-flow-parallelism`, `ttr-flow-rate`), as a request sets them: they
+ * replace the flow's limits — a limit not given is removed.
+ */
+export interface FlowLimits {
+  /** At most this many of the flow's attempts in flight at once; `null`: no cap. */
+  parallelism: number | null;
+  /** At most this many of the flow's attempts start in each second; `null`: no cap. */
+  rate: number | null;
 }
 
 /** A parsed `ttr-scheduled-at`. */
@@ -62,6 +75,8 @@ export interface ScheduleSpec {
   /** `ttr-max-runs` (cron only): the generator ends once this many ticks have fired. */
   maxRuns: number | null;
   delivery: DeliveryPolicy;
+  /** The limits to set on the flow `delivery.flowKey` names; `null`: the request gave none. */
+  flowLimits: FlowLimits | null;
   /**
    * The URLs above as they were parsed to validate them — `ttr-url` first, then the callback and
    * failure URLs that were given — for checks that need their parts (the egress policy), without

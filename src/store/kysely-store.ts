@@ -16,6 +16,7 @@ import {
   toTriggerRecord,
 } from "./rows.js";
 import { type SlotUsage, fairSelection, selectAsync } from "./fair-claim.js";
+import { type FlowState, admit } from "./flow-admission.js";
 import { GroupCommitter, type SyncCommits } from "./group-commit.js";
 import { PreparedPaths, type SyncSql } from "./sqlite/prepared-paths.js";
 import { monthOf, remainingAfterOne, startOfNextMonth } from "./quota.js";
@@ -26,6 +27,7 @@ import {
   generatorColumns,
   isFirstTick,
   jobColumns,
+  needsFlowAdmission,
   newExecutionRow,
   newJobRow,
   toClaimedTrigger,
@@ -46,6 +48,8 @@ import type {
   ClaimedTrigger,
   ExecutionFilter,
   ExecutionRecord,
+  FlowLimits,
+  FlowRecord,
   GeneratorRecord,
   KeyOwner,
   Page,
@@ -54,6 +58,7 @@ import type {
   ProjectDefaults,
   ProjectEgressRules,
   ProjectRecord,
+  ScheduleInputBase,
   TriggerListKind,
   TriggerOrigin,
   ScheduleGeneratorInput,
@@ -112,9 +117,9 @@ export interface FastPathRows {
 export interface FastPaths {
   /** A new one-shot without a trigger id or custom key. */
   insertJob(input: ScheduleJobInput): Promise<ScheduleResult>;
-  /** claimDue; null, having written nothing, when the batch holds a generator's first tick. */
+  /** claimDue; null, having written nothing, when the batch holds a generator's first tick or a trigger its flow must admit. */
   claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null>;
-  /** finishAttempt without callbacks to queue. */
+  /** finishAttempt without callbacks to queue, of a trigger without a flow. */
   finishAttempt(result: AttemptResult): Promise<void>;
   /** Resolves once nothing accepted is left uncommitted. */
   flush(): Promise<void>;
@@ -165,6 +170,12 @@ const ORIGINS_BY_KIND: Record<TriggerListKind, RawBuilder<boolean>> = {
   callback: sql<boolean>`triggers.origin = 'callback'`,
 };
 const CRON_CACHE_SIZE = 1000;
+/** Selections one claim makes at most when flows hold back what it selected (see admitByFlows). */
+const MAX_FLOW_ROUNDS = 4;
+/** The due time of a trigger parked by its flow: out of every due scan (see flow-admission.ts). */
+const PARKED_DUE_AT = Number.MAX_SAFE_INTEGER;
+/** Parked triggers one event un-parks at most: each that starts and ends un-parks more. */
+const MAX_UNPARKED = 1000;
 
 /**
  * The one Store implementation, through Kysely; engine differences are {@link DialectCapabilities}.
@@ -387,10 +398,10 @@ export class KyselyStore implements Store {
 
   async scheduleJob(input: ScheduleJobInput): Promise<ScheduleResult> {
     const prepared = this.prepared;
-    if (prepared !== null && input.triggerId === null && input.customKey === null) {
-      return this.committer.runSync(() => prepared.insertJob(input), GATHER);
-    }
-    if (this.fast !== null && input.triggerId === null && input.customKey === null) return this.fast.insertJob(input);
+    // The hot path: a new one-shot that changes no flow's limits.
+    const plain = input.triggerId === null && input.customKey === null && (input.flowLimits ?? null) === null;
+    if (prepared !== null && plain) return this.committer.runSync(() => prepared.insertJob(input), GATHER);
+    if (this.fast !== null && plain) return this.fast.insertJob(input);
     return this.transaction((trx) => this.scheduleJobIn(trx, input));
   }
 
@@ -436,6 +447,7 @@ export class KyselyStore implements Store {
       const row = await this.findEditableJob(trx, projectId, id, null);
       const input = edit(toTriggerRecord(row));
       assertSameKey(row.id, row.custom_key, input.customKey);
+      await this.applyFlowLimits(trx, input);
       return this.updateJob(trx, row.id, input);
     });
   }
@@ -455,6 +467,7 @@ export class KyselyStore implements Store {
         const pending = await this.pendingInstances(trx, [row.id]);
         const input = edit(toGeneratorRecord(row, pending.get(row.id)));
         assertSameKey(row.id, row.custom_key, input.customKey);
+        await this.applyFlowLimits(trx, input);
         await this.updateGenerator(trx, row.id, input, this.firstTick(input));
       }
       if (paused === false) await this.setPausedIn(trx, projectId, id, false, now);
@@ -462,6 +475,7 @@ export class KyselyStore implements Store {
   }
 
   private async scheduleJobIn(trx: Trx, input: ScheduleJobInput): Promise<ScheduleResult> {
+    await this.applyFlowLimits(trx, input);
     if (input.triggerId !== null) {
       const row = await this.findEditableJob(trx, input.projectId, input.triggerId, input.customKey);
       return this.updateJob(trx, row.id, input);
@@ -494,6 +508,7 @@ export class KyselyStore implements Store {
   async scheduleGenerator(input: ScheduleGeneratorInput): Promise<ScheduleResult> {
     const firstAt = this.firstTick(input);
     return this.transaction(async (trx) => {
+      await this.applyFlowLimits(trx, input);
       if (input.triggerId !== null) {
         const generator = await this.findEditableGenerator(trx, input.projectId, input.triggerId, input.customKey);
         return this.updateGenerator(trx, generator.id, input, firstAt);
@@ -529,20 +544,29 @@ export class KyselyStore implements Store {
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
-      const rows = await this.withoutBusyGenerators(trx, await this.selectDueFairly(trx, now, limit, slots, rotation), now);
+      const rows: TriggerRow[] = [];
+      // Triggers their flow holds back leave the due scan: look again for others due, a few times.
+      for (let round = 0; round < MAX_FLOW_ROUNDS && rows.length < limit; round++) {
+        const selected = await this.selectDueFairly(trx, now, limit - rows.length, slots && withClaimed(slots, rows), rotation);
+        const admitted = await this.admitByFlows(trx, await this.withoutBusyGenerators(trx, selected, now), now);
+        if (admitted.length > 0) {
+          // The lease outlives the attempt's own timeout, so a slow target never causes a second claim.
+          await trx
+            .updateTable("triggers")
+            .set((eb) => ({
+              status: "running",
+              due_at: eb("timeout_ms", "+", now + leaseMarginMs),
+              attempts: eb("attempts", "+", 1),
+              updated_at: now,
+              flow_window: null,
+            }))
+            .where("id", "in", admitted.map((r) => r.id))
+            .execute();
+          rows.push(...admitted);
+        }
+        if (admitted.length === selected.length || selected.length === 0) break;
+      }
       if (rows.length === 0) return [];
-
-      // The lease outlives the attempt's own timeout, so a slow target never causes a second claim.
-      await trx
-        .updateTable("triggers")
-        .set((eb) => ({
-          status: "running",
-          due_at: eb("timeout_ms", "+", now + leaseMarginMs),
-          attempts: eb("attempts", "+", 1),
-          updated_at: now,
-        }))
-        .where("id", "in", rows.map((r) => r.id))
-        .execute();
 
       // Only the first claim of a tick advances its generator; retries, replays and claims that
       // take over an expired lease do not.
@@ -579,6 +603,125 @@ export class KyselyStore implements Store {
     const projectIds = [...new Set(ticks.filter((r) => freeGenerators.has(r.generator_id as string)).map((r) => r.project_id))];
     const freeProjects = projectIds.length === 0 ? new Set<string>() : await this.lockUsageSkipping(trx, projectIds, monthOf(now));
     return rows.filter((r) => !isFirstTick(r) || (freeGenerators.has(r.generator_id as string) && freeProjects.has(r.project_id)));
+  }
+
+  /**
+   * Flow control (flow-admission.ts) of a claim's rows: returns those that start now. Of the
+   * others, in the same transaction, those over their flow's parallelism are parked and those
+   * over its rate wait for a later window. A retry counts as an attempt; a running row whose
+   * lease expired was admitted already. Where other nodes claim too, a flow another transaction
+   * holds is left for the next claim: its rows stay due, untouched.
+   */
+  private async admitByFlows(trx: Trx, rows: TriggerRow[], now: number): Promise<TriggerRow[]> {
+    const governed = rows.filter(needsFlowAdmission);
+    if (governed.length === 0) return rows;
+    const flowId = (r: { project_id: string; flow_key: string | null }) => `${r.project_id}\u0000${r.flow_key}`;
+    const keys = new Map(governed.map((r) => [flowId(r), { projectId: r.project_id, key: r.flow_key as string }]));
+    const read = (only: Iterable<{ projectId: string; key: string }>) =>
+      trx
+        .selectFrom("flows")
+        .selectAll()
+        .where((eb) => eb.or([...only].map(({ projectId, key }) => eb.and([eb("project_id", "=", projectId), eb("flow_key", "=", key)]))));
+    const locked = await (this.capabilities.skipLocked ? read(keys.values()).forUpdate().skipLocked() : read(keys.values())).execute();
+    const flows = new Map<string, FlowState>();
+    for (const flow of locked) {
+      keys.delete(flowId(flow));
+      if (flow.parallelism === null && flow.rate === null) continue;
+      const running = flow.parallelism === null ? 0 : await this.runningInFlow(trx, flow.project_id, flow.flow_key);
+      flows.set(flowId(flow), { parallelism: flow.parallelism, rate: flow.rate, window: Number(flow.rate_window), taken: Number(flow.rate_taken), running });
+    }
+    // A flow without a row has no limits (a key given alone); one whose row another transaction
+    // holds (where rows lock) is left for the next claim.
+    const held = new Set(keys.size === 0 || !this.capabilities.skipLocked ? [] : (await read(keys.values()).execute()).map(flowId));
+    const candidates = governed.filter((r) => !held.has(flowId(r)));
+    const decisions = admit(
+      candidates.map((r) => ({ id: r.id, flow: flowId(r), reservedWindow: r.flow_window === null ? null : Number(r.flow_window) })),
+      flows,
+      now,
+    );
+    const parked: string[] = [];
+    const waiting = new Map<number, string[]>();
+    for (const [id, decision] of decisions) {
+      if (decision.kind === "park") parked.push(id);
+      if (decision.kind === "wait") waiting.set(decision.window, [...(waiting.get(decision.window) ?? []), id]);
+    }
+    if (parked.length > 0) {
+      await trx
+        .updateTable("triggers")
+        .set((eb) => ({ flow_parked_due: eb.ref("due_at"), due_at: PARKED_DUE_AT, updated_at: now }))
+        .where("id", "in", parked)
+        .execute();
+    }
+    for (const [window, ids] of waiting) {
+      await trx.updateTable("triggers").set({ due_at: window, flow_window: window, updated_at: now }).where("id", "in", ids).execute();
+    }
+    for (const flow of locked) {
+      const state = flows.get(flowId(flow));
+      if (state === undefined || state.rate === null || (state.window === Number(flow.rate_window) && state.taken === Number(flow.rate_taken))) continue;
+      await trx
+        .updateTable("flows")
+        .set({ rate_window: state.window, rate_taken: state.taken })
+        .where("project_id", "=", flow.project_id)
+        .where("flow_key", "=", flow.flow_key)
+        .execute();
+    }
+    return rows.filter((r) => !needsFlowAdmission(r) || decisions.get(r.id)?.kind === "start");
+  }
+
+  /** The flow's attempts in flight: its running triggers. */
+  private async runningInFlow(trx: Trx, projectId: string, flowKey: string): Promise<number> {
+    const row = await trx
+      .selectFrom("triggers")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("project_id", "=", projectId)
+      .where("flow_key", "=", flowKey)
+      .where(sql<boolean>`status = 'running' AND flow_key IS NOT NULL`)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * An attempt of the flow ended, or its limits changed: un-parks as many of its parked triggers
+   * as it has places free now, longest parked first, each due again at the time it had. The flow
+   * is locked first (where nodes claim concurrently), so no claim is parking triggers meanwhile.
+   */
+  private async unparkFlow(trx: Trx, projectId: string, flowKey: string): Promise<void> {
+    const flow = await this.locking(
+      trx.selectFrom("flows").select("parallelism").where("project_id", "=", projectId).where("flow_key", "=", flowKey),
+    ).executeTakeFirst();
+    const parallelism = flow?.parallelism ?? null;
+    const free = parallelism === null ? MAX_UNPARKED : Math.min(MAX_UNPARKED, parallelism - (await this.runningInFlow(trx, projectId, flowKey)));
+    if (free <= 0) return;
+    const parked = trx
+      .selectFrom("triggers")
+      .select("id")
+      .where("project_id", "=", projectId)
+      .where("flow_key", "=", flowKey)
+      .where("flow_parked_due", "is not", null)
+      .where("status", "=", "registered")
+      .orderBy("flow_parked_due")
+      .limit(free);
+    const ids = (await parked.execute()).map((r) => r.id);
+    if (ids.length === 0) return;
+    await trx
+      .updateTable("triggers")
+      .set((eb) => ({ due_at: eb.fn.coalesce("flow_parked_due", eb.ref("due_at")), flow_parked_due: null }))
+      .where("id", "in", ids)
+      .execute();
+  }
+
+  /** Sets the limits an input gives its flow (creating the flow), replacing the flow's; then un-parks what they let start. */
+  private async applyFlowLimits(trx: Trx, input: ScheduleInputBase): Promise<void> {
+    const limits = input.flowLimits ?? null;
+    const flowKey = input.delivery.flowKey;
+    if (limits === null || flowKey === null) return;
+    const { projectId, now } = input;
+    await trx
+      .insertInto("flows")
+      .values({ project_id: projectId, flow_key: flowKey, parallelism: limits.parallelism, rate: limits.rate, updated_at: now })
+      .onConflict((oc) => oc.columns(["project_id", "flow_key"]).doUpdateSet({ parallelism: limits.parallelism, rate: limits.rate, updated_at: now }))
+      .execute();
+    await this.unparkFlow(trx, projectId, flowKey);
   }
 
   /** Locks the quota counts of `projectIds` for `month` that no other transaction holds; returns those projects. */
@@ -625,51 +768,58 @@ export class KyselyStore implements Store {
 
   async finishAttempt(result: AttemptResult): Promise<void> {
     const prepared = this.prepared;
-    if (prepared !== null && result.callbacks.length === 0) {
-      return this.committer.runSync(() => prepared.finishAttempt(result));
-    }
-    if (this.fast !== null && result.callbacks.length === 0) return this.fast.finishAttempt(result);
+    const flowKey = result.flowKey ?? null;
+    const simple = result.callbacks.length === 0 && flowKey === null;
+    if (prepared !== null && simple) return this.committer.runSync(() => prepared.finishAttempt(result));
+    if (this.fast !== null && simple) return this.fast.finishAttempt(result);
     await this.transaction(async (trx) => {
-      const execution = this.executionRow(result);
-      await trx.insertInto("executions").values(execution).execute();
-      // Fenced by the attempt number: if this attempt's lease expired and another claim took the
-      // trigger over, the execution is still recorded but the newer attempt owns the state.
-      const fenced = trx
-        .updateTable("triggers")
-        .where("id", "=", result.triggerId)
-        .where("status", "=", "running")
-        .where("attempts", "=", result.attempt);
-      if (result.retryAt !== null) {
-        const retried = await fenced
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom("generators as g")
-                  .select("g.id")
-                  .whereRef("g.id", "=", "triggers.generator_id")
-                  .where("g.status", "=", "cancelled")
-                  .where("g.end_reason", "is", null),
-              ),
-            ),
-          )
-          .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
-          .executeTakeFirst();
-        if (retried.numUpdatedRows === 0n) {
-          // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
-          await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
-          await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
-        }
-        return;
-      }
-      // Released when the attempt moved the trigger, as on the prepared path: deleting the key of a
-      // trigger that never had one deletes nothing.
-      const moved = await fenced.set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt }).executeTakeFirst();
-      if (moved.numUpdatedRows === 0n) return;
-      await this.releaseKey(trx, result.triggerId);
-      for (const callback of result.callbacks) {
-        await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
-      }
+      await this.recordOutcome(trx, result);
+      // Its place in the flow is free now, whether or not this attempt still owned the trigger.
+      if (flowKey !== null) await this.unparkFlow(trx, result.projectId, flowKey);
     });
+  }
+
+  /** finishAttempt's writes: the execution, and the trigger moved on if this attempt still owns it. */
+  private async recordOutcome(trx: Trx, result: AttemptResult): Promise<void> {
+    const execution = this.executionRow(result);
+    await trx.insertInto("executions").values(execution).execute();
+    // Fenced by the attempt number: if this attempt's lease expired and another claim took the
+    // trigger over, the execution is still recorded but the newer attempt owns the state.
+    const fenced = trx
+      .updateTable("triggers")
+      .where("id", "=", result.triggerId)
+      .where("status", "=", "running")
+      .where("attempts", "=", result.attempt);
+    if (result.retryAt !== null) {
+      const retried = await fenced
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("generators as g")
+                .select("g.id")
+                .whereRef("g.id", "=", "triggers.generator_id")
+                .where("g.status", "=", "cancelled")
+                .where("g.end_reason", "is", null),
+            ),
+          ),
+        )
+        .set((eb) => ({ status: "registered", due_at: result.retryAt as number, retries_left: eb("retries_left", "-", 1), updated_at: result.finishedAt }))
+        .executeTakeFirst();
+      if (retried.numUpdatedRows === 0n) {
+        // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
+        await fenced.set(cancelledColumns(result.finishedAt, RETRIES_DROPPED)).executeTakeFirst();
+        await trx.updateTable("executions").set({ retry_at: null }).where("id", "=", execution.id).execute();
+      }
+      return;
+    }
+    // Released when the attempt moved the trigger, as on the prepared path: deleting the key of a
+    // trigger that never had one deletes nothing.
+    const moved = await fenced.set({ status: result.outcome, finished_at: result.finishedAt, updated_at: result.finishedAt }).executeTakeFirst();
+    if (moved.numUpdatedRows === 0n) return;
+    await this.releaseKey(trx, result.triggerId);
+    for (const callback of result.callbacks) {
+      await this.insertCallback(trx, result.triggerId, result.projectId, callback, result.finishedAt);
+    }
   }
 
   /** Execution ids are stamped with the attempt's end, so pruning by age is a range of the primary key. */
@@ -845,6 +995,10 @@ export class KyselyStore implements Store {
     if (filter.kind) query = query.where(ORIGINS_BY_KIND[filter.kind]);
     if (filter.generatorId) query = query.where("triggers.generator_id", "=", filter.generatorId);
     if (filter.customKey) query = query.where("triggers.custom_key", "=", filter.customKey);
+    // The terms of the partial index triggers_flow_waiting, then the status.
+    if (filter.waitingFor === "flow") {
+      query = query.where(sql<boolean>`(triggers.flow_parked_due IS NOT NULL OR triggers.flow_window IS NOT NULL)`).where("triggers.status", "=", "registered");
+    }
     if (filter.search) {
       const pattern = containsPattern(filter.search);
       query = query.where(sql<boolean>`(lower(coalesce(triggers.title, '')) LIKE ${pattern} ESCAPE '\\' OR lower(triggers.url) LIKE ${pattern} ESCAPE '\\')`);
@@ -863,6 +1017,41 @@ export class KyselyStore implements Store {
     if (page.cursor) query = query.where(sql.ref(order), "<", page.cursor);
     const rows = await query.orderBy(sql.ref(order), "desc").limit(page.limit + 1).execute();
     return paginate(rows, page.limit, toTriggerRecord);
+  }
+
+  async listFlows(projectId: string, limit: number): Promise<FlowRecord[]> {
+    const flows = await this.db.selectFrom("flows").selectAll().where("project_id", "=", projectId).orderBy("flow_key").limit(limit).execute();
+    if (flows.length === 0) return [];
+    const keys = flows.map((f) => f.flow_key);
+    const counts = (rows: { flow_key: string | null; n: number | string | bigint }[]) => new Map(rows.map((r) => [r.flow_key, Number(r.n)]));
+    const inFlight = counts(
+      await this.db
+        .selectFrom("triggers")
+        .select((eb) => ["flow_key", eb.fn.countAll<number>().as("n")])
+        .where("project_id", "=", projectId)
+        .where("flow_key", "in", keys)
+        .where(sql<boolean>`status = 'running' AND flow_key IS NOT NULL`)
+        .groupBy("flow_key")
+        .execute(),
+    );
+    const waiting = counts(
+      await this.db
+        .selectFrom("triggers")
+        .select((eb) => ["flow_key", eb.fn.countAll<number>().as("n")])
+        .where("project_id", "=", projectId)
+        .where(sql<boolean>`(flow_parked_due IS NOT NULL OR flow_window IS NOT NULL)`)
+        .where("status", "=", "registered")
+        .where("flow_key", "in", keys)
+        .groupBy("flow_key")
+        .execute(),
+    );
+    return flows.map((f) => ({
+      key: f.flow_key,
+      parallelism: f.parallelism === null ? null : Number(f.parallelism),
+      rate: f.rate === null ? null : Number(f.rate),
+      inFlight: inFlight.get(f.flow_key) ?? 0,
+      waiting: waiting.get(f.flow_key) ?? 0,
+    }));
   }
 
   async getGenerator(projectId: string, id: string): Promise<GeneratorRecord | null> {
@@ -1022,7 +1211,7 @@ export class KyselyStore implements Store {
   private async updateJob(trx: Trx, id: string, input: ScheduleJobInput, byKey = false): Promise<ScheduleResult> {
     const result = await trx
       .updateTable("triggers")
-      .set({ ...jobColumns(input), updated_at: input.now })
+      .set({ ...jobColumns(input), flow_parked_due: null, flow_window: null, updated_at: input.now })
       .where("id", "=", id)
       .where("status", "=", "registered")
       .executeTakeFirst();
@@ -1199,6 +1388,7 @@ export class KyselyStore implements Store {
         failure_url: generator.failure_url,
         success_status: generator.success_status,
         retry_on: generator.retry_on,
+        flow_key: generator.flow_key,
         scheduled_at: scheduledAt,
         due_at: scheduledAt,
         status: "registered",
@@ -1373,8 +1563,11 @@ export class KyselyStore implements Store {
       .where("generator_id", "=", generatorId)
       .where("id", "!=", exceptId)
       .where((eb) => eb.or([eb("status", "=", "running"), eb.and([eb("status", "=", "registered"), eb("attempts", ">", 0)])]))
-      .returning("id")
+      .returning(["id", "project_id", "flow_key"])
       .execute();
+    // Their places in the flow are free now: their attempts may never report (a dead node's).
+    const flow = rows.find((r) => r.flow_key !== null);
+    if (flow !== undefined) await this.unparkFlow(trx, flow.project_id, flow.flow_key as string);
     return rows.map((r) => r.id);
   }
 
@@ -1649,6 +1842,14 @@ function projectDefaults(row: {
 
 function egressRules(targets: string | null, ports: string | null): ProjectEgressRules {
   return { allowedTargets: targets === null ? [] : (JSON.parse(targets) as string[]), allowedPorts: ports === null ? [] : (JSON.parse(ports) as string[]) };
+}
+
+/** `slots` with the rows a claim took already counted in (as the dispatcher will count them). */
+function withClaimed(slots: SlotUsage, claimed: readonly TriggerRow[]): SlotUsage {
+  if (claimed.length === 0) return slots;
+  const inFlight = new Map(slots.inFlight);
+  for (const row of claimed) inFlight.set(row.project_id, (inFlight.get(row.project_id) ?? 0) + 1);
+  return { capacity: slots.capacity, inFlight };
 }
 
 function assertStillWaiting(row: Pick<TriggerRow, "id" | "status">): void {

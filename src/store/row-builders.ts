@@ -8,6 +8,19 @@ export function isFirstTick(row: TriggerRow): boolean {
   return row.status === "registered" && row.origin === "tick" && Number(row.attempts) === 0;
 }
 
+/**
+ * A due row its flow must admit first (flow-admission.ts): registered, with a flow key. A running
+ * one whose lease expired was admitted when it was first claimed.
+ */
+export function needsFlowAdmission(row: TriggerRow): boolean {
+  return row.flow_key !== null && row.status === "registered";
+}
+
+/** A row the engines' prepared claims leave to the store's one Kysely path: a generator's first tick, or a trigger its flow must admit. */
+export function needsKyselyClaim(row: TriggerRow): boolean {
+  return isFirstTick(row) || needsFlowAdmission(row);
+}
+
 /** The execution row recording one attempt. */
 export function newExecutionRow(id: string, result: AttemptResult) {
   return {
@@ -55,7 +68,7 @@ export function newJobRow(id: string, input: ScheduleJobInput) {
 export const JOB_ROW_COLUMNS = [
   "id", "project_id", "generator_id", "origin", "parent_trigger_id", "custom_key",
   "method", "url", "headers", "body", "title", "tags",
-  "retries", "retry_delay_ms", "timeout_ms", "callback_url", "failure_url", "success_status", "retry_on", "retries_left",
+  "retries", "retry_delay_ms", "timeout_ms", "callback_url", "failure_url", "success_status", "retry_on", "flow_key", "retries_left",
   "scheduled_at", "due_at", "status", "created_at", "updated_at", "finished_at", "cancel_reason",
 ] as const satisfies readonly (keyof ReturnType<typeof newJobRow>)[];
 
@@ -70,7 +83,7 @@ export function pushJobRowValues(target: unknown[], id: string, input: ScheduleJ
     id, input.projectId, null, "job", null, input.customKey,
     request.method, request.url, encodeHeaders(request.headers), bodyColumn(request.body), input.title, encodeTags(input.tags),
     delivery.retries, delivery.retryDelayMs, delivery.timeoutMs, delivery.callbackUrl, delivery.failureUrl,
-    delivery.successStatus, delivery.retryOn, delivery.retries,
+    delivery.successStatus, delivery.retryOn, delivery.flowKey, delivery.retries,
     input.scheduledAt, input.scheduledAt, "registered", input.now, input.now, null, null,
   );
 }
@@ -117,6 +130,7 @@ export function jobColumns(input: ScheduleJobInput) {
     failure_url: delivery.failureUrl,
     success_status: delivery.successStatus,
     retry_on: delivery.retryOn,
+    flow_key: delivery.flowKey,
     retries_left: delivery.retries,
     scheduled_at: input.scheduledAt,
     due_at: input.scheduledAt,
@@ -149,9 +163,9 @@ export const RETRIES_DROPPED = "its generator was cancelled while this attempt w
 /** Why an instance was cancelled by its generator's next tick (`ttr-overlap: cancel-previous`). */
 export const SUPERSEDED_BY_NEXT_TICK = "the next tick came due while this run was in flight (ttr-overlap: cancel-previous)";
 
-/** The columns of a trigger moving to cancelled. */
+/** The columns of a trigger moving to cancelled (no longer waiting for its flow, if it was). */
 export function cancelledColumns(now: number, reason: string) {
-  return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason };
+  return { status: "cancelled" as const, finished_at: now, updated_at: now, cancel_reason: reason, flow_parked_due: null, flow_window: null };
 }
 
 function requestColumns(request: RequestTemplate) {

@@ -3,6 +3,7 @@ import type { RunMissedPolicy } from "../schedule/types.js";
 import type {
   ExecutionOutcome,
   ExecutionRecord,
+  FlowWaiting,
   GeneratorRecord,
   GeneratorStatus,
   DeliveryPolicy,
@@ -70,6 +71,7 @@ export interface Database {
     failure_url: string | null;
     success_status: ColumnType<string | null, string | null | undefined, string | null>;
     retry_on: ColumnType<string | null, string | null | undefined, string | null>;
+    flow_key: ColumnType<string | null, string | null | undefined, string | null>;
     ends_at: ColumnType<number | null, number | null | undefined, number | null>;
     max_runs: ColumnType<number | null, number | null | undefined, number | null>;
     runs: ColumnType<number, number | undefined, number>;
@@ -109,6 +111,20 @@ export interface Database {
     cancel_reason: string | null;
     /** The month whose quota counted this generator tick, if one did. */
     quota_month: ColumnType<string | null, string | null | undefined, string | null>;
+    flow_key: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Parked by its flow's parallelism: the due time it had (see flow-admission.ts). */
+    flow_parked_due: ColumnType<number | null, number | null | undefined, number | null>;
+    /** Waiting for a place in this window of its flow's rate. */
+    flow_window: ColumnType<number | null, number | null | undefined, number | null>;
+  };
+  flows: {
+    project_id: string;
+    flow_key: string;
+    parallelism: number | null;
+    rate: number | null;
+    rate_window: ColumnType<number, number | undefined, number>;
+    rate_taken: ColumnType<number, number | undefined, number>;
+    updated_at: number;
   };
   trigger_tags: { project_id: string; tag: string; trigger_id: string };
   server_secrets: { name: string; value: string; created_at: number };
@@ -171,6 +187,7 @@ export function deliveryColumns(policy: DeliveryPolicy) {
     failure_url: policy.failureUrl,
     success_status: policy.successStatus,
     retry_on: policy.retryOn,
+    flow_key: policy.flowKey,
   };
 }
 
@@ -183,6 +200,7 @@ export function toDeliveryPolicy(row: TriggerRow | GeneratorRow): DeliveryPolicy
     failureUrl: row.failure_url,
     successStatus: row.success_status,
     retryOn: row.retry_on,
+    flowKey: row.flow_key,
   };
 }
 
@@ -209,7 +227,15 @@ export function toTriggerRecord(row: TriggerRow): TriggerRecord {
     updatedAt: Number(row.updated_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
     cancelReason: row.cancel_reason,
+    flowWaiting: flowWaiting(row),
   };
+}
+
+/** Why a registered trigger waits for its flow, if it does (see flow-admission.ts). */
+function flowWaiting(row: Pick<TriggerRow, "status" | "flow_parked_due" | "flow_window">): FlowWaiting | null {
+  if (row.status !== "registered") return null;
+  if (row.flow_parked_due !== null) return "parallelism";
+  return row.flow_window === null ? null : "rate";
 }
 
 export function toGeneratorRecord(

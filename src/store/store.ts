@@ -11,6 +11,7 @@ import type {
   ClaimedTrigger,
   ExecutionFilter,
   ExecutionRecord,
+  FlowRecord,
   GeneratorRecord,
   KeyOwner,
   Page,
@@ -146,6 +147,8 @@ export interface Store {
   getGenerator(projectId: string, id: string): Promise<GeneratorRecord | null>;
   listGenerators(projectId: string, page: PageRequest): Promise<Page<GeneratorRecord>>;
   listExecutions(projectId: string, filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
+  /** The project's flows (those given limits), by key (at most `limit`), each with its attempts in flight and triggers waiting. */
+  listFlows(projectId: string, limit: number): Promise<FlowRecord[]>;
 
   /**
    * The project's triggers and generators counted by status. With `cap`, each trigger status is

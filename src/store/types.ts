@@ -1,7 +1,7 @@
 import type { HourglassError } from "../errors.js";
-import type { DeliveryPolicy, OverlapPolicy, RunMissedPolicy } from "../schedule/types.js";
+import type { DeliveryPolicy, FlowLimits, OverlapPolicy, RunMissedPolicy } from "../schedule/types.js";
 
-export type { DeliveryPolicy, OverlapPolicy } from "../schedule/types.js";
+export type { DeliveryPolicy, FlowLimits, OverlapPolicy } from "../schedule/types.js";
 
 /** A header as sent: original name case, original order; duplicates are separate pairs. */
 export type HeaderPair = [name: string, value: string];
@@ -80,6 +80,21 @@ export interface TriggerRecord extends RequestTemplate {
   finishedAt: number | null;
   /** Why it was cancelled, when it was. */
   cancelReason: string | null;
+  /**
+   * Registered but held back by its flow (`delivery.flowKey`): `parallelism` while the flow has
+   * its most attempts in flight, `rate` until its turn in a later second; null otherwise.
+   */
+  flowWaiting: FlowWaiting | null;
+}
+
+/** Why a trigger that is due waits for its flow. */
+export type FlowWaiting = "parallelism" | "rate";
+
+/** A project's flow: its limits, and its triggers in flight and waiting. */
+export interface FlowRecord extends FlowLimits {
+  key: string;
+  inFlight: number;
+  waiting: number;
 }
 
 export interface GeneratorRecord extends RequestTemplate {
@@ -164,6 +179,8 @@ export interface ScheduleInputBase {
   triggerId: string | null;
   request: RequestTemplate;
   delivery: DeliveryPolicy;
+  /** The limits to set on the flow `delivery.flowKey` names (replacing its limits); absent or null: leave them. */
+  flowLimits?: FlowLimits | null;
   title: string | null;
   tags: string[];
   now: number;
@@ -298,6 +315,8 @@ export interface AttemptResult {
   responseExcerpt: string | null;
   /** A failed attempt that will be retried: when. `null`: this outcome is final. */
   retryAt: number | null;
+  /** The trigger's flow (its attempt frees a place in it); null or absent: none. */
+  flowKey?: string | null;
   /** With a final outcome: the outcome reports to queue as callback triggers. */
   callbacks: CallbackRequest[];
 }
@@ -326,6 +345,8 @@ export interface TriggerFilter {
    * cannot use an index, so this bounds what one page reads (the dashboard's search).
    */
   searchNewest?: number;
+  /** `flow`: only triggers held back by their flow (see {@link TriggerRecord.flowWaiting}). */
+  waitingFor?: "flow";
 }
 
 export interface Page<T> {

@@ -130,6 +130,14 @@ describe("client against a real Hourglass and a real target", () => {
     expect((await counting.triggers.get(ids[0] as string)).status).toBe("cancelled");
   });
 
+  it("sends a flow's limits, reads them back with flows(), and filters the triggers waiting for their flow", async () => {
+    const later = await client.schedule(`${target.url}/flow`, { method: "POST", body: "f" }, { at: "now | add 1h", flowKey: "client-flow", flowParallelism: 3, flowRate: 7 });
+    expect((await client.triggers.get(later.triggerId)).flowKey).toBe("client-flow");
+    expect(await client.flows()).toContainEqual({ key: "client-flow", parallelism: 3, rate: 7, inFlight: 0, waiting: 0 });
+    expect((await client.triggers.page({ waitingFor: "flow" })).items).toEqual([]);
+    await client.cancel(later.triggerId);
+  });
+
   it("previews a cron's fire times with their DST marks, and a one-shot's instant", async () => {
     const cron = await client.preview({ scheduledAt: "cron(30 2 * * *, Europe/Paris)", from: "2027-03-27T00:00:00Z", count: 2 });
     expect(cron).toMatchObject({ kind: "cron", timezone: "Europe/Paris", fireTimes: [{ at: "2027-03-27T01:30:00.000Z", dst: null }, { at: "2027-03-28T01:30:00.000Z", dst: "gap" }] });

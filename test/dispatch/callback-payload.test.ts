@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { callbacksFor } from "../../src/dispatch/callback-payload.js";
 import type { ClaimedTrigger } from "../../src/store/types.js";
 
-const POLICY = { retries: 3, retryDelayMs: 10_000, timeoutMs: 30_000, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null };
+const POLICY = { retries: 3, retryDelayMs: 10_000, timeoutMs: 30_000, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null };
 const claim = (over: Partial<ClaimedTrigger> = {}): ClaimedTrigger => ({
   id: "01HZY3J5W9M8Q2R4T6V8X0Z2B4",
   projectId: "p",

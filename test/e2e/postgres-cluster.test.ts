@@ -103,7 +103,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       for (const r of all) expect(r.arrivedAt).toBeGreaterThanOrEqual(dueAt);
     });
 
-    it("50 generators every second for 10 s across the nodes: one pending tick each, none delivered twice, none skipped", { timeout: 90_000 }, async () => {
+    it("50 generators every second for 20 s across the nodes: one pending tick each, none delivered twice, none skipped", { timeout: 120_000 }, async () => {
       await startNodes();
       const generators = 50;
       for (let g = 0; g < generators; g++) {
@@ -111,7 +111,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       }
       const startedAt = Date.now();
       let samples = 0;
-      while (Date.now() - startedAt < 10_000) {
+      while (Date.now() - startedAt < 20_000) {
         const [doubled] = await q<{ n: number }>(
           "SELECT count(*)::int AS n FROM (SELECT generator_id FROM $S.triggers WHERE status = 'registered' AND origin = 'tick' GROUP BY generator_id HAVING count(*) > 1) AS d",
         );
@@ -119,7 +119,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
         samples++;
         await h.target.waitForCount(h.target.received.length + 1);
       }
-      expect(samples).toBeGreaterThan(5);
+      expect(samples).toBeGreaterThan(10);
       for (const n of h.nodes) n.child.kill("SIGTERM");
       for (const n of h.nodes) expect((await n.exited).code).toBe(0);
 
@@ -132,7 +132,7 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
       for (const r of h.target.received) delivered.set(r.body.toString(), (delivered.get(r.body.toString()) ?? 0) + 1);
       for (let g = 0; g < generators; g++) {
         const mine = ticks.filter((t) => t.g === String(g));
-        expect(mine.length).toBeGreaterThanOrEqual(8);
+        expect(mine.length).toBeGreaterThanOrEqual(18);
         // None skipped: one tick per second from the first to the last.
         for (let i = 1; i < mine.length; i++) expect(mine[i]!.scheduled_at - mine[i - 1]!.scheduled_at).toBe(1_000);
         // None delivered twice: one attempt each, and the target saw each once.

@@ -5,7 +5,7 @@ import { KNOWN_TTR_HEADERS, parseCancelHeaders, parseScheduleHeaders } from "../
 const NOW = Date.parse("2026-03-28T09:00:00.000Z");
 const DEFAULTS = { retries: 3, retryDelayMs: 10_000, timeoutMs: 30_000 };
 const CTX = { now: NOW, defaults: DEFAULTS };
-const DEFAULT_DELIVERY = { ...DEFAULTS, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null };
+const DEFAULT_DELIVERY = { ...DEFAULTS, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null };
 const ULID = "01HZY3J5W9M8Q2R4T6V8X0Z2B4";
 
 function headers(extra: Record<string, string | string[]> = {}): Map<string, string[]> {
@@ -47,6 +47,7 @@ describe("parseScheduleHeaders", () => {
       endsAt: null,
       maxRuns: null,
       delivery: DEFAULT_DELIVERY,
+      flowLimits: null,
       urls: [{ header: "ttr-url", url: new URL("https://example.com/hook?x=1") }],
     });
   });
@@ -74,6 +75,7 @@ describe("parseScheduleHeaders", () => {
       failureUrl: "https://cb.example/failed",
       successStatus: "2xx,409",
       retryOn: "network,429,5xx",
+      flowKey: null,
     });
     expect(spec.urls).toEqual([
       { header: "ttr-url", url: new URL("https://example.com/hook?x=1") },
@@ -143,8 +145,18 @@ describe("parseScheduleHeaders", () => {
       endsAt: Date.UTC(2026, 11, 31, 22, 59),
       maxRuns: 100,
       delivery: DEFAULT_DELIVERY,
+      flowLimits: null,
       urls: [{ header: "ttr-url", url: new URL("https://example.com/hook?x=1") }],
     });
+  });
+
+  it("parses flow control: a limit without a key names the target's origin; a key alone sets no limit", () => {
+    const limited = parseScheduleHeaders(headers({ "ttr-flow-parallelism": "2", "ttr-flow-rate": "10000" }), CTX);
+    expect([limited.delivery.flowKey, limited.flowLimits]).toEqual(["https://example.com", { parallelism: 2, rate: 10_000 }]);
+    const keyed = parseScheduleHeaders(headers({ "ttr-flow-key": "partner", "ttr-flow-rate": "5" }), CTX);
+    expect([keyed.delivery.flowKey, keyed.flowLimits]).toEqual(["partner", { parallelism: null, rate: 5 }]);
+    const alone = parseScheduleHeaders(headers({ "ttr-flow-key": "partner" }), CTX);
+    expect([alone.delivery.flowKey, alone.flowLimits]).toEqual(["partner", null]);
   });
 
   it("uses ttr-timezone for an offset-less time", () => {

@@ -1,14 +1,30 @@
+import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, GoneError, QuotaExceededError } from "../../src/errors.js";
-import { SchemaTooNewError } from "../../src/store/migrations.js";
+import { SchemaTooNewError, loadMigrations, migrationsFolder } from "../../src/store/migrations.js";
 import { openPostgresStore } from "../../src/store/postgres/store.js";
 import type { Store } from "../../src/store/store.js";
 import { adminQuery, createTestSchema, describePostgres } from "../support/postgres.js";
+import { describeFlowContract } from "./flow-contract.js";
 import { describeStoreContract, finished, generatorInput, jobInput } from "./store-contract.js";
 
 const options = { runMissedCap: 100, missedGraceMs: 60_000 };
 
 describePostgres("PostgreSQL store", (serverUrl) => {
+  /** A store on a new schema (`fastPaths: false`: through Kysely only); `dispose` closes it and drops the schema. */
+  const postgresFactory = async (fastPaths = true) => {
+    const schema = await createTestSchema(serverUrl);
+    const store = await openPostgresStore({ ...options, url: schema.url, poolSize: 4, fastPaths });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await schema.drop();
+      },
+    };
+  };
+  describeFlowContract("PostgreSQL", () => postgresFactory());
+  describeFlowContract("PostgreSQL, portable paths only (fastPaths: false)", () => postgresFactory(false));
   describeStoreContract("PostgreSQL", async () => {
     const schema = await createTestSchema(serverUrl);
     const store = await openPostgresStore({ ...options, url: schema.url, poolSize: 4 });
@@ -50,13 +66,41 @@ describePostgres("PostgreSQL migrations", (serverUrl) => {
           serverUrl,
           `SELECT version, name FROM ${schema.schema}.schema_migrations ORDER BY version`,
         );
-        expect(rows).toEqual([{ version: 1, name: "initial" }]);
+        expect(rows).toEqual([
+          { version: 1, name: "initial" },
+          { version: 2, name: "flow_control" },
+        ]);
         // Every node works on the one schema.
         const projectId = await stores[0]!.ensureApiKey("a".repeat(64), "hg_aaaa", 0);
         expect((await stores[4]!.findApiKey("a".repeat(64)))?.projectId).toBe(projectId);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }
+    });
+
+    it("upgrades a database of the first PostgreSQL release in place, keeping its data", async () => {
+      // What release 1 left: its one migration, recorded, and a waiting trigger.
+      const first = readFileSync(new URL("../../migrations/postgres/0001_initial.sql", import.meta.url), "utf8");
+      await adminQuery(
+        serverUrl,
+        `SET search_path TO ${schema.schema};
+         ${first};
+         CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, 'initial', 0);
+         INSERT INTO projects (id, name, created_at) VALUES ('P1', 'old', ${T0});
+         INSERT INTO triggers (id, project_id, origin, method, url, headers, body, tags, retries, retries_left, retry_delay_ms,
+           timeout_ms, scheduled_at, due_at, status, created_at, updated_at)
+         VALUES ('T1', 'P1', 'job', 'PUT', 'https://example.com/x', '[["X-A","1"]]', '\\x00ff', '', 3, 3, 10000, 30000, ${T0}, ${T0}, 'registered', ${T0}, ${T0})`,
+      );
+      const store = await openPostgresStore({ ...options, url: schema.url, poolSize: 2 });
+      try {
+        expect(await store.getTrigger("P1", "T1")).toMatchObject({ method: "PUT", body: new Uint8Array([0, 255]), flowWaiting: null, delivery: { flowKey: null } });
+        expect((await store.claimDue(T0, 10, LEASE)).map((c) => c.id)).toEqual(["T1"]);
+      } finally {
+        await store.close();
+      }
+      const versions = await adminQuery<{ version: number }>(serverUrl, `SELECT version FROM ${schema.schema}.schema_migrations ORDER BY version`);
+      expect(versions.map((v) => v.version)).toEqual(loadMigrations(migrationsFolder("postgres")).map((m) => m.version));
     });
 
     it("refuses a database migrated by a newer release", async () => {

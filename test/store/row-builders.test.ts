@@ -17,7 +17,7 @@ describe("a new one-shot's row values", () => {
         headers: [["Content-Type", "application/json"], ["X-Twice", "a"], ["x-twice", "b"]],
         body: new TextEncoder().encode('{"a":1}'),
       },
-      delivery: { retries: 3, retryDelayMs: 2_000, timeoutMs: 5_000, callbackUrl: "https://example.com/cb", failureUrl: "https://example.com/fail", successStatus: "2xx,409", retryOn: "429,network" },
+      delivery: { retries: 3, retryDelayMs: 2_000, timeoutMs: 5_000, callbackUrl: "https://example.com/cb", failureUrl: "https://example.com/fail", successStatus: "2xx,409", retryOn: "429,network", flowKey: null },
     }),
   ];
 

@@ -7,6 +7,7 @@ import { loadMigrations } from "../../src/store/migrations.js";
 import { DatabaseLockedError, migrate, openSqliteStore } from "../../src/store/sqlite/open.js";
 import { startWalCheckpointer } from "../../src/store/sqlite/wal-checkpointer.js";
 import { makeTempDir } from "../support/temp-dir.js";
+import { describeFlowContract } from "./flow-contract.js";
 import { describeStoreContract, generatorInput, jobInput, request } from "./store-contract.js";
 
 const options = { synchronous: "NORMAL" as const, runMissedCap: 100, missedGraceMs: 60_000 };
@@ -50,6 +51,22 @@ async function withStoreFile(fn: (store: ReturnType<typeof openSqliteStore>, pat
 function restartDelays(messages: readonly string[]): number[] {
   return messages.filter((m) => m.includes("exited")).map((m) => Number(/again in (\d+) ms/.exec(m)?.[1]));
 }
+
+/** A store over a new SQLite file (`fastPaths: false`: through Kysely only); `dispose` closes and removes it. */
+async function sqliteFactory(fastPaths = true) {
+  const temp = makeTempDir();
+  const store = openSqliteStore({ ...options, path: join(temp.dir, "hourglass.db"), fastPaths });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      temp.remove();
+    },
+  };
+}
+
+describeFlowContract("SQLite file", () => sqliteFactory());
+describeFlowContract("SQLite file, portable paths only (fastPaths: false)", () => sqliteFactory(false));
 
 describeStoreContract("SQLite file", async () => {
   const temp = makeTempDir();

@@ -21,7 +21,7 @@ const SUPERSEDED = "the next tick came due while this run was in flight (ttr-ove
 /** Lease margin; with the default 30 s timeout a claim is owned for LEASE + 30 s. */
 const LEASE = 30_000;
 const TIMEOUT = 30_000;
-export const DELIVERY: DeliveryPolicy = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null };
+export const DELIVERY: DeliveryPolicy = { retries: 3, retryDelayMs: 10_000, timeoutMs: TIMEOUT, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null };
 
 export function request(overrides: Partial<RequestTemplate> = {}): RequestTemplate {
   return {
@@ -158,7 +158,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
 
       it("keeps its success and retry rules, created alone, with a key, and edited", async () => {
-        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "5xx" };
+        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "5xx", flowKey: null };
         const alone = await store.scheduleJob(job({ delivery }));
         const keyed = await store.scheduleJob(job({ delivery, customKey: "rules" }));
         expect((await store.getTrigger(projectA, alone.id))?.delivery).toEqual(delivery);
@@ -488,7 +488,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
       it("snapshots the generator's request into each instance", async () => {
         const body = new Uint8Array([1, 2, 3, 255]);
-        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "429,network" };
+        const delivery = { ...DELIVERY, successStatus: "2xx,409", retryOn: "429,network", flowKey: null };
         const { id } = await store.scheduleGenerator(generator({ request: request({ body, method: "PATCH" }), tags: ["t1"], delivery }));
         const [instance] = await pendingOf(id);
         expect(instance).toMatchObject({ method: "PATCH", tags: ["t1"], customKey: null, delivery });

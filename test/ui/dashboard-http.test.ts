@@ -269,7 +269,7 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
           ],
           body: new Uint8Array([0x00, 0xff, 0x41, 0x42]),
         },
-        delivery: { retries: 0, retryDelayMs: 1000, timeoutMs: 30_000, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null },
+        delivery: { retries: 0, retryDelayMs: 1000, timeoutMs: 30_000, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null },
         title: null,
         tags: [],
         now: T0,
@@ -288,6 +288,16 @@ describe("dashboard over HTTP (in-process, manual clock, dispatcher off)", () =>
       const revealed = await page(`/ui/triggers/${id}?reveal=headers`, cookie);
       expect(revealed).toContain("Bearer s3cr3t-value");
       expect(revealed).toContain("k3y-value");
+    });
+
+    it("shows a trigger's flow, and why it waits for it", async () => {
+      const flow = { "ttr-scheduled-at": "now", "ttr-flow-key": "partner-api", "ttr-flow-parallelism": "1" };
+      const first = await schedule(flow);
+      const second = await schedule(flow);
+      expect((await hg.service.store.claimDue(T0, 10, 30_000)).map((c) => c.id)).toEqual([first]);
+      const cookie = await signIn(API_KEY);
+      expect(await page(`/ui/triggers/${first}`, cookie)).toMatch(/data-testid="flow"><span class="mono">partner-api<\/span><\/td>/);
+      expect(await page(`/ui/triggers/${second}`, cookie)).toContain("partner-api</span> · waiting: the flow has its most attempts in flight");
     });
 
     it("filters and pages the trigger list", async () => {

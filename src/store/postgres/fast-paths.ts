@@ -3,7 +3,7 @@ import { HourglassError } from "../../errors.js";
 import { type SlotUsage, fairSelection, selectAsync } from "../fair-claim.js";
 import type { FastPaths, FastPathRows } from "../kysely-store.js";
 import { monthOf, remainingAfterOne } from "../quota.js";
-import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
 
@@ -48,7 +48,7 @@ const DUE = statement("due", `SELECT * FROM triggers WHERE status IN ('registere
 const LEASE = statement("lease", `UPDATE triggers SET status = 'running', due_at = timeout_ms + $1, attempts = attempts + 1, updated_at = $2
   WHERE id = ANY($3::text[])`);
 
-/** Most rows one INSERT of new one-shots carries (27 parameters each, far below PostgreSQL's 65,535). */
+/** Most rows one INSERT of new one-shots carries (28 parameters each, far below PostgreSQL's 65,535). */
 const MAX_JOBS_PER_INSERT = 128;
 const insertJobs: Statement[] = [];
 const insertTags: Statement[] = [];
@@ -188,9 +188,9 @@ export class PostgresFastPaths implements FastPaths {
         if (query.projectId !== null) return (await batch.query<TriggerRow>(DUE_OF_PROJECT, [now, query.projectId, query.take])).rows;
         return (await batch.query<TriggerRow>(DUE, [now, query.except, query.take])).rows;
       });
-      // Advancing a generator (next tick, missed runs, overlap) stays on the one Kysely path; the
+      // Advancing a generator (next tick, missed runs, overlap) and flow control stay on the one Kysely path; the
       // rows locked here are released with this transaction.
-      if (rows.some(isFirstTick)) return null;
+      if (rows.some(needsKyselyClaim)) return null;
       if (rows.length === 0) return [];
       await batch.query(LEASE, [now + leaseMarginMs, now, rows.map((r) => r.id)]);
       return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));

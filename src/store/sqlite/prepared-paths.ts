@@ -1,7 +1,7 @@
 import { type SlotUsage, fairSelection, selectSync } from "../fair-claim.js";
 import type { SyncBatchHooks, SyncConnection } from "../group-commit.js";
 import { monthOf, remainingAfterOne } from "../quota.js";
-import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, isFirstTick, type newExecutionRow, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, type newExecutionRow, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
 
@@ -142,8 +142,9 @@ export class PreparedPaths implements SyncBatchHooks {
 
   /**
    * The store's claimDue on a synchronous engine: the same selection and lease, prepared. Returns
-   * null, having written nothing, when the batch holds a generator's first tick: advancing a
-   * generator (next tick, missed runs, overlap) stays on the one Kysely path.
+   * null, having written nothing, when the batch holds a generator's first tick or a trigger its
+   * flow must admit: advancing a generator (next tick, missed runs, overlap) and flow control stay
+   * on the one Kysely path.
    */
   claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): ClaimedTrigger[] | null {
     this.writePendingJobs();
@@ -152,7 +153,7 @@ export class PreparedPaths implements SyncBatchHooks {
       if (query.projectId !== null) return this.sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
       return this.sync.all<TriggerRow>(SQL_DUE, [now, JSON.stringify(query.except), query.take]);
     });
-    if (rows.some(isFirstTick)) return null;
+    if (rows.some(needsKyselyClaim)) return null;
     if (rows.length === 0) return [];
     this.sync.run(SQL_LEASE, [now + leaseMarginMs, now, JSON.stringify(rows.map((r) => r.id))]);
     return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));

@@ -86,6 +86,16 @@ export function TriggerPage(props: {
                 {formatDuration(t.delivery.timeoutMs)}
               </td>
             </tr>
+            {t.delivery.flowKey !== null && (
+              <tr>
+                <th scope="row">Flow</th>
+                <td data-testid="flow">
+                  <span class="mono">{t.delivery.flowKey}</span>
+                  {t.flowWaiting === "parallelism" && <> · waiting: the flow has its most attempts in flight</>}
+                  {t.flowWaiting === "rate" && <> · waiting for its turn in a later second of the flow's rate</>}
+                </td>
+              </tr>
+            )}
             {(t.delivery.callbackUrl !== null || t.delivery.failureUrl !== null) && (
               <tr>
                 <th scope="row">Callbacks</th>
