@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { type HourglassProcess, spawnHourglass } from "../support/child-process.js";
+import { spawnHourglass } from "../support/child-process.js";
 import { describePostgres } from "../support/postgres.js";
 import { postgresNodes } from "../support/postgres-nodes.js";
 
@@ -15,12 +15,8 @@ describePostgres("Flow control across nodes", (serverUrl) => {
         h.nodes.push(await spawnHourglass(env));
       }
     };
-    const node = (i: number) => h.nodes[i % h.nodes.length] as HourglassProcess;
-    const post = async (i: number, headers: Record<string, string>, body: string) => {
-      const res = await fetch(`${node(i).url}/schedule`, { method: "POST", headers: { "ttr-api-key": KEY, ...headers }, body });
-      await res.arrayBuffer();
-      return res.status;
-    };
+    const node = (i: number) => h.node(i);
+    const post = (i: number, headers: Record<string, string>, body: string) => h.post(i, KEY, headers, body);
     /**
      * The target answers after `ms`; resolves once it answered `count` requests, with the time each
      * spent there, from its headers' arrival to its answer.

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { type HourglassProcess, spawnHourglass } from "../support/child-process.js";
+import { spawnHourglass } from "../support/child-process.js";
 import { adminQuery, describePostgres } from "../support/postgres.js";
 import { postgresNodes } from "../support/postgres-nodes.js";
 
@@ -22,12 +22,8 @@ describePostgres("Hourglass nodes that behave as one", (serverUrl) => {
         h.nodes.push(await spawnHourglass(env));
       }
     };
-    const node = (i: number) => h.nodes[i % h.nodes.length] as HourglassProcess;
-    const post = async (i: number, headers: Record<string, string>, body: string) => {
-      const res = await fetch(`${node(i).url}/schedule`, { method: "POST", headers: { "ttr-api-key": KEY, ...headers }, body });
-      await res.arrayBuffer();
-      return res.status;
-    };
+    const node = (i: number) => h.node(i);
+    const post = (i: number, headers: Record<string, string>, body: string) => h.post(i, KEY, headers, body);
     const q = <R extends Record<string, unknown>>(sql: string, values: unknown[] = []) => adminQuery<R>(serverUrl, sql.replaceAll("$S.", `${h.schema.schema}.`), values);
 
     it("a trigger accepted by one node fires on time on another, told by NOTIFY (not the 60 s idle poll)", { timeout: 60_000 }, async () => {

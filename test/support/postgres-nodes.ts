@@ -11,6 +11,10 @@ export interface PostgresNodes {
   target: TargetServer;
   /** The Hourglass processes the test started: killed (SIGKILL) after it, if still running. */
   nodes: HourglassProcess[];
+  /** The i-th node, round robin: requests spread over the nodes. */
+  node(i: number): HourglassProcess;
+  /** POSTs `/schedule` to node `i` (round robin) with the project's `apiKey`; answers the status. */
+  post(i: number, apiKey: string, headers: Record<string, string>, body: string): Promise<number>;
 }
 
 /**
@@ -19,7 +23,15 @@ export interface PostgresNodes {
  * inside tests and hooks only: they are replaced before each test.
  */
 export function postgresNodes(serverUrl: string): PostgresNodes {
-  const harness = { nodes: [] } as unknown as PostgresNodes;
+  const harness = {
+    nodes: [],
+    node: (i: number) => harness.nodes[i % harness.nodes.length] as HourglassProcess,
+    post: async (i: number, apiKey: string, headers: Record<string, string>, body: string) => {
+      const res = await fetch(`${harness.node(i).url}/schedule`, { method: "POST", headers: { "ttr-api-key": apiKey, ...headers }, body });
+      await res.arrayBuffer();
+      return res.status;
+    },
+  } as unknown as PostgresNodes;
   beforeEach(async () => {
     harness.schema = await createTestSchema(serverUrl);
     harness.target = await startTargetServer();
