@@ -6,7 +6,7 @@ import { openPostgresStore } from "../../src/store/postgres/store.js";
 import type { Store } from "../../src/store/store.js";
 import { adminQuery, createTestSchema, describePostgres } from "../support/postgres.js";
 import { describeFlowContract } from "./flow-contract.js";
-import { describeStoreContract, finished, generatorInput, jobInput } from "./store-contract.js";
+import { DELIVERY, describeStoreContract, finished, generatorInput, jobInput } from "./store-contract.js";
 
 const options = { runMissedCap: 100, missedGraceMs: 60_000 };
 
@@ -207,6 +207,51 @@ describePostgres("PostgreSQL with several nodes", (serverUrl) => {
       expect(new Set(all)).toEqual(ids);
       // The claims were shared: every node took some.
       for (const mine of claimedBy) expect(mine.length).toBeGreaterThan(0);
+    });
+
+    it("holds a flow's parallelism while 3 nodes claim and finish its triggers at once: never more running, none lost", async () => {
+      const flow = { ...DELIVERY, flowKey: "partner" };
+      for (let i = 0; i < 60; i++) {
+        await on(nodes, i).scheduleJob(jobInput(projectId, { scheduledAt: T0 + i, delivery: flow, flowLimits: { parallelism: 3, rate: null } }));
+      }
+      const runningNow = async () =>
+        (await adminQuery<{ n: number }>(serverUrl, `SELECT count(*)::int AS n FROM ${schema.schema}.triggers WHERE status = 'running'`))[0]?.n;
+      const done = new Set<string>();
+      let peak = 0;
+      await Promise.all(
+        nodes.map(async (node) => {
+          // Each node claims, checks what the database holds running, and finishes what it claimed.
+          for (let round = 0; round < 2_000 && done.size < 60; round++) {
+            const claimed = await node.claimDue(T0 + 1_000, 8, LEASE);
+            peak = Math.max(peak, (await runningNow()) ?? 0);
+            for (const c of claimed) {
+              await node.finishAttempt(finished(c, projectId, "succeeded", { flowKey: "partner" }));
+              done.add(c.id);
+            }
+            if (claimed.length === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
+        }),
+      );
+      expect(done.size).toBe(60);
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(3);
+    });
+
+    it("holds a flow's rate while 3 nodes claim at the same instants: at most N start in each second", async () => {
+      const flow = { ...DELIVERY, flowKey: "partner" };
+      for (let i = 0; i < 20; i++) {
+        await on(nodes, i).scheduleJob(jobInput(projectId, { scheduledAt: T0, delivery: flow, flowLimits: { parallelism: null, rate: 5 } }));
+      }
+      // Claims that meet a flow another node is claiming leave it for later: some seconds may
+      // start fewer, none more, and every trigger starts.
+      const started: number[] = [];
+      for (let second = 0; second < 12 && started.reduce((a, b) => a + b, 0) < 20; second++) {
+        const now = T0 + second * 1_000 + 10;
+        const claims = await Promise.all(nodes.flatMap((node) => [node.claimDue(now, 8, LEASE), node.claimDue(now, 8, LEASE)]));
+        started.push(claims.flat().length);
+      }
+      expect(started.reduce((a, b) => a + b, 0)).toBe(20);
+      for (const n of started) expect(n).toBeLessThanOrEqual(5);
     });
 
     it("keeps one pending tick per generator while nodes claim ticks and others edit the generators", async () => {
