@@ -9,10 +9,29 @@ import { parseArgs } from "node:util";
 /** A limit as the CLI takes it: a whole number, or null for `none` (no limit). */
 export type Limit = number | null;
 
+/**
+ * A project's delivery defaults as `projects set` sends them (the admin API's `defaults`): null
+ * removes one; durations go as typed (`10s`, or seconds), the server checking their range.
+ */
+export interface DefaultsChanges {
+  retries?: number | null;
+  retryDelay?: string | null;
+  timeout?: string | null;
+  callbackUrl?: string | null;
+  failureUrl?: string | null;
+}
+
+export interface ProjectSettingsChanges {
+  name?: string;
+  monthQuota?: Limit;
+  rateLimit?: Limit;
+  defaults?: DefaultsChanges;
+}
+
 export type AdminAction =
   | { command: "projects list" }
   | { command: "projects create"; name: string }
-  | { command: "projects set"; projectId: string; changes: { name?: string; monthQuota?: Limit; rateLimit?: Limit } }
+  | { command: "projects set"; projectId: string; changes: ProjectSettingsChanges }
   | { command: "keys list"; projectId: string }
   | { command: "keys create"; projectId: string }
   | { command: "keys revoke"; keyId: string }
@@ -27,23 +46,40 @@ export interface ScheduleCommand {
   /** `[name, value]` in the order given. */
   headers: [string, string][];
   body?: string;
-  options: { at: string; customKey?: string; timezone?: string; title?: string; tags?: string[] };
+  options: {
+    at: string;
+    customKey?: string;
+    timezone?: string;
+    title?: string;
+    tags?: string[];
+    flowKey?: string;
+    flowParallelism?: number;
+    flowRate?: number;
+  };
 }
 
 export const TRIGGER_STATUSES = ["registered", "running", "succeeded", "failed", "cancelled"] as const;
 export const TRIGGER_KINDS = ["job", "generator", "callback"] as const;
+/** What `triggers list --waiting-for` takes (the API's `waitingFor`). */
+export const WAITING_FOR = ["flow"] as const;
 
 /** A project command: one or more requests with the project's API key. */
 export type ProjectAction =
   | ScheduleCommand
   | {
       command: "triggers list";
-      filter: { status?: (typeof TRIGGER_STATUSES)[number]; kind?: (typeof TRIGGER_KINDS)[number]; tag?: string };
+      filter: {
+        status?: (typeof TRIGGER_STATUSES)[number];
+        kind?: (typeof TRIGGER_KINDS)[number];
+        tag?: string;
+        waitingFor?: (typeof WAITING_FOR)[number];
+      };
       /** How many to show, newest first (pages are followed up to it). */
       limit: number;
     }
   | { command: "triggers get" | "triggers cancel" | "triggers replay"; id: string }
   | { command: "preview"; query: { scheduledAt: string; timezone?: string; count?: number; from?: string } }
+  | { command: "flows" }
   | { command: "generators list"; limit: number }
   | { command: "generators get" | "generators pause" | "generators resume" | "generators run" | "generators cancel"; id: string };
 
@@ -90,6 +126,11 @@ const OPTIONS = {
   name: { type: "string" },
   quota: { type: "string" },
   "rate-limit": { type: "string" },
+  "default-retries": { type: "string" },
+  "default-retry-delay": { type: "string" },
+  "default-timeout": { type: "string" },
+  "default-callback-url": { type: "string" },
+  "default-failure-url": { type: "string" },
   at: { type: "string" },
   method: { type: "string", short: "X" },
   data: { type: "string", short: "d" },
@@ -98,12 +139,26 @@ const OPTIONS = {
   timezone: { type: "string" },
   title: { type: "string" },
   tag: { type: "string", multiple: true },
+  "flow-key": { type: "string" },
+  "flow-parallelism": { type: "string" },
+  "flow-rate": { type: "string" },
   status: { type: "string" },
+  "waiting-for": { type: "string" },
   kind: { type: "string" },
   limit: { type: "string" },
   count: { type: "string" },
   from: { type: "string" },
 } as const;
+
+/** `projects set`'s delivery-default options, each with the field of the admin API's `defaults` it sets. */
+const DEFAULT_FIELDS = {
+  "default-retries": "retries",
+  "default-retry-delay": "retryDelay",
+  "default-timeout": "timeout",
+  "default-callback-url": "callbackUrl",
+  "default-failure-url": "failureUrl",
+} as const satisfies Record<string, keyof DefaultsChanges>;
+const DEFAULT_OPTIONS = Object.keys(DEFAULT_FIELDS) as (keyof typeof DEFAULT_FIELDS)[];
 
 const API_OPTIONS: Record<"admin" | "project", string[]> = {
   admin: ["url", "server", "token", "json"],
@@ -128,7 +183,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     api: "admin",
     usage: "hourglass projects list",
-    summary: "List projects with their monthly quota, use this month and rate limit.",
+    summary: "List projects with their monthly quota, use this month, rate limit and delivery defaults.",
   },
   {
     name: "projects create",
@@ -141,14 +196,23 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "projects set",
     args: ["projectId"],
-    options: ["name", "quota", "rate-limit"],
+    options: ["name", "quota", "rate-limit", ...DEFAULT_OPTIONS],
     api: "admin",
-    usage: "hourglass projects set <projectId> [--name <name>] [--quota <n|none>] [--rate-limit <n|none>]",
-    summary: "Rename a project, or set its monthly quota or rate limit.",
+    usage: "hourglass projects set <projectId> [--name <name>] [--quota <n|none>] [--rate-limit <n|none>] [--default-… <value|none>]…",
+    summary: "Rename a project, or set its monthly quota, rate limit or delivery defaults.",
     details:
       "  --name <name>          The project's new name.\n" +
       "  --quota <n|none>       Trigger instances the project may create per calendar month (UTC); none: no quota.\n" +
-      "  --rate-limit <n|none>  Requests per second to /schedule and /cancel; none: no limit.",
+      "  --rate-limit <n|none>  Requests per second to /schedule and /cancel; none: no limit.\n" +
+      "\n" +
+      "  Delivery defaults: what the project's triggers and generators get when their request does not\n" +
+      "  say (ttr-retries, …). none removes one (back to the server's HOURGLASS_DEFAULT_*, or no URL);\n" +
+      "  they apply to triggers created or edited from now on.\n" +
+      "  --default-retries <n|none>              Retries after a failed attempt.\n" +
+      "  --default-retry-delay <duration|none>   Delay before the first retry: 500ms, 10s, 5m, 1h (bare: seconds).\n" +
+      "  --default-timeout <duration|none>       Each attempt's timeout.\n" +
+      "  --default-callback-url <url|none>       Where the outcome of every delivery is posted.\n" +
+      "  --default-failure-url <url|none>        Where a delivery that failed for good is posted.",
   },
   {
     name: "keys list",
@@ -196,20 +260,25 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "schedule",
     args: [],
-    options: ["url", "at", "method", "data", "header", "custom-key", "timezone", "title", "tag"],
+    options: ["url", "at", "method", "data", "header", "custom-key", "timezone", "title", "tag", "flow-key", "flow-parallelism", "flow-rate"],
     api: "project",
     usage: "hourglass schedule --url <target> --at <when> [--method M] [--data D] [--header 'Name: value']...",
     summary: "Schedule a request to <target> through /schedule, once or on cron(…).",
     details:
-      "  --url <target>         The URL Hourglass will call (here --url is the target: give Hourglass's own\n" +
-      "                         URL with HOURGLASS_URL or --server).\n" +
-      "  --at <when>            now | add 10m, 2026-03-29T09:00:00Z, cron(0 9 * * 1-5), … (ttr-scheduled-at)\n" +
-      "  -X, --method <M>       Default POST.\n" +
-      "  -d, --data <text>      The body (sent as UTF-8).\n" +
-      "  -H, --header 'N: v'    A header to send; repeat for more.\n" +
-      "  --custom-key <key>     Idempotency key: a live trigger with it is edited instead.\n" +
-      "  --timezone <zone>      IANA zone for times without an offset, and for cron.\n" +
-      "  --title <text>         A title.   --tag <tag>  A tag; repeat for more.",
+      "  --url <target>           The URL Hourglass will call (here --url is the target: give Hourglass's own\n" +
+      "                           URL with HOURGLASS_URL or --server).\n" +
+      "  --at <when>              now | add 10m, 2026-03-29T09:00:00Z, cron(0 9 * * 1-5), … (ttr-scheduled-at)\n" +
+      "  -X, --method <M>         Default POST.\n" +
+      "  -d, --data <text>        The body (sent as UTF-8).\n" +
+      "  -H, --header 'N: v'      A header to send; repeat for more.\n" +
+      "  --custom-key <key>       Idempotency key: a live trigger with it is edited instead.\n" +
+      "  --timezone <zone>        IANA zone for times without an offset, and for cron.\n" +
+      "  --title <text>           A title.   --tag <tag>  A tag; repeat for more.\n" +
+      "  --flow-key <key>         The project's flow whose limits hold the attempts (ttr-flow-key).\n" +
+      "  --flow-parallelism <n>   At most n of the flow's attempts in flight (1-1000; ttr-flow-parallelism).\n" +
+      "  --flow-rate <n>          At most n of the flow's attempts started per second (1-10000; ttr-flow-rate).\n" +
+      "                           A limit sets the flow's limits (both: one left out is removed); with a limit\n" +
+      "                           and no --flow-key, the flow is the target's origin.",
   },
   {
     name: "preview",
@@ -222,15 +291,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "triggers list",
     args: [],
-    options: ["status", "kind", "tag", "limit"],
+    options: ["status", "kind", "tag", "waiting-for", "limit"],
     api: "project",
-    usage: "hourglass triggers list [--status S] [--kind K] [--tag T] [--limit N]",
+    usage: "hourglass triggers list [--status S] [--kind K] [--tag T] [--waiting-for flow] [--limit N]",
     summary: "List triggers, newest first.",
     details:
-      `  --status <s>   ${TRIGGER_STATUSES.join(", ")}\n` +
-      `  --kind <k>     ${TRIGGER_KINDS.join(", ")}\n` +
-      "  --tag <tag>    Only triggers with this tag.\n" +
-      `  --limit <n>    How many to show (default ${DEFAULT_LIST_LIMIT}); pages are followed up to it.`,
+      `  --status <s>         ${TRIGGER_STATUSES.join(", ")}\n` +
+      `  --kind <k>           ${TRIGGER_KINDS.join(", ")}\n` +
+      "  --tag <tag>          Only triggers with this tag.\n" +
+      "  --waiting-for flow   Only triggers their flow holds back (see hourglass flows).\n" +
+      `  --limit <n>          How many to show (default ${DEFAULT_LIST_LIMIT}); pages are followed up to it.`,
   },
   { name: "triggers get", args: ["id"], options: [], api: "project", usage: "hourglass triggers get <id>", summary: "Show a trigger and its attempts." },
   {
@@ -248,6 +318,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     api: "project",
     usage: "hourglass triggers replay <id>",
     summary: "Fire an executed (succeeded or failed) trigger again now.",
+  },
+  {
+    name: "flows",
+    args: [],
+    options: [],
+    api: "project",
+    usage: "hourglass flows",
+    summary: "List the project's flows: their limits, attempts in flight and triggers waiting.",
+    details:
+      "  A flow (ttr-flow-key) is listed once a request gave it limits. Its triggers held back show in\n" +
+      "  hourglass triggers list --waiting-for flow.",
   },
   {
     name: "generators list",
@@ -294,7 +375,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 const GROUPS = ["projects", "keys", "secret", "triggers", "generators"] as const;
 /** Commands of one word besides `serve`. */
-const SINGLE = ["schedule", "preview"] as const;
+const SINGLE = ["schedule", "preview", "flows"] as const;
 
 const COMMON_OPTIONS_HELP =
   "Options of the admin commands (projects, keys, secret):\n" +
@@ -304,7 +385,7 @@ const COMMON_OPTIONS_HELP =
   "  -h, --help       Show help";
 
 const PROJECT_OPTIONS_HELP =
-  "Options of the project commands (schedule, triggers, generators):\n" +
+  "Options of the project commands (schedule, preview, triggers, flows, generators):\n" +
   "  --url <url>      Hourglass base URL (default: $HOURGLASS_URL, else http://127.0.0.1:8080); --server too\n" +
   "  --server <url>   The same (on schedule, --url is the target, so use this or HOURGLASS_URL)\n" +
   "  --key <key>      The project's API key (default: $HOURGLASS_API_KEY)\n" +
@@ -449,6 +530,18 @@ function buildProjectAction(name: ProjectAction["command"], args: string[], valu
       if (title !== undefined) options.title = title;
       const tags = list(values.tag);
       if (tags.length > 0) options.tags = tags;
+      const flowKey = text(values["flow-key"]);
+      if (flowKey !== undefined) {
+        if (flowKey.trim() === "") return "--flow-key must not be empty";
+        options.flowKey = flowKey;
+      }
+      for (const [flag, field] of [["flow-parallelism", "flowParallelism"], ["flow-rate", "flowRate"]] as const) {
+        const raw = text(values[flag]);
+        if (raw === undefined) continue;
+        const n = parseLimit(raw);
+        if (typeof n !== "number" || n < 1) return `--${flag} must be a whole number from 1`;
+        options[field] = n;
+      }
       return { command: name, url, method, headers, ...(body !== undefined ? { body } : {}), options };
     }
     case "triggers list": {
@@ -468,6 +561,13 @@ function buildProjectAction(name: ProjectAction["command"], args: string[], valu
       const tags = list(values.tag);
       if (tags.length > 1) return "triggers list takes one --tag";
       if (tags[0] !== undefined) filter.tag = tags[0];
+      const waitingFor = text(values["waiting-for"]);
+      if (waitingFor !== undefined) {
+        if (!(WAITING_FOR as readonly string[]).includes(waitingFor)) {
+          return `--waiting-for must be ${WAITING_FOR.join(", ")} (triggers their flow holds back)`;
+        }
+        filter.waitingFor = waitingFor as (typeof WAITING_FOR)[number];
+      }
       return { command: name, filter, limit };
     }
     case "preview": {
@@ -486,6 +586,8 @@ function buildProjectAction(name: ProjectAction["command"], args: string[], valu
       }
       return { command: name, query };
     }
+    case "flows":
+      return { command: name };
     case "generators list": {
       const limit = listLimit(values.limit);
       return typeof limit === "string" ? limit : { command: name, limit };
@@ -521,7 +623,7 @@ function buildAction(name: AdminAction["command"], args: string[], values: Value
       return { command: name, name: projectName };
     }
     case "projects set": {
-      const changes: { name?: string; monthQuota?: Limit; rateLimit?: Limit } = {};
+      const changes: ProjectSettingsChanges = {};
       if (typeof values.name === "string") {
         if (values.name.trim() === "") return "--name must not be empty";
         changes.name = values.name.trim();
@@ -536,7 +638,10 @@ function buildAction(name: AdminAction["command"], args: string[], values: Value
         if (rate === undefined) return "--rate-limit must be a whole number or none";
         changes.rateLimit = rate;
       }
-      if (Object.keys(changes).length === 0) return "Nothing to change: give --name, --quota or --rate-limit";
+      const defaults = defaultsChanges(values);
+      if (typeof defaults === "string") return defaults;
+      if (Object.keys(defaults).length > 0) changes.defaults = defaults;
+      if (Object.keys(changes).length === 0) return "Nothing to change: give --name, --quota, --rate-limit or a --default-… option";
       return { command: name, projectId: id, changes };
     }
     case "keys list":
@@ -546,6 +651,51 @@ function buildAction(name: AdminAction["command"], args: string[], values: Value
       return { command: name, projectId: id };
     case "keys revoke":
       return { command: name, keyId: id };
+  }
+}
+
+/** A duration as `ttr-retry-delay` and `ttr-timeout` take it: 500ms, 10s, 5m, 1h, or bare seconds. */
+const DURATION = /^\d{1,9}\s*(ms|s|m|h)?$/i;
+
+/** The `--default-…` options given, or a usage problem. Shapes only: ranges and egress are the API's to check. */
+function defaultsChanges(values: Values): DefaultsChanges | string {
+  const defaults: DefaultsChanges = {};
+  for (const flag of DEFAULT_OPTIONS) {
+    const raw = text(values[flag])?.trim();
+    if (raw === undefined) continue;
+    const field = DEFAULT_FIELDS[flag];
+    if (raw.toLowerCase() === "none") {
+      defaults[field] = null;
+      continue;
+    }
+    switch (field) {
+      case "retries": {
+        const retries = parseLimit(raw);
+        if (typeof retries !== "number") return `--${flag} must be a whole number or none`;
+        defaults.retries = retries;
+        break;
+      }
+      case "retryDelay":
+      case "timeout":
+        if (!DURATION.test(raw)) return `--${flag} must be a duration such as 500ms, 10s, 5m or 1h (bare numbers are seconds), or none`;
+        defaults[field] = raw;
+        break;
+      case "callbackUrl":
+      case "failureUrl":
+        if (!isHttpUrl(raw)) return `--${flag} must be an http:// or https:// URL, or none`;
+        defaults[field] = raw;
+        break;
+    }
+  }
+  return defaults;
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
   }
 }
 

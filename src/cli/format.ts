@@ -1,16 +1,21 @@
-import type { Execution, FireTime, Generator, GeneratorDetail, Preview, QueuedRun, ScheduleResponse, Trigger, TriggerDetail } from "../../client/src/index.js";
+import type {
+  Execution,
+  FireTime,
+  Flow,
+  Generator,
+  GeneratorDetail,
+  Preview,
+  Project,
+  QueuedRun,
+  ScheduleResponse,
+  Trigger,
+  TriggerDetail,
+} from "../../client/src/index.js";
 import type { AdminAction, ProjectAction } from "./args.js";
 
 /** Human output of each command, from the API's JSON answer. Pure. */
 
-interface ProjectView {
-  id: string;
-  name: string;
-  createdAt: string;
-  monthQuota: number | null;
-  usedThisMonth: number;
-  rateLimit: number | null;
-}
+type ProjectView = Pick<Project, "id" | "name" | "createdAt" | "monthQuota" | "usedThisMonth" | "rateLimit" | "defaults">;
 
 interface IssuedKey {
   id: string;
@@ -35,8 +40,8 @@ export function formatResult(action: AdminAction, body: unknown, asJson: boolean
       const { projects } = body as { projects: ProjectView[] };
       if (projects.length === 0) return "No projects.\n";
       return table(
-        ["ID", "NAME", "QUOTA/MONTH", "USED", "RATE LIMIT", "CREATED"],
-        projects.map((p) => [p.id, p.name, limit(p.monthQuota), String(p.usedThisMonth), rate(p.rateLimit), p.createdAt]),
+        ["ID", "NAME", "QUOTA/MONTH", "USED", "RATE LIMIT", "CREATED", "DEFAULTS"],
+        projects.map((p) => [p.id, p.name, limit(p.monthQuota), String(p.usedThisMonth), rate(p.rateLimit), p.createdAt, defaultsSummary(p.defaults)]),
       );
     }
     case "projects create": {
@@ -81,8 +86,31 @@ function projectDetails(p: ProjectView): string {
   return (
     `  name:          ${p.name}\n` +
     `  monthly quota: ${limit(p.monthQuota)} (used ${p.usedThisMonth} this month)\n` +
-    `  rate limit:    ${rate(p.rateLimit)}\n`
+    `  rate limit:    ${rate(p.rateLimit)}\n` +
+    `  defaults:      ${defaultsSummary(p.defaults)}\n`
   );
+}
+
+/**
+ * A project's delivery defaults on one line, as the `projects set` options that set them would
+ * read (`retries=3 retry-delay=10s …`); `-` when none is set.
+ */
+export function defaultsSummary(d: ProjectView["defaults"]): string {
+  const parts: string[] = [];
+  if (d.retries !== null) parts.push(`retries=${d.retries}`);
+  if (d.retryDelayMs !== null) parts.push(`retry-delay=${duration(d.retryDelayMs)}`);
+  if (d.timeoutMs !== null) parts.push(`timeout=${duration(d.timeoutMs)}`);
+  if (d.callbackUrl !== null) parts.push(`callback-url=${d.callbackUrl}`);
+  if (d.failureUrl !== null) parts.push(`failure-url=${d.failureUrl}`);
+  return parts.length === 0 ? "-" : parts.join(" ");
+}
+
+/** Milliseconds in the largest unit that divides them (as ttr-timeout would take them back). */
+export function duration(ms: number): string {
+  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }
 
 const limit = (n: number | null): string => (n === null ? "none" : String(n));
@@ -102,10 +130,22 @@ export function formatProjectResult(action: ProjectAction, body: unknown, asJson
     case "triggers list": {
       const { triggers, nextCursor } = body as { triggers: Trigger[]; nextCursor: string | null };
       if (triggers.length === 0) return "No triggers.\n";
+      // The FLOW column only when a trigger listed has a flow, so lists without flows stay as narrow.
+      const flows = triggers.some((t) => t.flowKey !== null);
       return (
         table(
-          ["ID", "STATUS", "KIND", "SCHEDULED (UTC)", "ATTEMPTS", "METHOD", "URL", "TITLE"],
-          triggers.map((t) => [t.id, t.status, t.kind, t.scheduledAt, String(t.attempts), t.method, t.url, t.title ?? "-"]),
+          ["ID", "STATUS", "KIND", "SCHEDULED (UTC)", "ATTEMPTS", ...(flows ? ["FLOW"] : []), "METHOD", "URL", "TITLE"],
+          triggers.map((t) => [
+            t.id,
+            t.status,
+            t.kind,
+            t.scheduledAt,
+            String(t.attempts),
+            ...(flows ? [flowCell(t)] : []),
+            t.method,
+            t.url,
+            t.title ?? "-",
+          ]),
         ) + more(nextCursor, action.command)
       );
     }
@@ -123,6 +163,14 @@ export function formatProjectResult(action: ProjectAction, body: unknown, asJson
       return table(
         ["AT (UTC)", `LOCAL (${preview.timezone})`, "DST"],
         preview.fireTimes.map((fire) => [fire.at, fire.local, dstNote(fire)]),
+      );
+    }
+    case "flows": {
+      const { flows } = body as { flows: Flow[] };
+      if (flows.length === 0) return "No flows.\n";
+      return table(
+        ["KEY", "PARALLELISM", "RATE", "IN FLIGHT", "WAITING"],
+        flows.map((f) => [f.key, limit(f.parallelism), rate(f.rate), String(f.inFlight), String(f.waiting)]),
       );
     }
     case "generators list": {
@@ -152,6 +200,16 @@ export function formatProjectResult(action: ProjectAction, body: unknown, asJson
   }
 }
 
+/** A trigger's flow, and what it waits for when its flow holds it back. */
+const flowCell = (t: Trigger): string =>
+  t.flowKey === null ? "-" : t.flowWaiting === null ? t.flowKey : `${t.flowKey} (waiting: ${t.flowWaiting})`;
+
+/** Why a trigger's flow holds it back, in words. */
+const FLOW_WAITING: Record<NonNullable<Trigger["flowWaiting"]>, string> = {
+  parallelism: "for its flow: as many of its attempts are in flight as its parallelism allows",
+  rate: "for its flow: this second's rate is used up; due at the start of a later second",
+};
+
 const more = (nextCursor: string | null, command: string): string =>
   nextCursor === null ? "" : `(more: hourglass ${command} --limit <n> shows more)\n`;
 
@@ -175,6 +233,8 @@ function triggerDetails(t: TriggerDetail): string {
     ["title", t.title ?? "-"],
     ["tags", t.tags.join(", ") || "-"],
     ["custom key", t.customKey ?? "-"],
+    ["flow", t.flowKey ?? "-"],
+    ...(t.flowWaiting !== null ? ([["waiting", FLOW_WAITING[t.flowWaiting]]] as [string, string][]) : []),
     ["generator", t.generatorId ?? "-"],
     ["attempts", `${t.attempts} (retries ${t.retries}, ${t.retriesLeft} left)`],
     ["finished", t.finishedAt ?? "-"],
@@ -205,6 +265,7 @@ function generatorDetails(g: GeneratorDetail): string {
     ["title", g.title ?? "-"],
     ["tags", g.tags.join(", ") || "-"],
     ["custom key", g.customKey ?? "-"],
+    ["flow", g.flowKey ?? "-"],
     ...(g.note !== null ? ([["note", g.note]] as [string, string][]) : []),
   ]);
 }

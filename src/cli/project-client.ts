@@ -54,6 +54,8 @@ export async function callProject(client: Hourglass, action: ProjectAction): Pro
       return client.triggers.replay(action.id);
     case "preview":
       return client.preview(action.query);
+    case "flows":
+      return { flows: await client.flows() };
     case "generators list": {
       const { items, nextCursor } = await firstItems(action.limit, (query) => client.generators.page(query));
       return { generators: items, nextCursor };

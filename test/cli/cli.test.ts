@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestHourglass, startHourglass } from "../support/hourglass.js";
+import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
 import { makeTempDir } from "../support/temp-dir.js";
 
 /** The built CLI: `npm test` builds it first (`pretest`). */
@@ -110,6 +110,91 @@ describe("hourglass CLI against a running server", () => {
 
     const cleared = await admin("projects", "set", projectId, "--quota", "none", "--rate-limit", "none", "--json");
     expect(JSON.parse(cleared.stdout)).toMatchObject({ id: projectId, monthQuota: null, rateLimit: null });
+  });
+
+  it("sets a project's delivery defaults, which its new triggers get, shown by projects list; none removes them", async () => {
+    const projectId = hg.projectId;
+    const set = await admin(
+      "projects",
+      "set",
+      projectId,
+      "--default-retries",
+      "4",
+      "--default-retry-delay",
+      "90s",
+      "--default-timeout",
+      "2500ms",
+      "--default-callback-url",
+      "https://hooks.example.com/done",
+      "--default-failure-url",
+      "https://ops.example.com/failed",
+    );
+    expect(set.code, set.stderr).toBe(0);
+    const summary = "retries=4 retry-delay=90s timeout=2500ms callback-url=https://hooks.example.com/done failure-url=https://ops.example.com/failed";
+    expect(set.stdout).toContain(`  defaults:      ${summary}\n`);
+
+    const table = await admin("projects", "list");
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID +NAME +QUOTA\/MONTH +USED +RATE LIMIT +CREATED +DEFAULTS$/);
+    expect(table.stdout).toMatch(new RegExp(`^${projectId} .* ${summary.replace(/[.?]/g, "\\$&")}$`, "m"));
+    expect(table.stdout).toMatch(new RegExp(`^${hg.otherProjectId} .* -$`, "m"));
+    const listed = (JSON.parse((await admin("projects", "list", "--json")).stdout) as Json).projects.find((p: Json) => p.id === projectId);
+    expect(listed.defaults).toEqual({
+      retries: 4,
+      retryDelayMs: 90_000,
+      timeoutMs: 2_500,
+      callbackUrl: "https://hooks.example.com/done",
+      failureUrl: "https://ops.example.com/failed",
+    });
+
+    // A trigger whose request does not say gets them.
+    const scheduled = (await (await schedule(API_KEY)).json()) as Json;
+    const trigger: Json = await (await fetch(`${hg.url}/triggers/${scheduled.triggerId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
+    expect(trigger).toMatchObject({
+      retries: 4,
+      retryDelayMs: 90_000,
+      timeoutMs: 2_500,
+      callbackUrl: "https://hooks.example.com/done",
+      failureUrl: "https://ops.example.com/failed",
+    });
+
+    // One removed, the others kept.
+    const partly = await admin("projects", "set", projectId, "--default-callback-url", "none", "--json");
+    expect(partly.code, partly.stderr).toBe(0);
+    expect((JSON.parse(partly.stdout) as Json).defaults).toMatchObject({ retries: 4, callbackUrl: null, failureUrl: "https://ops.example.com/failed" });
+
+    // The API's own checks: ranges and egress (exit 1, its code); shapes are usage errors (exit 2).
+    const tooMany = await admin("projects", "set", projectId, "--default-retries", "99");
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toMatch(/^hourglass: invalid_retries: defaults\.retries "99" must be a whole number from 0 to \d+\. \(HTTP 400\)\n$/);
+    const tooLong = await admin("projects", "set", projectId, "--default-timeout", "999h");
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(/^hourglass: invalid_timeout: defaults\.timeout /);
+    const blocked = await admin("projects", "set", projectId, "--default-failure-url", "http://10.1.2.3/hook");
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/^hourglass: egress_blocked: .*defaults\.failureUrl/);
+    const shape = await admin("projects", "set", projectId, "--default-retry-delay", "ten seconds");
+    expect(shape.code).toBe(2);
+    expect(shape.stderr).toMatch(/^hourglass: --default-retry-delay must be a duration such as 500ms, 10s, 5m or 1h/);
+    expect(shape.stderr).toContain("Usage: hourglass projects set <projectId>");
+    const notUrl = await admin("projects", "set", projectId, "--default-callback-url", "hooks.example.com");
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toMatch(/^hourglass: --default-callback-url must be an http:\/\/ or https:\/\/ URL, or none\n/);
+
+    const cleared = await admin(
+      "projects",
+      "set",
+      projectId,
+      "--default-retries",
+      "none",
+      "--default-retry-delay",
+      "none",
+      "--default-timeout",
+      "none",
+      "--default-failure-url",
+      "none",
+    );
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toContain("  defaults:      -\n");
   });
 
   it("rotates the signing secret, printing the new whsec_ once, and drops the previous one", async () => {

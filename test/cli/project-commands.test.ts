@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run.js";
+import { ManualClock } from "../../src/clock.js";
 import { AttemptLog } from "../support/attempts.js";
 import { API_KEY, type TestHourglass, startHourglass } from "../support/hourglass.js";
 import { type TargetServer, headerPairs, startTargetServer } from "../support/target-server.js";
@@ -206,5 +208,128 @@ describe("hourglass preview against a real server", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/invalid_cron/);
     expect((await cli("preview")).code).toBe(2);
+  });
+});
+
+describe("flow control from the CLI against a real server and target", () => {
+  let hg: TestHourglass;
+  let target: TargetServer;
+  let attempts: AttemptLog;
+  let clock: ManualClock;
+  const cli = (...argv: string[]) => cliAgainst(hg, argv);
+
+  beforeAll(async () => {
+    clock = new ManualClock(Date.UTC(2026, 10, 23, 12, 0, 0));
+    hg = await startHourglass({ listen: true, clock, random: () => 0 });
+    target = await startTargetServer();
+    attempts = new AttemptLog(hg.service.dispatcher);
+  });
+  afterAll(async () => {
+    await hg?.close();
+    await target?.close();
+  });
+
+  it("schedules into a flow, lists the flows and the triggers they hold back, shows why one waits, and all are delivered", async () => {
+    const held: ServerResponse[] = [];
+    target.respondWith((_req, res) => held.push(res));
+    const ids: string[] = [];
+    // Due together a minute from now, so one claim sees all three: it starts one and parks two.
+    for (let i = 0; i < 3; i++) {
+      const r = await cli(
+        "schedule",
+        "--url",
+        `${target.url}/flow-${i}`,
+        "--at",
+        "now | add 1m",
+        "-d",
+        String(i),
+        "--flow-key",
+        "cli-flow",
+        "--flow-parallelism",
+        "1",
+        "--flow-rate",
+        "100",
+        "--json",
+      );
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout) as Json).triggerId);
+    }
+    const pending = await cli("flows");
+    expect(pending).toEqual({ code: 0, stderr: "", stdout: "KEY       PARALLELISM  RATE   IN FLIGHT  WAITING\ncli-flow  1            100/s  0          0\n" });
+    expect((await cli("triggers", "list", "--waiting-for", "flow")).stdout).toBe("No triggers.\n");
+
+    clock.advance(60_000);
+    await target.waitForCount(1);
+    expect(target.received[0]?.url).toBe("/flow-0");
+
+    const flows = await cli("flows");
+    expect(flows.code, flows.stderr).toBe(0);
+    expect(flows.stdout).toBe("KEY       PARALLELISM  RATE   IN FLIGHT  WAITING\ncli-flow  1            100/s  1          2\n");
+    expect(JSON.parse((await cli("flows", "--json")).stdout)).toEqual({ flows: [{ key: "cli-flow", parallelism: 1, rate: 100, inFlight: 1, waiting: 2 }] });
+
+    const waiting = await cli("triggers", "list", "--waiting-for", "flow");
+    expect(waiting.code, waiting.stderr).toBe(0);
+    const lines = waiting.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID +STATUS +KIND +SCHEDULED \(UTC\) +ATTEMPTS +FLOW +METHOD +URL +TITLE$/);
+    expect(lines.slice(1).map((l) => l.split(/ +/)[0]).sort()).toEqual(ids.slice(1).sort());
+    for (const line of lines.slice(1)) expect(line).toMatch(/ registered +job +\S+ +0 +cli-flow \(waiting: parallelism\) +POST /);
+    const waitingJson: Json = JSON.parse((await cli("triggers", "list", "--waiting-for", "flow", "--json")).stdout);
+    expect(waitingJson.triggers.map((t: Json) => t.flowWaiting)).toEqual(["parallelism", "parallelism"]);
+
+    const parked = await cli("triggers", "get", ids[1] as string);
+    expect(parked.stdout).toMatch(/^status: +registered$/m);
+    expect(parked.stdout).toMatch(/^flow: +cli-flow$/m);
+    expect(parked.stdout).toMatch(/^waiting: +for its flow: as many of its attempts are in flight as its parallelism allows$/m);
+    const running = await cli("triggers", "get", ids[0] as string);
+    expect(running.stdout).toMatch(/^status: +running$/m);
+    expect(running.stdout).toMatch(/^flow: +cli-flow$/m);
+    expect(running.stdout).not.toMatch(/^waiting:/m);
+
+    // Each answer lets the next one go, in due order.
+    for (let i = 1; i <= 3; i++) {
+      await target.waitForCount(i);
+      expect(target.received[i - 1]?.body.toString()).toBe(String(i - 1));
+      held[i - 1]?.writeHead(200).end("ok");
+      await attempts.waitFor((e) => e.claim.id === ids[i - 1]);
+    }
+    expect((await cli("flows")).stdout).toBe("KEY       PARALLELISM  RATE   IN FLIGHT  WAITING\ncli-flow  1            100/s  0          0\n");
+    expect((await cli("triggers", "list", "--waiting-for", "flow")).stdout).toBe("No triggers.\n");
+    expect((await cli("triggers", "get", ids[2] as string)).stdout).toMatch(/^status: +succeeded$/m);
+  });
+
+  it("gives a generator its flow, shown by generators get; a key alone joins the flow as it is", async () => {
+    const created = await cli("schedule", "--url", `${target.url}/g`, "--at", "cron(0 9 * * *)", "--flow-key", "cli-gen-flow", "--flow-rate", "5", "--json");
+    expect(created.code, created.stderr).toBe(0);
+    const id = (JSON.parse(created.stdout) as Json).triggerId as string;
+    expect((await cli("generators", "get", id)).stdout).toMatch(/^flow: +cli-gen-flow$/m);
+    const joined = await cli("schedule", "--url", `${target.url}/j`, "--at", "now | add 1h", "--flow-key", "cli-gen-flow", "--json");
+    expect(joined.code, joined.stderr).toBe(0);
+    const joinedId = (JSON.parse(joined.stdout) as Json).triggerId as string;
+    expect((await cli("triggers", "get", joinedId)).stdout).toMatch(/^flow: +cli-gen-flow$/m);
+    const flows: Json = JSON.parse((await cli("flows", "--json")).stdout);
+    expect(flows.flows).toContainEqual({ key: "cli-gen-flow", parallelism: null, rate: 5, inFlight: 0, waiting: 0 });
+    expect((await cli("flows")).stdout).toMatch(/^cli-gen-flow +none +5\/s +0 +0$/m);
+  });
+
+  it("refuses bad flow values: shapes with usage (exit 2), the API's ranges with its code (exit 1)", async () => {
+    const url = `${target.url}/bad`;
+    const zero = await cli("schedule", "--url", url, "--at", "now | add 1h", "--flow-parallelism", "0");
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/^hourglass: --flow-parallelism must be a whole number from 1\n\nUsage: hourglass schedule/);
+    const words = await cli("schedule", "--url", url, "--at", "now | add 1h", "--flow-rate", "lots");
+    expect(words.code).toBe(2);
+    const tooWide = await cli("schedule", "--url", url, "--at", "now | add 1h", "--flow-parallelism", "1001");
+    expect(tooWide.code).toBe(1);
+    expect(tooWide.stderr).toMatch(/^hourglass: invalid_flow_parallelism: .*1 to 1000.*\(HTTP 400\)\n$/);
+    const tooFast = await cli("schedule", "--url", url, "--at", "now | add 1h", "--flow-rate", "10001");
+    expect(tooFast.code).toBe(1);
+    expect(tooFast.stderr).toMatch(/^hourglass: invalid_flow_rate: /);
+    const badKey = await cli("schedule", "--url", url, "--at", "now | add 1h", "--flow-key", "caf\u00e9");
+    expect(badKey.code).toBe(1);
+    expect(badKey.stderr).toMatch(/^hourglass: invalid_flow_key: /);
+    const badFilter = await cli("triggers", "list", "--waiting-for", "rate");
+    expect(badFilter.code).toBe(2);
+    expect(badFilter.stderr).toMatch(/^hourglass: --waiting-for must be flow/);
+    expect(target.received.filter((r) => r.url === "/bad")).toEqual([]);
   });
 });

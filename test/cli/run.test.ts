@@ -28,7 +28,15 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 describe("runCli", () => {
   it("sends the token as a bearer header to the default URL, with the JSON body", async () => {
     const r = await run(["projects", "set", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--quota", "3"], () =>
-      json({ id: "P", name: "n", createdAt: "x", monthQuota: 3, usedThisMonth: 0, rateLimit: null }),
+      json({
+        id: "P",
+        name: "n",
+        createdAt: "x",
+        monthQuota: 3,
+        usedThisMonth: 0,
+        rateLimit: null,
+        defaults: { retries: null, retryDelayMs: null, timeoutMs: null, callbackUrl: null, failureUrl: null },
+      }),
     );
     expect(r.code).toBe(0);
     expect(r.requests).toHaveLength(1);
@@ -85,6 +93,16 @@ describe("runCli", () => {
       [["projects", "list"], "GET", "/admin/projects", undefined],
       [["projects", "create", "--name", "a"], "POST", "/admin/projects", { name: "a" }],
       [["projects", "set", PID, "--quota", "none", "--rate-limit", "5"], "PATCH", `/admin/projects/${PID}`, { monthQuota: null, rateLimit: 5 }],
+      [
+        [
+          ...["projects", "set", PID, "--default-retries", "4", "--default-retry-delay", "30s"],
+          ...["--default-timeout", "none", "--default-callback-url", "https://h.example/cb"],
+        ],
+        "PATCH",
+        `/admin/projects/${PID}`,
+        { defaults: { retries: 4, retryDelay: "30s", timeout: null, callbackUrl: "https://h.example/cb" } },
+      ],
+      [["projects", "set", PID, "--default-failure-url", "none", "--name", "n"], "PATCH", `/admin/projects/${PID}`, { name: "n", defaults: { failureUrl: null } }],
       [["keys", "list", PID], "GET", `/admin/projects/${PID}/keys`, undefined],
       [["keys", "create", PID], "POST", `/admin/projects/${PID}/keys`, undefined],
       [["keys", "revoke", PID], "DELETE", `/admin/keys/${PID}`, undefined],
@@ -124,5 +142,46 @@ describe("runCli", () => {
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("HOURGLASS_API_KEY");
     expect(noKey.requests).toHaveLength(0);
+  });
+
+  it("sends the flow options as ttr-flow- headers, --waiting-for as waitingFor, and flows as GET /flows", async () => {
+    const KEY = "hg_in_process_key_0123456789abcdef";
+    const env = { HOURGLASS_API_KEY: KEY };
+    const scheduled = await run(
+      ["schedule", "--url", "https://api.example.com/sync", "--at", "now", "--flow-key", "partner-api", "--flow-parallelism", "2", "--flow-rate", "10", "--json"],
+      () => json({ triggerId: "T", scheduledAt: "x", operation: "schedule", kind: "job", monthQuotaRemaining: null }),
+      env,
+    );
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(scheduled.requests[0]?.url).toBe("http://127.0.0.1:8080/schedule");
+    const sent = new Headers(scheduled.requests[0]?.init.headers as ConstructorParameters<typeof Headers>[0]);
+    expect([sent.get("ttr-flow-key"), sent.get("ttr-flow-parallelism"), sent.get("ttr-flow-rate")]).toEqual(["partner-api", "2", "10"]);
+    const withoutFlow = await run(["schedule", "--url", "https://api.example.com/sync", "--at", "now", "--json"], () => json({}), env);
+    const withoutFlowHeaders = new Headers(withoutFlow.requests[0]?.init.headers as ConstructorParameters<typeof Headers>[0]);
+    expect([...withoutFlowHeaders.keys()].filter((n) => n.startsWith("ttr-flow"))).toEqual([]);
+
+    const waiting = await run(["triggers", "list", "--waiting-for", "flow", "--json"], () => json({ triggers: [], nextCursor: null }), env);
+    expect(waiting.requests[0]?.url).toBe("http://127.0.0.1:8080/triggers?waitingFor=flow&limit=50");
+
+    const flows = { flows: [{ key: "partner-api", parallelism: 2, rate: null, inFlight: 1, waiting: 3 }] };
+    const listed = await run(["flows"], () => json(flows), env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.requests).toHaveLength(1);
+    expect(listed.requests[0]?.url).toBe("http://127.0.0.1:8080/flows");
+    expect(listed.requests[0]?.init.method).toBe("GET");
+    expect(listed.stdout).toMatch(/^KEY +PARALLELISM +RATE +IN FLIGHT +WAITING\npartner-api +2 +none +1 +3\n$/);
+    const asJson = await run(["flows", "--json"], () => json(flows), env);
+    expect(JSON.parse(asJson.stdout)).toEqual(flows);
+
+    const never = () => {
+      throw new Error("no request expected");
+    };
+    const bad = await run(["schedule", "--url", "https://api.example.com/sync", "--at", "now", "--flow-rate", "fast"], never, env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^hourglass: --flow-rate must be a whole number from 1\n\nUsage: hourglass schedule/);
+    const badDefault = await run(["projects", "set", "P", "--default-timeout", "forever"], never);
+    expect(badDefault.code).toBe(2);
+    expect(badDefault.stderr).toMatch(/^hourglass: --default-timeout must be a duration such as 500ms/);
+    expect(badDefault.requests).toHaveLength(0);
   });
 });
