@@ -61,12 +61,12 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
 }
 
 /**
- * Starts Hourglass on a new database at `databasePath`, schedules `call` through `/schedule`,
+ * Starts Hourglass on a new database at `databaseUrl` (an SQLite file or a PostgreSQL URL), schedules `call` through `/schedule`,
  * stops it, and returns the trigger's id: the database then holds the schema, the bench project
  * and key, and that one trigger as Hourglass stores it.
  */
-export async function createTemplateTrigger(databasePath: string, call: ScheduleCall): Promise<string> {
-  const server = await startHourglass({ databasePath, synchronous: "NORMAL" });
+export async function createTemplateTrigger(databaseUrl: string, call: ScheduleCall): Promise<string> {
+  const server = await startHourglass({ databaseUrl, synchronous: "NORMAL" });
   try {
     const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: 1 });
     const response = await pool.request({ path: "/schedule", method: "POST", headers: scheduleHeaders(call), body: call.body });
