@@ -51,7 +51,7 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
   const started = performance.now();
   const tmp = `${file}.building`;
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) await rm(f, { force: true });
-  const templateId = await createTemplateTrigger(tmp, { id: "fixture", targetUrl: "http://127.0.0.1:9", scheduledAt: "now | add 30d", body: kilobyteBody() });
+  const templateId = await createTemplateTrigger(tmp, { id: "fixture", targetUrl: "http://127.0.0.1:9999", scheduledAt: "now | add 30d", body: kilobyteBody() });
   cloneTemplate(tmp, templateId, count);
   await rename(tmp, file);
   const meta: FixtureMeta = { count, schemaHash, builtAt: Date.now(), buildMs: Math.round(performance.now() - started) };

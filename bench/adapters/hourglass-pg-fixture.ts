@@ -57,7 +57,7 @@ export async function ensurePgFixture(count: number, log: (line: string) => void
   await adminQuery(`CREATE SCHEMA ${schema}`);
   const templateId = await createTemplateTrigger(schemaUrl(schema, "hourglass-bench-fixture"), {
     id: "fixture",
-    targetUrl: "http://127.0.0.1:9",
+    targetUrl: "http://127.0.0.1:9999",
     scheduledAt: "now | add 30d",
     body: kilobyteBody(),
   });
