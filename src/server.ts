@@ -14,8 +14,7 @@ const NODE_HEARTBEAT_MS = 500;
 const NODE_DEAD_AFTER_MS = 3_000;
 /**
  * Deliveries to itself after start-up (see Service.warmUpDelivery): enough for V8 to optimize the
- * delivery path, which otherwise delivered the first burst after a start at about half the rate of
- * the next ones.
+ * delivery path before the first burst, which would otherwise run it in the interpreter.
  */
 const DELIVERY_WARM_UP_REQUESTS = 2_000;
 
