@@ -41,6 +41,12 @@ export interface Service {
   bootstrapKeys(): Promise<string | null>;
   /** Starts the dispatcher and the history pruner. */
   start(): void;
+  /**
+   * Runs up to `requests` deliveries to a server of this process (see Deliverer.warmUp), until the
+   * dispatcher has real ones in flight or shutdown begins: the first burst after a start is then
+   * delivered by optimized code. Records nothing; resolves when done.
+   */
+  warmUpDelivery(requests: number): Promise<void>;
   /** Refuses new requests (503) and fails /healthz, stops claiming, drains in-flight deliveries (bounded), closes the store. */
   stop(): Promise<void>;
 }
@@ -125,6 +131,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
   const metrics = createMetrics(dispatcher, store);
   /** Set when stop() is first called; a second call waits for the same shutdown. */
   let stopped: Promise<void> | null = null;
+  let warming: Promise<void> | null = null;
   const deps: AppDeps = {
     store,
     clock,
@@ -166,9 +173,15 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       dispatcher.start();
       pruner.start();
     },
+    warmUpDelivery(requests) {
+      // Real deliveries warm the same code: the warm-up gives way to the first of them.
+      warming ??= deliverer.warmUp(requests, () => stopped !== null || dispatcher.inFlightCount > 0);
+      return warming;
+    },
     stop() {
       stopped ??= (async () => {
         await pruner.stop();
+        await warming?.catch(() => undefined);
         await dispatcher.stop(config.dispatch.shutdownGraceMs);
         // The leases it gave back are due now: another node may take them.
         cluster.publish({ kind: "due", at: clock.now() });

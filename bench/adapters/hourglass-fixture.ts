@@ -51,7 +51,7 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
   const started = performance.now();
   const tmp = `${file}.building`;
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) await rm(f, { force: true });
-  const templateId = await createTemplateTrigger(tmp, { id: "fixture", targetUrl: "http://127.0.0.1:9", scheduledAt: "now | add 30d", body: kilobyteBody() });
+  const templateId = await createTemplateTrigger(tmp, { id: "fixture", targetUrl: "http://127.0.0.1:9999", scheduledAt: "now | add 30d", body: kilobyteBody() });
   cloneTemplate(tmp, templateId, count);
   await rename(tmp, file);
   const meta: FixtureMeta = { count, schemaHash, builtAt: Date.now(), buildMs: Math.round(performance.now() - started) };
@@ -61,12 +61,12 @@ async function ensureFixture(count: number, log: (line: string) => void): Promis
 }
 
 /**
- * Starts Hourglass on a new database at `databasePath`, schedules `call` through `/schedule`,
+ * Starts Hourglass on a new database at `databaseUrl` (an SQLite file or a PostgreSQL URL), schedules `call` through `/schedule`,
  * stops it, and returns the trigger's id: the database then holds the schema, the bench project
  * and key, and that one trigger as Hourglass stores it.
  */
-export async function createTemplateTrigger(databasePath: string, call: ScheduleCall): Promise<string> {
-  const server = await startHourglass({ databasePath, synchronous: "NORMAL" });
+export async function createTemplateTrigger(databaseUrl: string, call: ScheduleCall): Promise<string> {
+  const server = await startHourglass({ databaseUrl, synchronous: "NORMAL" });
   try {
     const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: 1 });
     const response = await pool.request({ path: "/schedule", method: "POST", headers: scheduleHeaders(call), body: call.body });

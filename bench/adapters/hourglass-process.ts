@@ -5,7 +5,8 @@ import { type NodeServer, startNodeServer } from "./node-server.js";
 
 /** Options of {@link startHourglass}. */
 export interface HourglassProcessOptions {
-  databasePath: string;
+  /** An SQLite file, or a postgres:// URL (PostgreSQL: `synchronous` does not apply). */
+  databaseUrl: string;
   synchronous: "NORMAL" | "FULL";
   leaseMs?: number;
   cpuProfileDir?: string;
@@ -20,7 +21,7 @@ export const hourglassMain = resolve(repoRoot, "dist/bundle/main.js");
 export const hourglassModules = resolve(repoRoot, "dist/main.js");
 
 /**
- * Starts `node dist/bundle/main.js` on `databasePath`, pinned to the server core, with the bench key,
+ * Starts `node dist/bundle/main.js` on `databaseUrl`, pinned to the server core, with the bench key,
  * loopback delivery allowed, info logging, and the delivery concurrency and connection pool the
  * peers get too. A `leaseMs` is split into a 1 s lease margin and the rest as the default
  * attempt timeout (a claim is leased for the trigger's timeout plus the margin).
@@ -29,7 +30,7 @@ export function startHourglass(options: HourglassProcessOptions): Promise<NodeSe
   const env: Record<string, string> = {
     PORT: "0",
     HOST: "127.0.0.1",
-    DATABASE_URL: options.databasePath,
+    DATABASE_URL: options.databaseUrl,
     HOURGLASS_API_KEYS: BENCH_API_KEY,
     HOURGLASS_ALLOWED_TARGETS: "127.0.0.1",
     HOURGLASS_SQLITE_SYNCHRONOUS: options.synchronous,

@@ -47,7 +47,7 @@ export function hourglassAdapter(options: HourglassAdapterOptions): Adapter {
       if (start.pending > 0) await copyFixture(start.pending, databasePath, options.log);
       const launch = (): Promise<NodeServer> =>
         startHourglass({
-          databasePath,
+          databaseUrl: databasePath,
           synchronous: options.synchronous,
           ...(start.leaseMs === undefined ? {} : { leaseMs: start.leaseMs }),
           ...(start.cpuProfileDir === undefined ? {} : { cpuProfileDir: start.cpuProfileDir }),

@@ -13,6 +13,8 @@ export interface BenchConfig {
   /** Pending-trigger levels for footprint; precision runs at the first and the last. */
   pendingLevels: number[];
   recovery: { count: number; leaseMs: number; killAfterFraction: number; timeoutMs: number };
+  /** A burst of `count` right after a fresh start, then `warmRounds` more in the same process (workloads/cold-burst.ts). */
+  coldBurst: { count: number; warmRounds: number };
 }
 
 /** The full run (issue 3's figures) or the quick one (small counts, no million-row fixture). */
@@ -25,6 +27,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         precision: { probes: 100, warmupProbes: 25, intervalMs: 20, leadMs: 1_000 },
         pendingLevels: [0, 10_000],
         recovery: { count: 500, leaseMs: 3_000, killAfterFraction: 0.25, timeoutMs: 30_000 },
+        coldBurst: { count: 3_000, warmRounds: 1 },
       }
     : {
         quick,
@@ -35,5 +38,6 @@ export function benchConfig(quick: boolean): BenchConfig {
         precision: { probes: 1_000, warmupProbes: 50, intervalMs: 20, leadMs: 1_000 },
         pendingLevels: [0, 100_000, 1_000_000],
         recovery: { count: 2_000, leaseMs: 3_000, killAfterFraction: 0.25, timeoutMs: 60_000 },
+        coldBurst: { count: 3_000, warmRounds: 2 },
       };
 }

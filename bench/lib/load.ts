@@ -30,7 +30,8 @@ export interface LoadResult {
 
 /** Options of {@link runClosedLoop}. */
 export interface ClosedLoopOptions {
-  baseUrl: string;
+  /** One server, or several nodes of one system: caller `k` posts to node `k mod n` (round robin). */
+  baseUrl: string | readonly string[];
   concurrency: number;
   /** Call `i` (0-based); the loop ends when it returns null, at `durationMs`, or at `maxRequests`. */
   call: (i: number) => ScheduleCall | null;
@@ -73,7 +74,9 @@ export function scheduleHeaders(call: ScheduleCall): Record<string, string> {
  * the next. Only 2xx answers count as accepted. Bounded by time and by request count.
  */
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadResult> {
-  const pool = new Pool(options.baseUrl, { connections: options.concurrency, pipelining: 1 });
+  const urls = typeof options.baseUrl === "string" ? [options.baseUrl] : options.baseUrl;
+  const pools = urls.map((url) => new Pool(url, { connections: Math.ceil(options.concurrency / urls.length), pipelining: 1 }));
+  const poolOf = (caller: number): Pool => pools[caller % pools.length]!;
   const result: LoadResult = { accepted: 0, refused: 0, errors: 0, samples: [], latenciesMs: [], elapsedMs: 0, serverCoreBusyMicros: null };
   try {
     let next = 0;
@@ -82,12 +85,12 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
       const scratch: LoadResult = { accepted: 0, refused: 0, errors: 0, samples: [], latenciesMs: [], elapsedMs: 0, serverCoreBusyMicros: null };
       let w = 0;
       await Promise.all(
-        Array.from({ length: options.concurrency }, async () => {
+        Array.from({ length: options.concurrency }, async (_, caller) => {
           while (w < warmup) {
             const call = options.call(next++);
             w += 1;
             if (call === null) return;
-            await send(pool, call, scratch);
+            await send(poolOf(caller), call, scratch);
           }
         }),
       );
@@ -99,7 +102,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
     let sent = 0;
     let exhausted = false;
     await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
+      Array.from({ length: options.concurrency }, async (_, caller) => {
         while (!exhausted && sent < options.maxRequests && performance.now() < deadline) {
           const call = options.call(next++);
           if (call === null) {
@@ -107,7 +110,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
             return;
           }
           sent += 1;
-          await send(pool, call, result);
+          await send(poolOf(caller), call, result);
         }
       }),
     );
@@ -116,12 +119,12 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
     result.serverCoreBusyMicros = busyBefore === null || busyAfter === null ? null : busyAfter - busyBefore;
     return result;
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((pool) => pool.close()));
   }
 }
 
 /** Sends every call of `calls` with `concurrency` callers; see {@link runClosedLoop}. */
-export async function sendAll(baseUrl: string, calls: readonly ScheduleCall[], concurrency: number): Promise<LoadResult> {
+export async function sendAll(baseUrl: string | readonly string[], calls: readonly ScheduleCall[], concurrency: number): Promise<LoadResult> {
   return runClosedLoop({
     baseUrl,
     concurrency,

@@ -3,8 +3,8 @@ import { DELIVERY_WINDOW_MS } from "../workloads/precision.js";
 import { CONNECTIONS_PER_ORIGIN, DELIVERY_CONCURRENCY } from "./paths.js";
 import { markdownTable, mb, ms, num, pct, ratio, times } from "./report.js";
 import { pairedRateRatio } from "../workloads/ingest.js";
-import { type BenchResults, CEILING, HOURGLASS, PEERS, type ProfileRun } from "./results.js";
-import { type TargetCheck, checkTargets } from "./targets.js";
+import { type BenchResults, CEILING, HOURGLASS, HOURGLASS_PG, HOURGLASS_PG3, PEERS, type ProfileRun } from "./results.js";
+import { COLD_OVER_WARM_TARGET, type TargetCheck, checkTargets } from "./targets.js";
 
 const ORIENTATION = "Ratios are Hourglass ÷ peer, oriented so that > 1 means Hourglass is better.";
 
@@ -12,10 +12,12 @@ const ORIENTATION = "Ratios are Hourglass ÷ peer, oriented so that > 1 means Ho
 export function renderIngest(r: BenchResults): string {
   const ceiling = r.ingest.find((x) => x.system === CEILING);
   const hg = r.ingest.find((x) => x.system === HOURGLASS);
+  const hgPg = r.ingest.find((x) => x.system === HOURGLASS_PG);
   const { concurrency, durationMs, rounds } = r.config.ingest;
   const rows = r.ingest.map((x) => {
     const share = pairedRateRatio(x, ceiling);
     const vsHourglass = pairedRateRatio(hg, x);
+    const vsPostgres = pairedRateRatio(hgPg, x);
     return [
       x.system,
       num(x.acceptedPerSec),
@@ -26,6 +28,7 @@ export function renderIngest(r: BenchResults): string {
       x.serverCpuMicrosPerAccepted === null ? "–" : num(x.serverCpuMicrosPerAccepted, 1),
       share === null ? "–" : pct(share),
       x.system.startsWith(HOURGLASS) || x.system === CEILING ? "" : times(vsHourglass),
+      ...(hgPg === undefined ? [] : [x.system.startsWith(HOURGLASS) || x.system === CEILING ? "" : times(vsPostgres)]),
     ];
   });
   const cpuShare =
@@ -36,9 +39,24 @@ export function renderIngest(r: BenchResults): string {
   return [
     `## 1. Ingest — closed loop, concurrency ${concurrency}, 1 KB bodies due in an hour, ${durationMs / 1000} s${each}`,
     "",
-    markdownTable(["system", "accepted/s", "each round", "ack p50 ms", "ack p99 ms", "refused+errors", "server-core µs/req", "of ceiling", "Hourglass ÷ this"], rows),
+    markdownTable(
+      [
+        "system",
+        "accepted/s",
+        "each round",
+        "ack p50 ms",
+        "ack p99 ms",
+        "refused+errors",
+        "server-core µs/req",
+        "of ceiling",
+        "Hourglass ÷ this",
+        ...(hgPg === undefined ? [] : ["Hourglass (PostgreSQL) ÷ this"]),
+      ],
+      rows,
+    ),
     "",
     "Accepted = 2xx after the store acknowledged. The ceiling is Hono reading the body and answering JSON, storing nothing.",
+    ...(r.ingest.some((x) => x.system === HOURGLASS_PG3) ? [`${HOURGLASS_PG3}: the ${concurrency} callers spread round robin over the three processes.`] : []),
     "server-core µs/req: busy time of the core the system under test is pinned to (process, store server, kernel) per accepted request, in the median round — the cost of a request, whether or not the load generator's core kept up.",
     ...(rounds > 1
       ? ["accepted/s and the ack latencies are the median round's; \"of ceiling\" and \"Hourglass ÷ this\" are the median of the per-round ratios (runs a few seconds apart)."]
@@ -82,6 +100,7 @@ function renderStorageFloor(r: BenchResults): string[] {
 /** Section 2: fire burst. */
 export function renderBurst(r: BenchResults): string {
   const hg = r.burst.find((x) => x.system === HOURGLASS);
+  const pg3 = r.burst.find((x) => x.system === HOURGLASS_PG3);
   const rows = r.burst.map((x) => [
     x.system,
     num(x.scheduled),
@@ -92,13 +111,29 @@ export function renderBurst(r: BenchResults): string {
     ms(x.latenessMaxMs),
     num(x.lost),
     num(x.duplicated),
-    x.system === HOURGLASS ? "" : ratio(hg?.deliveriesPerSec, x.deliveriesPerSec),
+    x.system.startsWith(HOURGLASS) ? "" : ratio(hg?.deliveriesPerSec, x.deliveriesPerSec),
+    ...(pg3 === undefined ? [] : [x.system.startsWith(HOURGLASS) ? "" : ratio(pg3.deliveriesPerSec, x.deliveriesPerSec)]),
   ]);
   const notes = r.burst.filter((x) => x.note !== null).map((x) => `- ${x.system}: ${x.note}`);
   return [
     `## 2. Fire burst — ${num(r.config.burst.count)} triggers due at one instant, ${r.config.burst.rounds} times, after a warm-up burst of ${num(r.config.burst.warmup)}`,
     "",
-    markdownTable(["system", "scheduled", "deliveries/s", "each round", "late p50 ms", "late p99 ms", "late max ms", "lost", "duplicated", "Hourglass ÷ this (rate)"], rows),
+    markdownTable(
+      [
+        "system",
+        "scheduled",
+        "deliveries/s",
+        "each round",
+        "late p50 ms",
+        "late p99 ms",
+        "late max ms",
+        "lost",
+        "duplicated",
+        "Hourglass ÷ this (rate)",
+        ...(pg3 === undefined ? [] : [`${HOURGLASS_PG3} ÷ this`]),
+      ],
+      rows,
+    ),
     "",
     "Deliveries/s: unique ids over the time from the due instant to the last first arrival, of the median round (by rate); lateness is that round's too, " +
       "lost and duplicated count every round, and scheduled is the total. Lateness: first arrival at the sink minus the due instant. " +
@@ -123,7 +158,7 @@ export function renderPrecision(r: BenchResults): string {
       num(x.undelivered),
       num(x.refused),
       num(x.duplicated),
-      x.system === HOURGLASS ? "" : ratio(x.latenessP99Ms, hg?.latenessP99Ms),
+      x.system.startsWith(HOURGLASS) ? "" : ratio(x.latenessP99Ms, hg?.latenessP99Ms),
     ];
   });
   return [
@@ -134,6 +169,7 @@ export function renderPrecision(r: BenchResults): string {
       rows,
     ),
     "",
+    ...(r.precision.some((x) => x.system === HOURGLASS_PG3) ? [`${HOURGLASS_PG3}: probe i is posted to node i mod 3; any node may fire it.`, ""] : []),
     "First probe: lateness of the first warm-up probe after the process started (cold code paths and connections); the other columns count the probes after the warm-up. " +
       `Lateness includes the delivery's own loopback round trip to the sink; it is computed over delivered probes. Undelivered: not at the sink ${DELIVERY_WINDOW_MS / 1000} s after the last due instant. ` +
       `Post failed: /schedule did not answer 200 within ${DELIVERY_WINDOW_MS / 1000} s. Pending triggers are due 7–37 days later.`,
@@ -148,7 +184,7 @@ export function renderFootprint(r: BenchResults): string {
     return [
       x.system,
       num(x.pending),
-      mb(f.processRssBytes),
+      f.nodeRssBytes === undefined ? mb(f.processRssBytes) : `${mb(f.processRssBytes)} (${f.nodeRssBytes.map((b) => mb(b)).join(" / ")})`,
       mb(f.storeMemoryBytes),
       mb(f.diskBytes),
       num(perPending(x, empty, (g) => g.diskBytes)),
@@ -162,7 +198,8 @@ export function renderFootprint(r: BenchResults): string {
     "",
     "Process RSS: the process serving /schedule and firing. Store server memory: Redis `used_memory` growth for this run " +
       "(PostgreSQL's shared buffers are fixed and not attributed). On disk: SQLite file + WAL; Redis AOF after a rewrite; " +
-      "pg-boss tables with indexes and TOAST (WAL not counted). Per-pending figures are growth over the empty store.",
+      "pg-boss's and Hourglass-on-PostgreSQL's tables with indexes and TOAST (WAL not counted). Per-pending figures are growth over the empty store. " +
+      "Several nodes: the largest node's RSS, then each node's; memory per pending from the largest.",
   ].join("\n");
 }
 
@@ -191,6 +228,54 @@ export function renderRecovery(r: BenchResults): string {
     "",
     `Every system runs with a ${leaseMs / 1000} s lease for this workload (Hourglass: attempt timeout + lease margin; BullMQ: lockDuration; ` +
       "pg-boss: expireIn, maintenance every second). Duplicates are deliveries in flight at the kill, sent again after their lease: at-least-once.",
+    ...renderNodeLoss(r),
+  ].join("\n");
+}
+
+/** Part of section 5: one node of several killed, the others carry on. */
+function renderNodeLoss(r: BenchResults): string[] {
+  if (r.nodeLoss.length === 0) return [];
+  const { count, killAfterFraction } = r.config.recovery;
+  return [
+    "",
+    `### One node of three killed — ${num(count)} triggers due at one instant, posted round robin, kill -9 of one node after ${killAfterFraction * 100}% delivered, no restart`,
+    "",
+    markdownTable(
+      ["system", "scheduled", "delivered before kill", "leased by the killed node", "kill→those delivered again ms", "kill→all delivered ms", "lost", "duplicated"],
+      r.nodeLoss.map((x) => [x.system, num(x.scheduled), num(x.deliveredBeforeKill), num(x.leasedByKilled), ms(x.killToReleasedDeliveredMs), ms(x.killToAllDeliveredMs), num(x.lost), num(x.duplicated)]),
+    ),
+    "",
+    "Default leases (attempt timeout 30 s + margin 30 s): the killed node's triggers come back because the other nodes see its heartbeat stop (dead after 3 s) and release its leases, not because a lease ran out. " +
+      "Leased by the killed node: the triggers the store shows it claimed and had not finished when it died, read right after the kill; kill→those delivered again: until the last of them arrived at the sink again, from another node. " +
+      "Duplicates are those of them it had delivered before dying without recording it: at-least-once.",
+  ];
+}
+
+/** Section 6: the first burst after a fresh start beside warm ones. */
+export function renderColdBurst(r: BenchResults): string {
+  if (r.coldBurst.length === 0) return "";
+  const { count, warmRounds } = r.config.coldBurst;
+  return [
+    `## 6. Cold start — a burst of ${num(count)} right after a fresh start (no warm-up), then ${warmRounds} more in the same process`,
+    "",
+    markdownTable(
+      ["system", "cold deliveries/s", "cold late p50 ms", "cold late p99 ms", "warm deliveries/s", "each warm burst", "cold ÷ warm", "lost", "duplicated"],
+      r.coldBurst.map((x) => [
+        x.system,
+        num(x.cold.deliveriesPerSec),
+        ms(x.cold.latenessP50Ms),
+        ms(x.cold.latenessP99Ms),
+        num(x.warmPerSec),
+        x.warmRates.map((rate) => num(rate)).join(" / "),
+        x.coldOverWarm === null ? "–" : pct(x.coldOverWarm),
+        num(x.lost),
+        num(x.duplicated),
+      ]),
+    ),
+    "",
+    `The cold burst is the first thing the new process is asked to do: its ${num(count)} triggers are posted ahead of their due instant (so /schedule has run by then), and the delivery path — claims, deliveries, outcomes, connections to the target — runs for the first time at the due instant. ` +
+      `Warm deliveries/s: the median warm burst (the lower one of two). Target (issue 16): cold ≥ ${pct(COLD_OVER_WARM_TARGET)} of warm.`,
+    ...r.coldBurst.filter((x) => x.note !== null).map((x) => `- ${x.system}: ${x.note}`),
   ].join("\n");
 }
 
@@ -233,10 +318,36 @@ export function renderRatios(r: BenchResults): string {
   ].join("\n");
 }
 
-/** The targets of issue 3 with met / missed. */
+/** Hourglass on PostgreSQL ÷ each peer for the figures issue 16 sets targets on. */
+export function renderPostgresRatios(r: BenchResults): string {
+  const peers = PEERS.filter((p) => !r.skipped.some((s) => s.system === p));
+  const systems = [HOURGLASS_PG, HOURGLASS_PG3].filter((name) => [r.ingest, r.burst, r.precision].some((list: { system: string }[]) => list.some((x) => x.system === name)));
+  if (systems.length === 0 || peers.length === 0) return "";
+  const find = <T extends { system: string }>(list: T[], system: string, extra: (x: T) => boolean = () => true): T | undefined =>
+    list.find((x) => x.system === system && extra(x));
+  const figures: [string, (system: string, peer: string) => string][] = [
+    ["ingest accepted/s", (s, p) => times(pairedRateRatio(find(r.ingest, s), find(r.ingest, p)))],
+    ["burst deliveries/s", (s, p) => ratio(find(r.burst, s)?.deliveriesPerSec, find(r.burst, p)?.deliveriesPerSec)],
+    ["precision p99, 0 pending", (s, p) => ratio(find(r.precision, p, (x) => x.pending === 0)?.latenessP99Ms, find(r.precision, s, (x) => x.pending === 0)?.latenessP99Ms)],
+  ];
+  const columns = systems.flatMap((s) => peers.map((p) => [s, p] as const));
+  return [
+    "## Ratios — Hourglass on PostgreSQL ÷ peer",
+    "",
+    markdownTable(["figure", ...columns.map(([s, p]) => `${s.replace("Hourglass ", "")} ÷ ${p}`)], figures.map(([name, f]) => [name, ...columns.map(([s, p]) => f(s, p))])),
+    "",
+    `${ORIENTATION} "–": not measured for that configuration in this run.`,
+  ].join("\n");
+}
+
+/** The targets with met / missed. */
 export function renderTargets(checks: TargetCheck[]): string {
   const mark = (met: boolean | null): string => (met === null ? "not measured" : met ? "met" : "**missed**");
-  return ["## Targets (issue 3)", "", markdownTable(["target", "measured", "result"], checks.map((c) => [c.target, c.measured, mark(c.met)]))].join("\n");
+  return [
+    "## Targets (issue 3 for Hourglass on SQLite; issue 16 for PostgreSQL and the cold start)",
+    "",
+    markdownTable(["target", "measured", "result"], checks.map((c) => [c.target, c.measured, mark(c.met)])),
+  ].join("\n");
 }
 
 /** Where Hourglass's CPU time went in each profiled workload. */
@@ -291,14 +402,17 @@ export function renderDocument(r: BenchResults, command: string): string {
     "## Fairness",
     "",
     ...r.durability.map((d) => `- ${d.system}: ${d.text}.`),
-    "- Every run starts on an empty store (new SQLite file, new Redis queue keys, pg-boss schema dropped and recreated).",
+    "- Every run starts on an empty store (new SQLite file, new Redis queue keys, pg-boss schema dropped and recreated, a new PostgreSQL schema for Hourglass per session — its pending-trigger fixtures are kept schemas, reset after each session).",
     `- Same outbound client everywhere: an undici \`Agent\` with ${CONNECTIONS_PER_ORIGIN} connections per origin; the peers replay the stored method, headers and body. ` +
       `Hourglass's dispatcher, BullMQ's Worker and pg-boss's batches all run ${DELIVERY_CONCURRENCY} deliveries at a time.`,
     "- pg-boss is pinned to 10.4.2 in `bench/package.json`: pg-boss 12 needs Node ≥ 22.12, this machine runs Node 20. Its polling is at its minimum, 0.5 s.",
     "- Load generation stays on 127.0.0.1 with bounded request counts and time limits.",
     "- HTTP: the peers' front ends and the ceiling run on Hono (@hono/node-server); Hourglass answers `/schedule` on `node:http` directly (its other routes go through Hono), which saves it what Hono costs the ceiling (measured in pairs once, see bench/README.md; not by this run).",
     ...(m.pinnedStores !== null && m.pinnedStores.length > 0
-      ? ["- One core per system under test (see pinning above): a peer's Node process and the store server it needs share the server core, as Hourglass and its embedded SQLite do; the load generator and the sink have the other core."]
+      ? [
+          "- One core per system under test (see pinning above): a peer's Node process and the store server it needs share the server core, as Hourglass and its embedded SQLite do; the load generator and the sink have the other core.",
+          "- Hourglass on PostgreSQL gets the same: its process — with 3 nodes, all three processes — and every PostgreSQL process on the server core; the load generator and the sink on the other. Three nodes on one core measure the cost of coordination (claims that skip each other's locked rows, heartbeats, LISTEN/NOTIFY), not a gain from more CPU.",
+        ]
       : []),
     ...r.skipped.map((s) => `- **${s.system} skipped**: ${s.reason}.`),
   ];
@@ -319,7 +433,11 @@ export function renderDocument(r: BenchResults, command: string): string {
     "",
     renderRecovery(r),
     "",
+    renderColdBurst(r),
+    "",
     renderRatios(r),
+    "",
+    renderPostgresRatios(r),
     "",
     renderTargets(checkTargets(r)),
     "",

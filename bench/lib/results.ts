@@ -5,12 +5,13 @@ import type { BurstResult } from "../workloads/burst.js";
 import type { FootprintResult } from "../workloads/footprint.js";
 import type { IngestResult } from "../workloads/ingest.js";
 import type { PrecisionResult } from "../workloads/precision.js";
-import type { RecoveryResult } from "../workloads/recovery.js";
+import type { ColdBurstResult } from "../workloads/cold-burst.js";
+import type { NodeLossResult, RecoveryResult } from "../workloads/recovery.js";
 import type { StorageFloorResult } from "../workloads/storage-floor.js";
 
 /** The workloads, in the order they run. */
-export const WORKLOADS = ["ingest", "burst", "precision", "footprint", "recovery"] as const;
-/** One workload of issue 3. */
+export const WORKLOADS = ["ingest", "burst", "precision", "footprint", "recovery", "coldburst"] as const;
+/** One workload of issue 3 (coldburst: issue 16). */
 export type Workload = (typeof WORKLOADS)[number];
 
 /** A CPU profile of Hourglass taken because a target was missed. */
@@ -38,6 +39,9 @@ export interface BenchResults {
   precision: PrecisionResult[];
   footprint: FootprintResult[];
   recovery: RecoveryResult[];
+  /** Several nodes: one killed, the others carry on. */
+  nodeLoss: NodeLossResult[];
+  coldBurst: ColdBurstResult[];
   profiles: ProfileRun[];
 }
 
@@ -45,6 +49,9 @@ export interface BenchResults {
 export const PEERS = ["BullMQ", "pg-boss"] as const;
 /** The name of Hourglass's default configuration. */
 export const HOURGLASS = "Hourglass";
+/** Hourglass on PostgreSQL, one node and three (issue 16). */
+export const HOURGLASS_PG = "Hourglass (PostgreSQL)";
+export const HOURGLASS_PG3 = "Hourglass (PostgreSQL, 3 nodes)";
 /** The HTTP-stack ceiling. */
 export const CEILING = "bare Hono";
 
@@ -65,6 +72,8 @@ export function emptyResults(config: BenchConfig, machine: MachineDescription, s
     precision: [],
     footprint: [],
     recovery: [],
+    nodeLoss: [],
+    coldBurst: [],
     profiles: [],
   };
 }

@@ -1,9 +1,14 @@
 import { pairedRateRatio } from "../workloads/ingest.js";
-import { CEILING, HOURGLASS, type BenchResults, type Workload } from "./results.js";
+import { CEILING, HOURGLASS, HOURGLASS_PG, HOURGLASS_PG3, type BenchResults, type Workload } from "./results.js";
 
-/** One target of issue 3 and whether this run met it. */
+/** Cold burst's rate as a share of the warm one's that meets issue 16's target. */
+export const COLD_OVER_WARM_TARGET = 0.8;
+
+/** One target of issue 3 (SQLite) or issue 16 (PostgreSQL) and whether this run met it. */
 export interface TargetCheck {
   workload: Workload;
+  /** The Hourglass configuration the target is about (only Hourglass's own are profiled). */
+  system: string;
   target: string;
   measured: string;
   /** null: not measured (a system or a figure was missing). */
@@ -16,8 +21,9 @@ export const FLAT_RSS_FACTOR = 1.2;
 /** Checks Hourglass's figures against the targets of issue 3. */
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  let system = HOURGLASS;
   const add = (workload: Workload, target: string, measured: string, met: boolean | null): void => {
-    checks.push({ workload, target, measured, met });
+    checks.push({ workload, system, target, measured, met });
   };
   const f1 = (n: number | null | undefined): string => (n === null || n === undefined ? "–" : n.toFixed(1));
 
@@ -86,5 +92,70 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     rec?.restartToFirstDeliveryMs == null ? null : rec.restartToFirstDeliveryMs <= 1000,
   );
   add("recovery", "recovery: zero lost", rec ? `${rec.lost} lost` : "–", rec ? rec.lost === 0 : null);
+  checkColdBurst(r, HOURGLASS, add);
+
+  // Issue 16: Hourglass on PostgreSQL, one node and three.
+  const ran = (name: string): boolean =>
+    [r.ingest, r.burst, r.precision, r.footprint, r.nodeLoss, r.coldBurst].some((list: { system: string }[]) => list.some((x) => x.system === name));
+  if (!ran(HOURGLASS_PG) && !ran(HOURGLASS_PG3)) return checks;
+  system = HOURGLASS_PG;
+  const pgIngest = r.ingest.find((x) => x.system === HOURGLASS_PG);
+  const pgVsBull = pairedRateRatio(pgIngest, bullIngest);
+  add("ingest", "PostgreSQL: ingest ≥ 1.5× BullMQ", pgVsBull === null ? "–" : `${pgVsBull.toFixed(2)}×`, pgVsBull === null ? null : pgVsBull >= 1.5);
+  const pgVsBoss = pairedRateRatio(pgIngest, r.ingest.find((x) => x.system === "pg-boss"));
+  add("ingest", "PostgreSQL: ingest ≥ 8× pg-boss", pgVsBoss === null ? "–" : `${pgVsBoss.toFixed(2)}×`, pgVsBoss === null ? null : pgVsBoss >= 8);
+  checkColdBurst(r, HOURGLASS_PG, add);
+  system = HOURGLASS_PG3;
+  const pg3Burst = r.burst.find((x) => x.system === HOURGLASS_PG3);
+  const pg3BurstRatio = pg3Burst?.deliveriesPerSec && bullBurst?.deliveriesPerSec ? pg3Burst.deliveriesPerSec / bullBurst.deliveriesPerSec : null;
+  add("burst", "PostgreSQL, 3 nodes: fire burst ≥ 2× BullMQ", pg3BurstRatio === null ? "–" : `${pg3BurstRatio.toFixed(2)}×`, pg3BurstRatio === null ? null : pg3BurstRatio >= 2);
+  const pg3Idle = r.precision.find((x) => x.system === HOURGLASS_PG3 && x.pending === 0);
+  add(
+    "precision",
+    "PostgreSQL, 3 nodes: lateness p99 ≤ 10 ms idle",
+    pg3Idle ? `${f1(pg3Idle.latenessP99Ms)} ms` : "–",
+    pg3Idle?.latenessP99Ms == null ? null : pg3Idle.latenessP99Ms <= 10 && pg3Idle.undelivered === 0,
+  );
+  const loss = r.nodeLoss.find((x) => x.system === HOURGLASS_PG3);
+  add(
+    "recovery",
+    "PostgreSQL, 3 nodes: one killed, its in-flight triggers delivered again ≤ 5 s",
+    loss?.killToReleasedDeliveredMs == null ? "–" : `${Math.round(loss.killToReleasedDeliveredMs)} ms (${loss.leasedByKilled} triggers)`,
+    loss?.killToReleasedDeliveredMs == null ? null : loss.killToReleasedDeliveredMs <= 5000,
+  );
+  add("recovery", "PostgreSQL, 3 nodes: one killed, zero lost", loss ? `${loss.lost} lost` : "–", loss ? loss.lost === 0 : null);
+  // Without kills: every burst, cold burst and precision run of either PostgreSQL configuration.
+  const pgNames = [HOURGLASS_PG, HOURGLASS_PG3];
+  const clean = [
+    ...r.burst.filter((x) => pgNames.includes(x.system)).map((x) => ({ lost: x.lost, duplicated: x.duplicated })),
+    ...r.coldBurst.filter((x) => pgNames.includes(x.system)).map((x) => ({ lost: x.lost, duplicated: x.duplicated })),
+    ...r.precision.filter((x) => pgNames.includes(x.system)).map((x) => ({ lost: x.undelivered, duplicated: x.duplicated })),
+  ];
+  const dup = clean.reduce((n, x) => n + x.duplicated, 0);
+  const lostPg = clean.reduce((n, x) => n + x.lost, 0);
+  add("burst", "PostgreSQL: zero duplicated, zero lost without kills (bursts, cold bursts, probes)", clean.length === 0 ? "–" : `${dup} duplicated, ${lostPg} lost`, clean.length === 0 ? null : dup === 0 && lostPg === 0);
+  const pgPrints = r.footprint.filter((x) => x.system === HOURGLASS_PG3);
+  const pgEmpty = pgPrints.find((x) => x.pending === 0)?.footprint.processRssBytes ?? null;
+  const pgFull = pgPrints.find((x) => x.pending === top && top > 0)?.footprint.processRssBytes ?? null;
+  const pgGrowth = pgEmpty === null || pgFull === null ? null : pgFull / pgEmpty;
+  add(
+    "footprint",
+    `PostgreSQL, 3 nodes: RSS per node flat from 0 to ${top.toLocaleString("en-US")} pending (largest node ≤ ${FLAT_RSS_FACTOR}× the empty store's)`,
+    pgGrowth === null ? "–" : `${pgGrowth.toFixed(2)}× (${(pgFull! / 1e6).toFixed(1)} MB)`,
+    pgGrowth === null ? null : pgGrowth <= FLAT_RSS_FACTOR,
+  );
   return checks;
+}
+
+/** Issue 16: the first burst after a fresh start at ≥ 80% of a warm one's rate. */
+function checkColdBurst(r: BenchResults, system: string, add: (workload: Workload, target: string, measured: string, met: boolean | null) => void): void {
+  const cold = r.coldBurst.find((x) => x.system === system);
+  if (cold === undefined && !r.coldBurst.some(() => true)) return;
+  const share = cold?.coldOverWarm ?? null;
+  add(
+    "coldburst",
+    `${system === HOURGLASS ? "SQLite" : "PostgreSQL"}: cold burst ≥ ${COLD_OVER_WARM_TARGET * 100}% of a warm one`,
+    share === null ? "–" : `${(share * 100).toFixed(0)}% (${Math.round(cold!.cold.deliveriesPerSec ?? 0)} vs ${Math.round(cold!.warmPerSec ?? 0)}/s)`,
+    share === null ? null : share >= COLD_OVER_WARM_TARGET,
+  );
 }

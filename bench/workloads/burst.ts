@@ -45,7 +45,7 @@ export async function runBurst(adapter: Adapter, config: BenchConfig, sink: Sink
   const { count, warmup, rounds, concurrency, timeoutMs } = config.burst;
   const session = await adapter.start({ pending: 0 });
   try {
-    const fire = (prefix: string, size: number) => fireAtOnce({ baseUrl: session.baseUrl, sink, prefix, count: size, concurrency, timeoutMs, ingestPerSec });
+    const fire = (prefix: string, size: number) => fireAtOnce({ baseUrl: session.baseUrls ?? session.baseUrl, sink, prefix, count: size, concurrency, timeoutMs, ingestPerSec });
     const notes: string[] = [];
     if (warmup > 0) {
       const warm = await fire("warmup", warmup);
@@ -73,10 +73,10 @@ export async function runBurst(adapter: Adapter, config: BenchConfig, sink: Sink
 }
 
 /** One measured burst's figures. */
-type BurstRound = Omit<BurstResult, "system" | "note" | "roundRates">;
+export type BurstRound = Omit<BurstResult, "system" | "note" | "roundRates">;
 
-interface BurstOptions {
-  baseUrl: string;
+export interface BurstOptions {
+  baseUrl: string | readonly string[];
   sink: Sink;
   /** Prefix of the ids, unique per burst. */
   prefix: string;
@@ -89,7 +89,7 @@ interface BurstOptions {
 }
 
 /** One burst: `count` triggers posted ahead of one due instant, then every id awaited at the sink. */
-async function fireAtOnce(options: BurstOptions): Promise<{ result: BurstRound; notes: string[] }> {
+export async function fireAtOnce(options: BurstOptions): Promise<{ result: BurstRound; notes: string[] }> {
   const { baseUrl, sink, prefix, count, concurrency, timeoutMs, ingestPerSec } = options;
   sink.reset();
   const body = kilobyteBody();

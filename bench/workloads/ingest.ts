@@ -45,7 +45,7 @@ export async function runIngest(adapter: Adapter, config: BenchConfig, targetUrl
   try {
     const body = kilobyteBody();
     const load = await runClosedLoop({
-      baseUrl: session.baseUrl,
+      baseUrl: session.baseUrls ?? session.baseUrl,
       concurrency: config.ingest.concurrency,
       durationMs: config.ingest.durationMs,
       maxRequests: config.ingest.maxRequests,

@@ -38,7 +38,8 @@ export async function runPrecision(system: string, session: Session, pending: nu
   const { probes, warmupProbes, intervalMs, leadMs } = config.precision;
   const total = warmupProbes + probes;
   sink.reset();
-  const pool = new Pool(session.baseUrl, { connections: 8 });
+  // Several nodes: probe i goes to node i mod n.
+  const pools = (session.baseUrls ?? [session.baseUrl]).map((url) => new Pool(url, { connections: 8 }));
   const body = kilobyteBody();
   const firstDue = Date.now() + leadMs + 200;
   const dues = new Map<string, number>();
@@ -53,7 +54,7 @@ export async function runPrecision(system: string, session: Session, pending: nu
       const id = i < warmupProbes ? `warmup-${i}` : `probe-${i - warmupProbes}`;
       dues.set(id, dueAt);
       posts.push(
-        pool
+        pools[i % pools.length]!
           .request({
             path: "/schedule",
             method: "POST",
@@ -76,7 +77,7 @@ export async function runPrecision(system: string, session: Session, pending: nu
     await Promise.all(posts);
     await new Promise((r) => setTimeout(r, 500));
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((pool) => pool.close()));
   }
   const firstArrival = new Map<string, number>();
   for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);

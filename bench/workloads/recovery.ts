@@ -37,7 +37,7 @@ export async function runRecovery(adapter: Adapter, config: BenchConfig, sink: S
     const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
     const scheduledAt = new Date(dueAt).toISOString();
     const calls: ScheduleCall[] = Array.from({ length: count }, (_, i) => ({ id: `recovery-${i}`, targetUrl: sink.url, scheduledAt, body }));
-    const load = await sendAll(session.baseUrl, calls, config.burst.concurrency);
+    const load = await sendAll(session.baseUrls ?? session.baseUrl, calls, config.burst.concurrency);
     const killAt = Math.ceil(load.accepted * killAfterFraction);
     const reached = await sink.waitUntil(() => sink.counts.size >= killAt, Math.max(0, dueAt - Date.now()) + timeoutMs);
     await session.kill9();
@@ -68,6 +68,80 @@ export async function runRecovery(adapter: Adapter, config: BenchConfig, sink: S
       lost,
       duplicated,
       leaseMs,
+    };
+  } finally {
+    await session.stop();
+  }
+}
+
+/** Workload 5 with several nodes: `kill -9` of one node mid-burst; the others carry on, and no restart. */
+export interface NodeLossResult {
+  system: string;
+  scheduled: number;
+  /** Unique ids delivered before the kill. */
+  deliveredBeforeKill: number;
+  /** Triggers the killed node held leases on when it died (in flight there). */
+  leasedByKilled: number;
+  /** From the kill to the last of those delivered again by another node (their first arrival after the kill). */
+  killToReleasedDeliveredMs: number | null;
+  /** From the kill to the last id's first delivery. */
+  killToAllDeliveredMs: number | null;
+  lost: number;
+  duplicated: number;
+}
+
+/**
+ * Schedules `count` triggers for one instant on several nodes (posted round robin, default
+ * leases: what brings the dead node's triggers back is the nodes noticing it died, not a lease
+ * running out), kills the first node with SIGKILL once a quarter of them have arrived, and
+ * waits for every id without restarting it. The store tells which triggers the dead node
+ * held; the figure is how long until the last of them has been delivered by another node.
+ */
+export async function runNodeLoss(adapter: Adapter, config: BenchConfig, sink: Sink, ingestPerSec: number | undefined): Promise<NodeLossResult> {
+  const { count, killAfterFraction, timeoutMs } = config.recovery;
+  const session = await adapter.start({ pending: 0 });
+  try {
+    if (session.leasedByKilledNode === undefined || (session.baseUrls?.length ?? 1) < 2) throw new Error(`${adapter.name} does not run several nodes`);
+    sink.reset();
+    const body = kilobyteBody();
+    const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
+    const scheduledAt = new Date(dueAt).toISOString();
+    const calls: ScheduleCall[] = Array.from({ length: count }, (_, i) => ({ id: `nodeloss-${i}`, targetUrl: sink.url, scheduledAt, body }));
+    const load = await sendAll(session.baseUrls ?? session.baseUrl, calls, config.burst.concurrency);
+    const killAt = Math.ceil(load.accepted * killAfterFraction);
+    const reached = await sink.waitUntil(() => sink.counts.size >= killAt, Math.max(0, dueAt - Date.now()) + timeoutMs);
+    await session.kill9();
+    const killedAt = Date.now();
+    const deliveredBeforeKill = sink.counts.size;
+    if (!reached) throw new Error(`${adapter.name}: only ${deliveredBeforeKill} of ${killAt} deliveries before the kill deadline`);
+    const leased = await session.leasedByKilledNode();
+    const arrivalsBefore = sink.arrivals.length;
+    const releasedBack = (): boolean => {
+      const after = new Set(sink.arrivals.slice(arrivalsBefore).map((a) => a.id));
+      return leased.every((id) => after.has(id));
+    };
+    await sink.waitUntil(() => sink.counts.size >= load.accepted && releasedBack(), timeoutMs);
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    const afterKill = new Map<string, number>();
+    for (const a of sink.arrivals.slice(arrivalsBefore)) if (!afterKill.has(a.id)) afterKill.set(a.id, a.at);
+    const firstArrival = new Map<string, number>();
+    for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);
+    const releasedTimes = leased.map((id) => afterKill.get(id));
+    const { lost, duplicated } = lossAndDuplicates(
+      calls.map((c) => c.id),
+      sink.counts,
+    );
+    return {
+      system: adapter.name,
+      scheduled: load.accepted,
+      deliveredBeforeKill,
+      leasedByKilled: leased.length,
+      killToReleasedDeliveredMs:
+        leased.length === 0 || releasedTimes.some((t) => t === undefined) ? null : Math.max(...(releasedTimes as number[])) - killedAt,
+      killToAllDeliveredMs: lost > 0 || firstArrival.size === 0 ? null : Math.max(...firstArrival.values()) - killedAt,
+      lost,
+      duplicated,
     };
   } finally {
     await session.stop();

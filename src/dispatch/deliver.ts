@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import type { Dispatcher } from "undici";
 import { type EgressPolicy, PORT_RULE } from "../egress/address-policy.js";
@@ -70,6 +72,14 @@ export interface Deliverer {
    * non-success statuses and invalid requests are all reported in the outcome.
    */
   deliver(request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome>;
+  /**
+   * Sends up to `requests` requests through this client's own code to a server of this process
+   * on 127.0.0.1, as many at a time as a target's connections, stopping early once `stop()`
+   * says so: a process that just started then delivers its first burst with V8's optimized code
+   * rather than its interpreter. Its connections are its own, to that server only (so the egress
+   * policy has nothing to check), and closed at the end. Nothing is recorded.
+   */
+  warmUp(requests: number, stop: () => boolean): Promise<void>;
   /** Waits for in-flight requests, then closes every connection. Safe to call more than once. */
   close(): Promise<void>;
   /** Aborts in-flight requests and closes every connection at once (shutdown after the grace period). */
@@ -95,6 +105,11 @@ const CLIENT_MANAGED_HEADERS: ReadonlySet<string> = new Set([
   "upgrade",
   "expect",
 ]);
+
+/** A warm-up request: a typical JSON delivery of a few hundred bytes, bounded in time. */
+const WARM_UP_HEADERS: HeaderPair[] = [["content-type", "application/json"], ["user-agent", "hourglass-warm-up"]];
+const WARM_UP_BODY = new TextEncoder().encode(JSON.stringify({ warmUp: true, padding: "x".repeat(256) }));
+const WARM_UP_TIMEOUT_MS = 5_000;
 
 /** Response headers recorded with an execution: enough to understand an answer, never cookies or secrets. */
 export const KEPT_RESPONSE_HEADERS: readonly string[] = [
@@ -265,10 +280,39 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     });
   }
 
+  async function warmUp(requests: number, stop: () => boolean): Promise<void> {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.end("ok"));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    const local = newAgent(undefined);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const request: RequestTemplate = { method: "POST", url: `http://127.0.0.1:${port}/warm-up`, headers: WARM_UP_HEADERS, body: WARM_UP_BODY };
+      let sent = 0;
+      const sender = async (): Promise<void> => {
+        while (sent < requests && !stop()) {
+          sent++;
+          await send(local, request, { timeoutMs: WARM_UP_TIMEOUT_MS });
+        }
+      };
+      await Promise.all(Array.from({ length: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN }, sender));
+    } finally {
+      await local.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
   const allAgents = (): Agent[] => [agent, ...[...projectAgents.values()].map((own) => own.agent)];
   let closing: Promise<void> | null = null;
   return {
     deliver,
+    warmUp,
     close: () => (closing ??= Promise.all(allAgents().map((a) => a.close())).then(() => {})),
     destroy: () => (closing ??= Promise.all(allAgents().map((a) => a.destroy())).then(() => {})),
   };

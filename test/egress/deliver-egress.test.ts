@@ -335,3 +335,25 @@ describe("per-project policies and ports", () => {
     expect(await d.deliver(post(url), { timeoutMs: 5_000, projectId: "a" })).toMatchObject({ ok: true });
   });
 });
+
+describe("the delivery warm-up", () => {
+  it("sends its requests to a server of its own, leaves the egress policy as it was, and stops when asked", async () => {
+    const d = deliverer([]);
+    let asked = 0;
+    await d.warmUp(100, () => {
+      asked++;
+      return false;
+    });
+    // Asked before each request, and once more by each sender that finds the count reached.
+    expect(asked).toBeGreaterThanOrEqual(100);
+    expect(refusals).toEqual([]);
+    await expectNoConnection();
+    // Loopback is still refused to real deliveries: the warm-up's connections are its own.
+    expectBlocked(await d.deliver(post(expand("http://127.0.0.1:{v4}/hook")), { timeoutMs: 5_000 }));
+    await expectNoConnection();
+
+    let beforeStop = 0;
+    await d.warmUp(Number.MAX_SAFE_INTEGER, () => ++beforeStop > 20);
+    expect(beforeStop).toBeLessThan(1_000);
+  });
+});
