@@ -1,4 +1,4 @@
-import type { Adapter } from "../adapters/adapter.js";
+import type { Adapter, Session } from "../adapters/adapter.js";
 import type { BenchConfig } from "../lib/bench-config.js";
 import { type ScheduleCall, kilobyteBody, sendAll } from "../lib/load.js";
 import type { Sink } from "../lib/sink.js";
@@ -29,20 +29,10 @@ export interface RecoveryResult {
  * in flight at the kill are sent again once their lease expires); lost ones never are.
  */
 export async function runRecovery(adapter: Adapter, config: BenchConfig, sink: Sink, ingestPerSec: number | undefined): Promise<RecoveryResult> {
-  const { count, leaseMs, killAfterFraction, timeoutMs } = config.recovery;
+  const { leaseMs, timeoutMs } = config.recovery;
   const session = await adapter.start({ pending: 0, leaseMs });
   try {
-    sink.reset();
-    const body = kilobyteBody();
-    const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
-    const scheduledAt = new Date(dueAt).toISOString();
-    const calls: ScheduleCall[] = Array.from({ length: count }, (_, i) => ({ id: `recovery-${i}`, targetUrl: sink.url, scheduledAt, body }));
-    const load = await sendAll(session.baseUrls ?? session.baseUrl, calls, config.burst.concurrency);
-    const killAt = Math.ceil(load.accepted * killAfterFraction);
-    const reached = await sink.waitUntil(() => sink.counts.size >= killAt, Math.max(0, dueAt - Date.now()) + timeoutMs);
-    await session.kill9();
-    const deliveredBeforeKill = sink.counts.size;
-    if (!reached) throw new Error(`${adapter.name}: only ${deliveredBeforeKill} of ${killAt} deliveries before the kill deadline`);
+    const { load, ids, deliveredBeforeKill } = await burstThenKill(adapter.name, session, config, sink, ingestPerSec, "recovery");
 
     const restartedAt = Date.now();
     const arrivalsBefore = sink.arrivals.length;
@@ -55,7 +45,7 @@ export async function runRecovery(adapter: Adapter, config: BenchConfig, sink: S
     const firstArrival = new Map<string, number>();
     for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);
     const { lost, duplicated } = lossAndDuplicates(
-      calls.map((c) => c.id),
+      ids,
       sink.counts,
     );
     return {
@@ -98,22 +88,11 @@ export interface NodeLossResult {
  * held; the figure is how long until the last of them has been delivered by another node.
  */
 export async function runNodeLoss(adapter: Adapter, config: BenchConfig, sink: Sink, ingestPerSec: number | undefined): Promise<NodeLossResult> {
-  const { count, killAfterFraction, timeoutMs } = config.recovery;
+  const { timeoutMs } = config.recovery;
   const session = await adapter.start({ pending: 0 });
   try {
     if (session.leasedByKilledNode === undefined || (session.baseUrls?.length ?? 1) < 2) throw new Error(`${adapter.name} does not run several nodes`);
-    sink.reset();
-    const body = kilobyteBody();
-    const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
-    const scheduledAt = new Date(dueAt).toISOString();
-    const calls: ScheduleCall[] = Array.from({ length: count }, (_, i) => ({ id: `nodeloss-${i}`, targetUrl: sink.url, scheduledAt, body }));
-    const load = await sendAll(session.baseUrls ?? session.baseUrl, calls, config.burst.concurrency);
-    const killAt = Math.ceil(load.accepted * killAfterFraction);
-    const reached = await sink.waitUntil(() => sink.counts.size >= killAt, Math.max(0, dueAt - Date.now()) + timeoutMs);
-    await session.kill9();
-    const killedAt = Date.now();
-    const deliveredBeforeKill = sink.counts.size;
-    if (!reached) throw new Error(`${adapter.name}: only ${deliveredBeforeKill} of ${killAt} deliveries before the kill deadline`);
+    const { load, ids, deliveredBeforeKill, killedAt } = await burstThenKill(adapter.name, session, config, sink, ingestPerSec, "nodeloss");
     const leased = await session.leasedByKilledNode();
     const arrivalsBefore = sink.arrivals.length;
     const releasedBack = (): boolean => {
@@ -129,7 +108,7 @@ export async function runNodeLoss(adapter: Adapter, config: BenchConfig, sink: S
     for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);
     const releasedTimes = leased.map((id) => afterKill.get(id));
     const { lost, duplicated } = lossAndDuplicates(
-      calls.map((c) => c.id),
+      ids,
       sink.counts,
     );
     return {
@@ -146,4 +125,33 @@ export async function runNodeLoss(adapter: Adapter, config: BenchConfig, sink: S
   } finally {
     await session.stop();
   }
+}
+
+/**
+ * Schedules `config.recovery.count` triggers (ids `<prefix>-<i>`, 1 KB bodies) for one instant,
+ * spread over the session's nodes, and kills its (first) process with SIGKILL once
+ * `killAfterFraction` of them have arrived at the sink.
+ */
+async function burstThenKill(
+  name: string,
+  session: Session,
+  config: BenchConfig,
+  sink: Sink,
+  ingestPerSec: number | undefined,
+  prefix: string,
+): Promise<{ load: Awaited<ReturnType<typeof sendAll>>; ids: string[]; deliveredBeforeKill: number; killedAt: number }> {
+  const { count, killAfterFraction, timeoutMs } = config.recovery;
+  sink.reset();
+  const body = kilobyteBody();
+  const dueAt = Date.now() + leadTimeMs(count, ingestPerSec);
+  const scheduledAt = new Date(dueAt).toISOString();
+  const calls: ScheduleCall[] = Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, targetUrl: sink.url, scheduledAt, body }));
+  const load = await sendAll(session.baseUrls ?? session.baseUrl, calls, config.burst.concurrency);
+  const killAt = Math.ceil(load.accepted * killAfterFraction);
+  const reached = await sink.waitUntil(() => sink.counts.size >= killAt, Math.max(0, dueAt - Date.now()) + timeoutMs);
+  await session.kill9();
+  const killedAt = Date.now();
+  const deliveredBeforeKill = sink.counts.size;
+  if (!reached) throw new Error(`${name}: only ${deliveredBeforeKill} of ${killAt} deliveries before the kill deadline`);
+  return { load, ids: calls.map((c) => c.id), deliveredBeforeKill, killedAt };
 }
