@@ -53,6 +53,17 @@ const deliveryView = {
   flowKey: { type: ["string", "null"], description: "The project's flow whose limits hold its attempts (ttr-flow-key; null: none)." },
 };
 
+/** The stored request and its labels, as trigger and generator views show them (bodyBase64 on a single one's page). */
+const requestView = {
+  method: str,
+  url: str,
+  headers: headerPairs,
+  bodySize: int,
+  bodyBase64: strOrNull,
+  title: strOrNull,
+  tags: { type: "array", items: str },
+};
+
 const triggerProperties: Record<string, Schema> = {
   id,
   kind: { enum: ["job", "generator", "callback"] },
@@ -62,13 +73,7 @@ const triggerProperties: Record<string, Schema> = {
   customKey: strOrNull,
   status: { enum: Object.values(TRIGGER_STATUS) },
   scheduledAt: time,
-  method: str,
-  url: str,
-  headers: headerPairs,
-  bodySize: int,
-  bodyBase64: strOrNull,
-  title: strOrNull,
-  tags: { type: "array", items: str },
+  ...requestView,
   attempts: int,
   retriesLeft: int,
   ...deliveryView,
@@ -100,13 +105,7 @@ const generatorProperties: Record<string, Schema> = {
   runs: int,
   endReason: strOrNull,
   pendingTriggerId: idOrNull,
-  method: str,
-  url: str,
-  headers: headerPairs,
-  bodySize: int,
-  bodyBase64: strOrNull,
-  title: strOrNull,
-  tags: { type: "array", items: str },
+  ...requestView,
   ...deliveryView,
   createdAt: time,
   updatedAt: time,

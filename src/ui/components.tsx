@@ -108,6 +108,25 @@ export function Tags(props: { tags: readonly string[] }) {
   );
 }
 
+/** A list's first cell: the link to a trigger's or generator's page, named by its title, and its custom key. */
+export function NameCell(props: { href: string; id: string; title: string | null; customKey: string | null }) {
+  return (
+    <td>
+      <a href={props.href}>{props.title ?? props.id}</a>
+      {props.customKey !== null && <div class="muted mono">{props.customKey}</div>}
+    </td>
+  );
+}
+
+/** A list's cell for the request to replay: its method and URL. */
+export function RequestCell(props: { method: string; url: string }) {
+  return (
+    <td class="url mono">
+      {props.method} {props.url}
+    </td>
+  );
+}
+
 /** A one-button form posting a state change (with the CSRF token); `confirm` asks first. */
 export function ActionButton(props: { action: string; label: string; csrf: string; confirm?: string; danger?: boolean }) {
   return (

@@ -1,6 +1,6 @@
 import { describeCron } from "../../schedule/cron-words.js";
 import type { GeneratorRecord } from "../../store/types.js";
-import { Layout, type PageContext, Pager, Status, Tags, Time } from "../components.js";
+import { Layout, NameCell, type PageContext, Pager, RequestCell, Status, Tags, Time } from "../components.js";
 
 /** The generators of the project, newest first, paged. */
 export function GeneratorsPage(props: { page: PageContext; generators: GeneratorRecord[]; firstHref: string | null; nextHref: string | null }) {
@@ -30,10 +30,7 @@ export function GeneratorsPage(props: { page: PageContext; generators: Generator
             <tbody>
               {props.generators.map((g) => (
                 <tr>
-                  <td>
-                    <a href={`/ui/generators/${g.id}`}>{g.title ?? g.id}</a>
-                    {g.customKey !== null && <div class="muted mono">{g.customKey}</div>}
-                  </td>
+                  <NameCell href={`/ui/generators/${g.id}`} id={g.id} title={g.title} customKey={g.customKey} />
                   <td>
                     <Status status={g.status} />
                   </td>
@@ -46,9 +43,7 @@ export function GeneratorsPage(props: { page: PageContext; generators: Generator
                   <td>
                     <Time ms={g.nextAt} />
                   </td>
-                  <td class="url mono">
-                    {g.method} {g.url}
-                  </td>
+                  <RequestCell method={g.method} url={g.url} />
                   <td class="hide-narrow">
                     <Tags tags={g.tags} />
                   </td>

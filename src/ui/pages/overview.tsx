@@ -1,7 +1,7 @@
 import type { StatusCounts, TriggerRecord } from "../../store/types.js";
 import type { MinuteActivity } from "../activity.js";
 import { BarChart } from "../charts.js";
-import { Layout, type PageContext, Status, Time } from "../components.js";
+import { Layout, type PageContext, RequestCell, Status, Time } from "../components.js";
 import { formatDuration, formatUtc } from "../format.js";
 import type { Fire } from "../timeline.js";
 import { firesPerHour } from "../timeline.js";
@@ -131,9 +131,7 @@ export function OverviewPage(props: { page: PageContext; data: OverviewData }) {
                     )}
                     {fire.triggerId === null && <span class="muted"> (next tick)</span>}
                   </td>
-                  <td class="url mono">
-                    {fire.method} {fire.url}
-                  </td>
+                  <RequestCell method={fire.method} url={fire.url} />
                 </tr>
               ))}
             </tbody>
@@ -170,9 +168,7 @@ export function OverviewPage(props: { page: PageContext; data: OverviewData }) {
                   <td>
                     <a href={`/ui/triggers/${t.id}`}>{t.title ?? t.id}</a>
                   </td>
-                  <td class="url mono">
-                    {t.method} {t.url}
-                  </td>
+                  <RequestCell method={t.method} url={t.url} />
                   <td>{t.attempts}</td>
                 </tr>
               ))}

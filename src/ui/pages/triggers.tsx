@@ -1,5 +1,5 @@
 import { TRIGGER_STATUS, type TriggerFilter, type TriggerRecord } from "../../store/types.js";
-import { Layout, type PageContext, Pager, Status, Tags, Time } from "../components.js";
+import { Layout, NameCell, type PageContext, Pager, RequestCell, Status, Tags, Time } from "../components.js";
 
 const KIND_LABEL = { job: "one-shot", tick: "generator tick", run: "generator run", callback: "callback" } as const;
 
@@ -81,19 +81,14 @@ export function TriggersPage(props: { page: PageContext; searchNewest: number; f
             <tbody>
               {props.triggers.map((t) => (
                 <tr>
-                  <td>
-                    <a href={`/ui/triggers/${t.id}`}>{t.title ?? t.id}</a>
-                    {t.customKey !== null && <div class="muted mono">{t.customKey}</div>}
-                  </td>
+                  <NameCell href={`/ui/triggers/${t.id}`} id={t.id} title={t.title} customKey={t.customKey} />
                   <td>
                     <Status status={t.status} />
                   </td>
                   <td>
                     <Time ms={t.scheduledAt} />
                   </td>
-                  <td class="url mono">
-                    {t.method} {t.url}
-                  </td>
+                  <RequestCell method={t.method} url={t.url} />
                   <td class="hide-narrow">{KIND_LABEL[t.origin]}</td>
                   <td class="hide-narrow">{t.attempts}</td>
                   <td class="hide-narrow">
