@@ -692,21 +692,21 @@ export class KyselyStore implements Store {
     const parallelism = flow?.parallelism ?? null;
     const free = parallelism === null ? MAX_UNPARKED : Math.min(MAX_UNPARKED, parallelism - (await this.runningInFlow(trx, projectId, flowKey)));
     if (free <= 0) return;
-    const parked = trx
-      .selectFrom("triggers")
-      .select("id")
-      .where("project_id", "=", projectId)
-      .where("flow_key", "=", flowKey)
-      .where("flow_parked_due", "is not", null)
-      .where("status", "=", "registered")
-      .orderBy("flow_parked_due")
-      .limit(free);
-    const ids = (await parked.execute()).map((r) => r.id);
-    if (ids.length === 0) return;
+    // One statement: the longest parked of the flow, due again at the time each had.
     await trx
       .updateTable("triggers")
       .set((eb) => ({ due_at: eb.fn.coalesce("flow_parked_due", eb.ref("due_at")), flow_parked_due: null }))
-      .where("id", "in", ids)
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("triggers as p")
+          .select("p.id")
+          .where("p.project_id", "=", projectId)
+          .where("p.flow_key", "=", flowKey)
+          .where("p.flow_parked_due", "is not", null)
+          .where("p.status", "=", "registered")
+          .orderBy("p.flow_parked_due")
+          .limit(free),
+      )
       .execute();
   }
 

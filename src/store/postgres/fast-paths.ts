@@ -67,14 +67,12 @@ const TAG_COLUMNS = ["project_id", "tag", "trigger_id"] as const;
 
 /** Most items one transaction carries, bounding how long others wait for it. */
 const MAX_BATCH = 256;
-
 /** Times a transaction chosen as a deadlock's victim is run again before its items fail. */
 const MAX_RERUNS = 5;
 
 type Kind = "ingest" | "dispatch";
 const KINDS: readonly Kind[] = ["ingest", "dispatch"];
 interface Item {
-  kind: Kind;
   work: (batch: Batch) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -237,7 +235,7 @@ export class PostgresFastPaths implements FastPaths {
 
   private submit(kind: Kind, work: (batch: Batch) => Promise<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queues[kind].push({ kind, work, resolve, reject });
+      this.queues[kind].push({ work, resolve, reject });
       // Requests parsed in the same event-loop turn share a transaction.
       if (!this.scheduled) {
         this.scheduled = true;
