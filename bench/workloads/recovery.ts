@@ -42,12 +42,8 @@ export async function runRecovery(adapter: Adapter, config: BenchConfig, sink: S
     await new Promise((r) => setTimeout(r, Math.min(2_000, leaseMs)));
 
     const after = sink.arrivals.slice(arrivalsBefore);
-    const firstArrival = new Map<string, number>();
-    for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);
-    const { lost, duplicated } = lossAndDuplicates(
-      ids,
-      sink.counts,
-    );
+    const firstArrival = firstArrivals(sink.arrivals);
+    const { lost, duplicated } = lossAndDuplicates(ids, sink.counts);
     return {
       system: adapter.name,
       scheduled: load.accepted,
@@ -102,15 +98,10 @@ export async function runNodeLoss(adapter: Adapter, config: BenchConfig, sink: S
     await sink.waitUntil(() => sink.counts.size >= load.accepted && releasedBack(), timeoutMs);
     await new Promise((r) => setTimeout(r, 2_000));
 
-    const afterKill = new Map<string, number>();
-    for (const a of sink.arrivals.slice(arrivalsBefore)) if (!afterKill.has(a.id)) afterKill.set(a.id, a.at);
-    const firstArrival = new Map<string, number>();
-    for (const a of sink.arrivals) if (!firstArrival.has(a.id)) firstArrival.set(a.id, a.at);
+    const afterKill = firstArrivals(sink.arrivals.slice(arrivalsBefore));
+    const firstArrival = firstArrivals(sink.arrivals);
     const releasedTimes = leased.map((id) => afterKill.get(id));
-    const { lost, duplicated } = lossAndDuplicates(
-      ids,
-      sink.counts,
-    );
+    const { lost, duplicated } = lossAndDuplicates(ids, sink.counts);
     return {
       system: adapter.name,
       scheduled: load.accepted,
@@ -154,4 +145,11 @@ async function burstThenKill(
   const deliveredBeforeKill = sink.counts.size;
   if (!reached) throw new Error(`${name}: only ${deliveredBeforeKill} of ${killAt} deliveries before the kill deadline`);
   return { load, ids: calls.map((c) => c.id), deliveredBeforeKill, killedAt };
+}
+
+/** Each id's first arrival time among `arrivals`. */
+function firstArrivals(arrivals: readonly { id: string; at: number }[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const a of arrivals) if (!first.has(a.id)) first.set(a.id, a.at);
+  return first;
 }
