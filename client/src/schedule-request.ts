@@ -22,6 +22,14 @@ export interface ScheduleOptions {
   runMissed?: RunMissed;
   /** cron only. */
   overlap?: Overlap;
+  /** `ttr-ends-at` (cron only): no tick after this instant. */
+  endsAt?: string;
+  /** `ttr-max-runs` (cron only): the generator ends after this many ticks. */
+  maxRuns?: number;
+  /** `ttr-success-status`: the statuses that succeed, e.g. `2xx,409`. */
+  successStatus?: string;
+  /** `ttr-retry-on`: the failures retried, e.g. `429,5xx,network`. */
+  retryOn?: string;
   /** `ttr-flow-key`: the project's flow whose limits hold the attempts (default with a limit: the URL's origin). */
   flowKey?: string;
   /** `ttr-flow-parallelism`: at most this many of the flow's attempts in flight; sets the flow's limits. */
@@ -42,6 +50,10 @@ const TTR_HEADER: Record<Exclude<keyof ScheduleOptions, "at" | "tags">, string> 
   failureUrl: "ttr-failure-url",
   runMissed: "ttr-run-missed",
   overlap: "ttr-overlap",
+  endsAt: "ttr-ends-at",
+  maxRuns: "ttr-max-runs",
+  successStatus: "ttr-success-status",
+  retryOn: "ttr-retry-on",
   flowKey: "ttr-flow-key",
   flowParallelism: "ttr-flow-parallelism",
   flowRate: "ttr-flow-rate",

@@ -86,6 +86,9 @@ describe("client against a real Hourglass and a real target", () => {
     const generator = await client.schedule(`${target.url}/daily`, { at: "cron(0 9 * * *)", timezone: "Europe/Paris", overlap: "skip" });
     expect(generator.kind).toBe("generator");
     expect((await client.generators.get(generator.triggerId)).method).toBe("GET");
+    const ending = await client.schedule(`${target.url}/ending`, { at: "cron(0 9 * * *)", endsAt: "2099-01-01T00:00:00Z", maxRuns: 3, successStatus: "2xx,409", retryOn: "5xx" });
+    expect(await client.generators.get(ending.triggerId)).toMatchObject({ endsAt: "2099-01-01T00:00:00.000Z", maxRuns: 3, successStatus: "2xx,409", retryOn: "5xx" });
+    await client.cancel(ending.triggerId);
     await client.cancel(generator.triggerId);
     expect((await client.generators.get(generator.triggerId)).status).toBe("cancelled");
   });
