@@ -24,6 +24,11 @@ import type { Store } from "./store/store.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 const SIGNING_SECRETS_TTL_MS = 5_000;
+/**
+ * In a cluster, how much later than due a node that was outpaced looks for triggers (see
+ * Dispatcher.outpaced): what a trigger may be late by when the node that claimed last is gone.
+ */
+const OUTPACED_DELAY_MS = 10;
 
 export interface Service {
   app: Hono<AppEnv>;
@@ -84,6 +89,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       ...config.dispatch,
       callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null },
       signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
+      outpacedDelayMs: () => (cluster.liveNodes() > 1 ? OUTPACED_DELAY_MS : 0),
       random: options.random,
       failpoint: options.failpoint,
     },

@@ -29,6 +29,11 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Crash deliberately at this point (fault tests only). */
   failpoint?: { at: Failpoint; crash: () => void } | undefined;
+  /**
+   * How much later than their due time this dispatcher looks for triggers after another node
+   * claimed the ones it woke for (0 when it is alone): see {@link Dispatcher.outpaced}.
+   */
+  outpacedDelayMs?: () => number;
 }
 
 /** Sends one request; never rejects on HTTP or network failure (outcomes are values). */
@@ -71,6 +76,16 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** Saturated when the last tick ended: a finishing delivery must tick again. */
   private awaitingSlots = false;
   private armedAt: number | null = null;
+  /** This tick began because the timer armed for a due time went off. */
+  private wokeForDue = false;
+  /**
+   * The last time this dispatcher woke for a due trigger, another node had claimed it already.
+   * Until it claims something again it wakes `outpacedDelayMs` after each due time: of several
+   * idle nodes, the one that claimed last claims the next trigger alone, instead of every node
+   * running a claim at the same instant for one trigger (they share the database, and often a
+   * machine). Should that node be gone or busy, the others take the trigger that much later.
+   */
+  private outpaced = false;
   private disarm: (() => void) | null = null;
   /** Earliest time announced by `notify` while a tick was running (it may predate its read). */
   private notifiedDuringTick: number | null = null;
@@ -108,13 +123,14 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   }
 
   /** A trigger due at `dueAt` was committed: wake up by then. Cheap; called on every /schedule. */
-  notify(dueAt: number): void {
+  notify(notifiedAt: number): void {
     if (!this.started || this.stopping) return;
+    const dueAt = notifiedAt + this.backOff();
     if (this.ticking) {
       this.notifiedDuringTick = Math.min(this.notifiedDuringTick ?? dueAt, dueAt);
       return;
     }
-    if (this.armedAt === null || dueAt < this.armedAt) this.arm(dueAt);
+    if (this.armedAt === null || dueAt < this.armedAt) this.arm(dueAt, true);
   }
 
   /**
@@ -179,14 +195,20 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     }
   }
 
-  private arm(at: number): void {
+  private arm(at: number, forDue: boolean): void {
     this.disarm?.();
     this.armedAt = at;
     this.disarm = this.clock.setTimer(at, () => {
       this.armedAt = null;
       this.disarm = null;
+      this.wokeForDue = forDue;
       void this.tick();
     });
+  }
+
+  /** How much later than due this dispatcher looks for what is due (see {@link outpaced}). */
+  private backOff(): number {
+    return this.outpaced ? (this.options.outpacedDelayMs?.() ?? 0) : 0;
   }
 
   /** The claimed request, with Standard Webhooks headers when the project has signing secrets. */
@@ -283,19 +305,25 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     try {
       do {
         this.rerun = false;
-        await this.claimAndSend();
+        const wokeForDue = this.wokeForDue;
+        this.wokeForDue = false;
+        const claimed = await this.claimAndSend();
+        if (claimed > 0) this.outpaced = false;
+        else if (wokeForDue) this.outpaced = true;
         // Saturated: deliveries finishing tick again (see send); no timer needed meanwhile.
         if (this.saturated()) this.awaitingSlots = true;
         else await this.armForNextDue();
       } while (this.rerun && !this.stopping);
     } catch (error) {
       this.log.error({ err: error }, "dispatcher tick failed; retrying shortly");
-      if (!this.stopping) this.arm(this.clock.now() + ERROR_BACKOFF_MS);
+      if (!this.stopping) this.arm(this.clock.now() + ERROR_BACKOFF_MS, false);
     }
   }
 
-  private async claimAndSend(): Promise<void> {
+  /** Claims and sends until saturated or nothing more is due; resolves to the number of triggers claimed. */
+  private async claimAndSend(): Promise<number> {
     this.lastShortClaimAt = null;
+    let claimedInAll = 0;
     while (!this.stopping && !this.saturated()) {
       const limit = Math.min(this.options.batchSize, this.options.concurrency - this.inFlight.size);
       const now = this.clock.now();
@@ -304,15 +332,17 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
         // Shutdown began while this claim was being committed: nothing may be sent after the
         // drain, so the claim is given back (due again at once, for the next start).
         await this.store.releaseClaims(claimed.map((c) => c.id), this.clock.now());
-        return;
+        return claimedInAll;
       }
+      claimedInAll += claimed.length;
       if (claimed.length > 0 && this.options.failpoint?.at === "after-claim") this.options.failpoint.crash();
       for (const claim of claimed) this.send(claim);
       if (claimed.length < limit) {
         this.lastShortClaimAt = now;
-        return;
+        return claimedInAll;
       }
     }
+    return claimedInAll;
   }
 
   private async armForNextDue(): Promise<void> {
@@ -320,7 +350,8 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     const nextDue = await this.store.nextDueAt();
     const now = this.clock.now();
     const ceiling = now + this.options.maxIdleMs;
-    let at = nextDue === null ? ceiling : Math.min(nextDue, ceiling);
+    const dueAt = nextDue === null ? null : nextDue + this.backOff();
+    let at = dueAt === null ? ceiling : Math.min(dueAt, ceiling);
     // Due when the last claim ran, yet not claimed with slots free: held back because its
     // project has its share of the slots. A delivery that ends ticks again (see send); the
     // timer only re-checks now and then.
@@ -329,7 +360,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
       at = Math.min(ceiling, now + HELD_BACK_RECHECK_MS);
     }
     if (this.notifiedDuringTick !== null) at = Math.min(at, this.notifiedDuringTick);
-    if (!this.stopping) this.arm(at);
+    if (!this.stopping) this.arm(at, at === dueAt || at === this.notifiedDuringTick);
   }
 
   private send(claim: ClaimedTrigger): void {

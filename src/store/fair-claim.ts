@@ -66,6 +66,31 @@ function slotLimits(due: string[], slots: SlotUsage) {
   };
 }
 
+/** What a claim takes when `only` is the one project with triggers due: its fair share, or more when that leaves the reserve free. */
+function soleTake(limit: number, limits: ReturnType<typeof slotLimits> | null, only: string): number {
+  return limits === null ? limit : Math.min(limit, Math.max(limits.fair(only), limits.borrowAfter(0)));
+}
+
+/** What {@link soleProjectTakes} tells: the take for each project with deliveries in flight, and for any other. */
+export interface SoleProjectTakes {
+  projects: string[];
+  takes: number[];
+  otherwise: number;
+}
+
+/**
+ * The take {@link fairSelection} would choose were exactly one project due, for whichever project
+ * that turns out to be: a claim that finds the due project and takes its triggers in one
+ * statement (PostgreSQL's fast path) needs the answer before it knows the project.
+ */
+export function soleProjectTakes(limit: number, slots?: SlotUsage): SoleProjectTakes {
+  if (slots === undefined) return { projects: [], takes: [], otherwise: limit };
+  const takeIfOnly = (projectId: string) => soleTake(limit, slotLimits([projectId], slots), projectId);
+  const projects = [...slots.inFlight.keys()];
+  // Project ids never hold a NUL: this one stands for any project with nothing in flight.
+  return { projects, takes: projects.map(takeIfOnly), otherwise: takeIfOnly("\u0000") };
+}
+
 /** `items` starting at position `offset` (modulo its length), wrapping around. */
 function rotate<T>(items: T[], offset: number): T[] {
   if (items.length < 2) return items;
@@ -87,7 +112,7 @@ export function* fairSelection<Row extends { id: string; due_at: number | bigint
   const only = due[0];
   if (only === undefined) return [];
   if (due.length === 1) {
-    const take = limits === null ? limit : Math.min(limit, Math.max(limits.fair(only), limits.borrowAfter(0)));
+    const take = soleTake(limit, limits, only);
     return take > 0 ? ((yield { kind: "due", projectId: null, take, except: [] }) as Row[]) : [];
   }
   const projects = rotate(due, rotation);

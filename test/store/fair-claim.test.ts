@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DueQuery, type SlotUsage, fairSelection, selectSync } from "../../src/store/fair-claim.js";
+import { type DueQuery, type SlotUsage, fairSelection, selectSync, soleProjectTakes } from "../../src/store/fair-claim.js";
 
 type Row = { id: string; due_at: number; project: string };
 
@@ -56,5 +56,29 @@ describe("fair selection", () => {
     const due = { A: 5, B: 5, C: 5 };
     const firsts = [0, 1, 2].map((rotation) => select(due, 1, undefined, rotation));
     expect(firsts).toEqual([["A0"], ["B0"], ["C0"]]);
+  });
+});
+
+describe("the take when one project is due, chosen before knowing which", () => {
+  it("is what the fair selection takes for whichever project turns out to be the one due", () => {
+    const cases: [number, SlotUsage | undefined][] = [
+      [256, undefined],
+      [256, slots(256)],
+      [8, slots(8, { A: 7 })],
+      [4, slots(8, { A: 4 })],
+      [4, slots(8, { A: 4, B: 2 })],
+      [1, slots(1, { A: 1 })],
+      [64, slots(256, { A: 200, B: 10 })],
+    ];
+    for (const [limit, usage] of cases) {
+      const takes = soleProjectTakes(limit, usage);
+      for (const project of ["A", "B", "C"]) {
+        const at = takes.projects.indexOf(project);
+        const take = at === -1 ? takes.otherwise : takes.takes[at];
+        expect(take, `${project} due, limit ${limit}, in flight ${JSON.stringify([...(usage?.inFlight ?? [])])}`).toBe(
+          select({ [project]: 1_000 }, limit, usage).length,
+        );
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { HourglassError } from "../../errors.js";
-import { type SlotUsage, fairSelection, selectAsync } from "../fair-claim.js";
+import { type SlotUsage, fairSelection, selectAsync, soleProjectTakes } from "../fair-claim.js";
 import type { FastPaths, FastPathRows } from "../kysely-store.js";
 import { monthOf, remainingAfterOne } from "../quota.js";
 import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
@@ -48,6 +48,26 @@ const DUE = statement("due", `SELECT * FROM triggers WHERE status IN ('registere
 const LEASE = statement("lease", `UPDATE triggers SET status = 'running', due_at = timeout_ms + $1, attempts = attempts + 1, updated_at = $2
   WHERE id = ANY($3::text[])`);
 
+// The claim when one project has triggers due (the common case, and the one latency hangs on): the
+// selection, its lease and what the caller must know, in one statement — alone, a transaction of
+// its own, one round trip instead of five. It leases nothing when several projects are due (the
+// fair selection then runs, above) or when a selected row needs the Kysely path: the condition on
+// `d` is needsKyselyClaim's (row-builders.ts). The take depends on the project (soleProjectTakes).
+const CLAIM_SOLE_PROJECT = statement("claim_sole_project", `WITH due_projects AS (
+    SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
+      WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= $1) LIMIT 2),
+  sole AS (SELECT id FROM due_projects WHERE (SELECT count(*) FROM due_projects) = 1),
+  due AS (SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= $1 AND EXISTS (SELECT 1 FROM sole)
+    ORDER BY due_at
+    LIMIT COALESCE((SELECT f.take FROM unnest($3::text[], $4::int[]) AS f (project_id, take) JOIN sole ON sole.id = f.project_id), $5)
+    FOR UPDATE SKIP LOCKED),
+  leased AS (UPDATE triggers t SET status = 'running', due_at = t.timeout_ms + $2, attempts = t.attempts + 1, updated_at = $1
+    FROM due WHERE t.id = due.id AND NOT EXISTS (SELECT 1 FROM due d
+      WHERE d.status = 'registered' AND (d.flow_key IS NOT NULL OR (d.origin = 'tick' AND d.attempts = 0)))
+    RETURNING t.id)
+  SELECT (SELECT count(*) FROM due_projects)::int AS due_projects, (SELECT count(*) FROM leased)::int AS leased, due.*
+  FROM (SELECT 1) one LEFT JOIN due ON true`);
+
 /** Most rows one INSERT of new one-shots carries (28 parameters each, far below PostgreSQL's 65,535). */
 const MAX_JOBS_PER_INSERT = 128;
 const insertJobs: Statement[] = [];
@@ -90,9 +110,28 @@ class Batch {
   readonly tagValues: unknown[] = [];
   readonly executionValues: unknown[] = [];
   readonly finishes = { ids: [] as string[], statuses: [] as string[], finishedAt: [] as number[], attempts: [] as number[] };
-  constructor(readonly client: pg.PoolClient) {}
+  /** BEGIN was sent: it goes with the first statement that needs the transaction. */
+  begun = false;
+  constructor(
+    readonly client: pg.PoolClient,
+    /** The transaction's only item. */
+    private readonly alone: boolean,
+  ) {}
 
-  query<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+    if (!this.begun) {
+      this.begun = true;
+      await this.client.query("BEGIN");
+    }
+    return this.client.query<R>({ name: s.name, text: s.text, values });
+  }
+
+  /**
+   * A statement that is atomic by itself: run alone (autocommit) when it is the first of the
+   * batch's only item, so that BEGIN and COMMIT cost no round trips; else within the transaction.
+   */
+  queryAtomic<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+    if (!this.alone || this.begun) return this.query<R>(s, values);
     return this.client.query<R>({ name: s.name, text: s.text, values });
   }
 
@@ -152,6 +191,11 @@ export class PostgresFastPaths implements FastPaths {
    */
   private readonly queues: Record<Kind, Item[]> = { ingest: [], dispatch: [] };
   private readonly busy = new Set<Kind>();
+  /**
+   * The last claim found several projects with triggers due: the next one goes straight to the
+   * fair selection, rather than first trying {@link CLAIM_SOLE_PROJECT} in vain.
+   */
+  private severalProjectsDue = false;
   private scheduled = false;
   private readonly idle: (() => void)[] = [];
 
@@ -187,8 +231,32 @@ export class PostgresFastPaths implements FastPaths {
   claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null> {
     return this.submit("dispatch", async (batch) => {
       await batch.writeOutcomes();
+      const leaseFrom = now + leaseMarginMs;
+      if (!this.severalProjectsDue) {
+        const takes = soleProjectTakes(limit, slots);
+        const { rows: found } = await batch.queryAtomic<TriggerRow & { due_projects: number; leased: number }>(CLAIM_SOLE_PROJECT, [
+          now,
+          leaseFrom,
+          takes.projects,
+          takes.takes,
+          takes.otherwise,
+        ]);
+        const dueProjects = found[0]?.due_projects ?? 0;
+        this.severalProjectsDue = dueProjects > 1;
+        if (dueProjects <= 1) {
+          const selected = found.filter((r) => r.id !== null);
+          if (selected.length === 0) return [];
+          // Nothing leased: a selected row needs the Kysely path, and the locks went with the statement.
+          if (found[0]?.leased === 0) return null;
+          return selected.map((r) => toClaimedTrigger(r, leaseFrom + Number(r.timeout_ms)));
+        }
+      }
       const rows = await selectAsync(fairSelection<TriggerRow>(limit, slots, rotation), async (query) => {
-        if (query.kind === "projects") return (await batch.query<{ id: string }>(PROJECTS_WITH_DUE, [now])).rows.map((r) => r.id);
+        if (query.kind === "projects") {
+          const due = (await batch.query<{ id: string }>(PROJECTS_WITH_DUE, [now])).rows.map((r) => r.id);
+          this.severalProjectsDue = due.length > 1;
+          return due;
+        }
         if (query.projectId !== null) return (await batch.query<TriggerRow>(DUE_OF_PROJECT, [now, query.projectId, query.take])).rows;
         return (await batch.query<TriggerRow>(DUE, [now, query.except, query.take])).rows;
       });
@@ -196,8 +264,8 @@ export class PostgresFastPaths implements FastPaths {
       // rows locked here are released with this transaction.
       if (rows.some(needsKyselyClaim)) return null;
       if (rows.length === 0) return [];
-      await batch.query(LEASE, [now + leaseMarginMs, now, rows.map((r) => r.id)]);
-      return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+      await batch.query(LEASE, [leaseFrom, now, rows.map((r) => r.id)]);
+      return rows.map((r) => toClaimedTrigger(r, leaseFrom + Number(r.timeout_ms)));
     }) as Promise<ClaimedTrigger[] | null>;
   }
 
@@ -270,7 +338,7 @@ export class PostgresFastPaths implements FastPaths {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcomes = await this.commitOnce(new Batch(client), items);
+          const outcomes = await this.commitOnce(new Batch(client, items.length === 1), items);
           items.forEach((item, i) => {
             const outcome = outcomes[i] as { ok: boolean; value: unknown };
             if (outcome.ok) item.resolve(outcome.value);
@@ -292,7 +360,6 @@ export class PostgresFastPaths implements FastPaths {
 
   private async commitOnce(batch: Batch, items: Item[]): Promise<{ ok: boolean; value: unknown }[]> {
     const outcomes: { ok: boolean; value: unknown }[] = [];
-    await batch.client.query("BEGIN");
     try {
       for (const item of items) {
         try {
@@ -303,9 +370,9 @@ export class PostgresFastPaths implements FastPaths {
         }
       }
       await batch.writeAccumulated();
-      await batch.client.query("COMMIT");
+      if (batch.begun) await batch.client.query("COMMIT");
     } catch (error) {
-      await batch.client.query("ROLLBACK").catch(() => undefined);
+      if (batch.begun) await batch.client.query("ROLLBACK").catch(() => undefined);
       throw error;
     }
     return outcomes;
