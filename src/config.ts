@@ -50,6 +50,8 @@ export interface Config {
     maxIdleMs: number;
     /** On SIGTERM, how long in-flight deliveries may run before the process exits anyway. */
     shutdownGraceMs: number;
+    /** The burst rehearsed after start-up (rehearsal.ts); 0: none. */
+    warmUpDeliveries: number;
   };
   /** Executions and finished triggers older than this many days are pruned. */
   historyDays: number;
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       connectionsPerOrigin: int("HOURGLASS_CONNECTIONS_PER_ORIGIN", 64, 1, 10_000),
       maxIdleMs: int("HOURGLASS_MAX_IDLE_MS", 60_000, 10, 3_600_000),
       shutdownGraceMs: int("HOURGLASS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+      warmUpDeliveries: int("HOURGLASS_WARM_UP_DELIVERIES", 5_000, 0, 100_000),
     },
     historyDays: int("HOURGLASS_HISTORY_DAYS", 30, 1, 36_500),
     runMissedCap: int("HOURGLASS_RUN_MISSED_CAP", 100, 1, 100_000),

@@ -12,11 +12,6 @@ import { databaseLabel, openStore } from "./store/open-store.js";
  */
 const NODE_HEARTBEAT_MS = 500;
 const NODE_DEAD_AFTER_MS = 3_000;
-/**
- * Deliveries to itself after start-up (see Service.warmUpDelivery): enough for V8 to optimize the
- * delivery path before the first burst, which would otherwise run it in the interpreter.
- */
-const DELIVERY_WARM_UP_REQUESTS = 2_000;
 
 async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<void> {
   const config = loadConfig(env);
@@ -49,7 +44,11 @@ async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<v
     const port = typeof address === "object" && address !== null ? address.port : config.port;
     log.info({ port, host: config.host, database: databaseLabel(config.database) }, "hourglass listening");
   });
-  service.warmUpDelivery(DELIVERY_WARM_UP_REQUESTS).catch((error: unknown) => log.warn({ err: error }, "delivery warm-up failed (harmless: the first deliveries run slower)"));
+  const warmUpStarted = performance.now();
+  service.warmUpDelivery(config.dispatch.warmUpDeliveries).then(
+    (delivered) => log.info({ delivered, ms: Math.round(performance.now() - warmUpStarted) }, "delivery rehearsal done"),
+    (error: unknown) => log.warn({ err: error }, "delivery warm-up failed (harmless: the first deliveries run slower)"),
+  );
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

@@ -6,6 +6,7 @@ import { VirtualTime } from "./dispatch/virtual-time.js";
 import type { Config } from "./config.js";
 import { createDeliverer } from "./dispatch/deliver.js";
 import { Dispatcher, type DispatcherOptions } from "./dispatch/dispatcher.js";
+import { rehearseBurst } from "./dispatch/rehearsal.js";
 import { HistoryPruner } from "./dispatch/history-pruner.js";
 import type { HostResolver } from "./egress/guarded-lookup.js";
 import { createProjectPolicies } from "./egress/project-policies.js";
@@ -47,11 +48,12 @@ export interface Service {
   /** Starts the dispatcher and the history pruner. */
   start(): void;
   /**
-   * Runs up to `requests` deliveries to a server of this process (see Deliverer.warmUp), until the
-   * dispatcher has real ones in flight or shutdown begins: the first burst after a start is then
-   * delivered by optimized code. Records nothing; resolves when done.
+   * Rehearses a burst of `requests` deliveries to a server of this process through the whole
+   * delivery pipeline (rehearsal.ts), until the dispatcher has real ones in flight or shutdown
+   * begins: the first burst after a start is then delivered by optimized code. Records nothing
+   * in the store; resolves to the deliveries rehearsed.
    */
-  warmUpDelivery(requests: number): Promise<void>;
+  warmUpDelivery(requests: number): Promise<number>;
   /** Refuses new requests (503) and fails /healthz, stops claiming, drains in-flight deliveries (bounded), closes the store. */
   stop(): Promise<void>;
 }
@@ -81,13 +83,14 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     onBlocked: (details) => log.warn(details, "egress policy refused a delivery"),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
+  const callbackPolicy = { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null };
   const dispatcher = new Dispatcher(
     store,
     clock,
     (request, opts) => deliverer.deliver(request, opts),
     {
       ...config.dispatch,
-      callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null },
+      callbackPolicy,
       signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
       outpacedDelayMs: () => (cluster.liveNodes() > 1 ? OUTPACED_DELAY_MS : 0),
       random: options.random,
@@ -137,7 +140,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
   const metrics = createMetrics(dispatcher, store);
   /** Set when stop() is first called; a second call waits for the same shutdown. */
   let stopped: Promise<void> | null = null;
-  let warming: Promise<void> | null = null;
+  let warming: Promise<number> | null = null;
   const deps: AppDeps = {
     store,
     clock,
@@ -180,8 +183,17 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       pruner.start();
     },
     warmUpDelivery(requests) {
-      // Real deliveries warm the same code: the warm-up gives way to the first of them.
-      warming ??= deliverer.warmUp(requests, () => stopped !== null || dispatcher.inFlightCount > 0);
+      if (requests === 0) return Promise.resolve(0);
+      // Real deliveries warm the same code: the rehearsal gives way to the first of them.
+      warming ??= deliverer.withLocalTarget((target) =>
+        rehearseBurst({
+          count: requests,
+          clock,
+          dispatcher: { ...config.dispatch, callbackPolicy, signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS },
+          target,
+          stop: () => stopped !== null || dispatcher.inFlightCount > 0,
+        }),
+      );
       return warming;
     },
     stop() {

@@ -73,17 +73,22 @@ export interface Deliverer {
    */
   deliver(request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome>;
   /**
-   * Sends up to `requests` requests through this client's own code to a server of this process
-   * on 127.0.0.1, as many at a time as a target's connections, stopping early once `stop()`
-   * says so: a process that just started then delivers its first burst with V8's optimized code
-   * rather than its interpreter. Its connections are its own, to that server only (so the egress
-   * policy has nothing to check), and closed at the end. Nothing is recorded.
+   * Runs `use` with a server of this process on 127.0.0.1 that answers every request `200 ok`,
+   * and a `deliver` to it through this client's own code (see rehearsal.ts). Its connections
+   * are its own, to that server only (so the egress policy has nothing to check), and closed,
+   * with the server, once `use` settles.
    */
-  warmUp(requests: number, stop: () => boolean): Promise<void>;
+  withLocalTarget<T>(use: (target: LocalTarget) => Promise<T>): Promise<T>;
   /** Waits for in-flight requests, then closes every connection. Safe to call more than once. */
   close(): Promise<void>;
   /** Aborts in-flight requests and closes every connection at once (shutdown after the grace period). */
   destroy(): Promise<void>;
+}
+
+/** A server of this process and the way to deliver to it (see {@link Deliverer.withLocalTarget}). */
+export interface LocalTarget {
+  url: string;
+  deliver(request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome>;
 }
 
 const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
@@ -106,10 +111,6 @@ const CLIENT_MANAGED_HEADERS: ReadonlySet<string> = new Set([
   "expect",
 ]);
 
-/** A warm-up request: a typical JSON delivery of a few hundred bytes, bounded in time. */
-const WARM_UP_HEADERS: HeaderPair[] = [["content-type", "application/json"], ["user-agent", "hourglass-warm-up"]];
-const WARM_UP_BODY = new TextEncoder().encode(JSON.stringify({ warmUp: true, padding: "x".repeat(256) }));
-const WARM_UP_TIMEOUT_MS = 5_000;
 
 /** Response headers recorded with an execution: enough to understand an answer, never cookies or secrets. */
 export const KEPT_RESPONSE_HEADERS: readonly string[] = [
@@ -280,7 +281,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     });
   }
 
-  async function warmUp(requests: number, stop: () => boolean): Promise<void> {
+  async function withLocalTarget<T>(use: (target: LocalTarget) => Promise<T>): Promise<T> {
     const server = createServer((req, res) => {
       req.resume();
       req.on("end", () => res.end("ok"));
@@ -292,15 +293,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const local = newAgent(undefined);
     try {
       const { port } = server.address() as AddressInfo;
-      const request: RequestTemplate = { method: "POST", url: `http://127.0.0.1:${port}/warm-up`, headers: WARM_UP_HEADERS, body: WARM_UP_BODY };
-      let sent = 0;
-      const sender = async (): Promise<void> => {
-        while (sent < requests && !stop()) {
-          sent++;
-          await send(local, request, { timeoutMs: WARM_UP_TIMEOUT_MS });
-        }
-      };
-      await Promise.all(Array.from({ length: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN }, sender));
+      return await use({ url: `http://127.0.0.1:${port}/rehearsal`, deliver: (request, opts) => send(local, request, opts) });
     } finally {
       await local.destroy();
       server.closeAllConnections();
@@ -312,7 +305,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   let closing: Promise<void> | null = null;
   return {
     deliver,
-    warmUp,
+    withLocalTarget,
     close: () => (closing ??= Promise.all(allAgents().map((a) => a.close())).then(() => {})),
     destroy: () => (closing ??= Promise.all(allAgents().map((a) => a.destroy())).then(() => {})),
   };

@@ -29,7 +29,8 @@ export async function spawnHourglass(env: Record<string, string>, options: { fai
   if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
   const args = options.failpoint === undefined ? [MAIN_JS] : [FAILPOINT_MAIN, options.failpoint];
   const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    // No start-up rehearsal (5,000 deliveries, a second or two of CPU per process) unless a test asks for one.
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", HOURGLASS_WARM_UP_DELIVERIES: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

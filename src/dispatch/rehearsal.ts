@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../clock.js";
+import { openSqliteStore } from "../store/sqlite/open.js";
+import type { DeliveryPolicy } from "../store/types.js";
+import type { LocalTarget } from "./deliver.js";
+import { type DeliverFn, Dispatcher, type DispatcherOptions } from "./dispatcher.js";
+
+/** A rehearsed delivery: a typical JSON request of a few hundred bytes, answered at once. */
+const REHEARSAL_HEADERS: [string, string][] = [["content-type", "application/json"], ["user-agent", "hourglass-rehearsal"]];
+const REHEARSAL_BODY = new TextEncoder().encode(JSON.stringify({ rehearsal: true, padding: "x".repeat(256) }));
+const REHEARSAL_POLICY: DeliveryPolicy = {
+  retries: 0,
+  retryDelayMs: 1_000,
+  timeoutMs: 5_000,
+  callbackUrl: null,
+  failureUrl: null,
+  successStatus: null,
+  retryOn: null,
+  flowKey: null,
+};
+/** The longest a rehearsal runs (it normally takes well under a second): shutdown waits for it. */
+const REHEARSAL_MAX_MS = 10_000;
+/** Triggers scheduled per group commit while the rehearsal's store is filled. */
+const SCHEDULE_CHUNK = 256;
+const silent = { error: () => {}, debug: () => {} };
+
+export interface RehearsalOptions {
+  /** Triggers delivered, all due at once: a burst. */
+  count: number;
+  clock: Clock;
+  /** The real dispatcher's options: the rehearsal claims and sends as it does. */
+  dispatcher: DispatcherOptions;
+  /** Where the rehearsal delivers (Deliverer.withLocalTarget). */
+  target: LocalTarget;
+  /** Asked before each delivery: true ends the rehearsal (real work began, or shutdown). Resolves to the deliveries recorded. */
+  stop: () => boolean;
+}
+
+/**
+ * A burst of `count` one-shots, delivered right after start-up through the code real ones run —
+ * a Dispatcher claiming in batches from a SQLite store (in memory, of its own, dropped after),
+ * the deliverer's HTTP client, outcomes recorded — to a server of this process. A process that
+ * just started otherwise delivers its first burst in V8's interpreter and baseline code, at
+ * about half the rate of the next ones: a burst through the real pipeline is what brings every
+ * function of it (claims, row decoding, sending, judging, recording) to optimized code.
+ * Delivering only (without the claims and the records) left the first burst at about half.
+ * Nothing reaches the real store, the metrics or the history. Ends early once `stop()` says so.
+ */
+export async function rehearseBurst(options: RehearsalOptions): Promise<number> {
+  const { clock, target } = options;
+  const store = openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
+  let dispatcher: Dispatcher | undefined;
+  let recorded = 0;
+  try {
+    const now = clock.now();
+    const projectId = await store.ensureApiKey(randomBytes(32).toString("hex"), "hg_rehearsal", now);
+    const request = { method: "POST", url: target.url, headers: REHEARSAL_HEADERS, body: REHEARSAL_BODY };
+    const input = { projectId, customKey: null, triggerId: null, request, delivery: REHEARSAL_POLICY, title: null, tags: [], now, scheduledAt: now };
+    let scheduled = 0;
+    while (scheduled < options.count && !options.stop()) {
+      const chunk = Math.min(SCHEDULE_CHUNK, options.count - scheduled);
+      await Promise.all(Array.from({ length: chunk }, () => store.scheduleJob(input)));
+      scheduled += chunk;
+    }
+    if (options.stop()) return 0;
+    await new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, REHEARSAL_MAX_MS);
+      bound.unref();
+      const end = () => {
+        clearTimeout(bound);
+        resolve();
+      };
+      const deliver: DeliverFn = (req, opts) => {
+        if (!options.stop()) return target.deliver(req, opts);
+        end();
+        const at = clock.now();
+        return Promise.resolve({ ok: false, httpStatus: null, error: "rehearsal stopped", responseExcerpt: null, responseHeaders: [], startedAt: at, finishedAt: at });
+      };
+      dispatcher = new Dispatcher(store, clock, deliver, options.dispatcher, silent);
+      dispatcher.on("attempt", () => {
+        if (++recorded >= scheduled) end();
+      });
+      dispatcher.start();
+    });
+  } finally {
+    await (dispatcher as Dispatcher | undefined)?.stop(0);
+    await store.close();
+  }
+  return recorded;
+}
