@@ -22,8 +22,6 @@ const QUOTA_STATE = statement("quota_state", `SELECT p.month_quota, u.created FR
 // other nodes' decisions on the same project and month wait their turn (see quotaState there).
 const LOCK_USAGE = statement("lock_usage", `INSERT INTO project_usage (project_id, month, created) VALUES ($1, $2, 0)
   ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created RETURNING created`);
-const ADD_INSTANCES = statement("add_instances", `INSERT INTO project_usage (project_id, month, created) VALUES ($1, $2, $3)
-  ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created + excluded.created`);
 // finishAttempt's fenced transitions: only the attempt that holds the claim moves the trigger.
 // An instance whose generator was cancelled meanwhile gets no retry: it is cancelled instead.
 const AWAIT_RETRY = statement("await_retry", `UPDATE triggers SET status = 'registered', due_at = $1, retries_left = retries_left - 1, updated_at = $2
@@ -32,12 +30,6 @@ const AWAIT_RETRY = statement("await_retry", `UPDATE triggers SET status = 'regi
 const DROP_RETRIES = statement("drop_retries", `UPDATE triggers SET status = 'cancelled', finished_at = $1, updated_at = $2, cancel_reason = $3
   WHERE id = $4 AND status = 'running' AND attempts = $5`);
 const FORGET_RETRY = statement("forget_retry", `UPDATE executions SET retry_at = NULL WHERE id = $1`);
-// The final outcomes of a transaction, fenced each by its attempt: one statement for them all.
-const FINISH = statement("finish", `UPDATE triggers t SET status = v.status, finished_at = v.finished_at, updated_at = v.finished_at
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS v (id, status, finished_at, attempt)
-  WHERE t.id = v.id AND t.status = 'running' AND t.attempts = v.attempt RETURNING t.id`);
-// Released for the triggers their attempt moved: deleting the key of one that never had any deletes nothing.
-const RELEASE_KEYS = statement("release_keys", `DELETE FROM custom_keys WHERE owner_id = ANY($1::text[])`);
 // claimDue's selection (see fair-claim.ts), skipping rows another node is claiming, and lease.
 const PROJECTS_WITH_DUE = statement("projects_with_due", `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
   WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= $1)`);
@@ -69,21 +61,45 @@ const CLAIM_SOLE_PROJECT = statement("claim_sole_project", `WITH due_projects AS
   FROM (SELECT 1) one LEFT JOIN due ON true`);
 
 /** Most rows one INSERT of new one-shots carries (28 parameters each, far below PostgreSQL's 65,535). */
-const MAX_JOBS_PER_INSERT = 128;
-const insertJobs: Statement[] = [];
-const insertTags: Statement[] = [];
-const insertExecutions: Statement[] = [];
-/** The INSERT of `rows` rows of `columns` columns: one named statement per row count. */
-function multiRowInsert(cache: Statement[], name: string, table: string, columns: readonly string[], rows: number): Statement {
-  let cached = cache[rows];
-  if (cached === undefined) {
-    const values = Array.from({ length: rows }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(", ")})`);
-    cached = statement(`${name}_${rows}`, `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")}`);
-    cache[rows] = cached;
-  }
-  return cached;
+const MAX_ROWS_PER_INSERT = 128;
+/** `INSERT INTO table (columns) VALUES …` of `rows` rows, parameters from $1. */
+function insertValues(table: string, columns: readonly string[], rows: number): string {
+  const values = Array.from({ length: rows }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(", ")})`);
+  return `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")}`;
 }
-const TAG_COLUMNS = ["project_id", "tag", "trigger_id"] as const;
+/** One named statement per row count, made on first use. */
+function perRowCount(name: string, text: (rows: number) => string): (rows: number) => Statement {
+  const cache: Statement[] = [];
+  return (rows) => (cache[rows] ??= statement(`${name}_${rows}`, text(rows)));
+}
+const insertExecutions = perRowCount("insert_executions", (rows) => insertValues("executions", EXECUTION_COLUMNS, rows));
+const insertJobs = perRowCount("insert_jobs", (rows) => insertValues("triggers", JOB_ROW_COLUMNS, rows));
+/**
+ * A transaction's final outcomes in one statement: their executions (the last rows of them, when
+ * there are more than one INSERT carries), each trigger's transition fenced by its attempt, and
+ * the custom keys of the triggers moved released (deleting the key of one that never had any
+ * deletes nothing).
+ */
+const recordOutcomes = perRowCount("record_outcomes", (rows) => {
+  const p = rows * EXECUTION_COLUMNS.length;
+  return `WITH recorded AS (${insertValues("executions", EXECUTION_COLUMNS, rows)}),
+  moved AS (UPDATE triggers t SET status = v.status, finished_at = v.finished_at, updated_at = v.finished_at
+    FROM unnest($${p + 1}::text[], $${p + 2}::text[], $${p + 3}::bigint[], $${p + 4}::int[]) AS v (id, status, finished_at, attempt)
+    WHERE t.id = v.id AND t.status = 'running' AND t.attempts = v.attempt RETURNING t.id)
+  DELETE FROM custom_keys WHERE owner_id IN (SELECT id FROM moved)`;
+});
+/**
+ * New one-shots in one statement: their rows (the last of them, when there are more than one
+ * INSERT carries), their tags, and the quota counts they add, in one order on every node (two
+ * transactions adding to the same counts never wait on each other in a cycle).
+ */
+const recordNewJobs = perRowCount("record_new_jobs", (rows) => {
+  const p = rows * JOB_ROW_COLUMNS.length;
+  return `WITH jobs AS (${insertValues("triggers", JOB_ROW_COLUMNS, rows)}),
+  tags AS (INSERT INTO trigger_tags (project_id, tag, trigger_id) SELECT * FROM unnest($${p + 1}::text[], $${p + 2}::text[], $${p + 3}::text[]))
+  INSERT INTO project_usage (project_id, month, created) SELECT * FROM unnest($${p + 4}::text[], $${p + 5}::text[], $${p + 6}::int[])
+  ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created + excluded.created`;
+});
 
 /** Most items one transaction carries, bounding how long others wait for it. */
 const MAX_BATCH = 256;
@@ -100,17 +116,19 @@ interface Item {
 
 /**
  * One transaction's connection and what its items accumulate: the quota counts they add, per
- * project and month (written once, before COMMIT), their new one-shots' rows (written by
- * multi-row INSERTs before COMMIT), and their final outcomes (executions and fenced transitions,
- * written together before the next claim reads triggers, or before COMMIT).
+ * project and month, their new one-shots' rows and tags, and their final outcomes (executions and
+ * fenced transitions). What accumulates is written by one statement (recordNewJobs,
+ * recordOutcomes) before the next claim reads triggers, or before COMMIT. BEGIN goes with the
+ * first statement that needs the transaction: a transaction whose only statement is one of those
+ * writes, or a claim alone (see queryAtomic), is that statement alone — no BEGIN, no COMMIT.
  */
 class Batch {
   readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
   readonly jobValues: unknown[] = [];
-  readonly tagValues: unknown[] = [];
+  readonly tags = { projectIds: [] as string[], tags: [] as string[], triggerIds: [] as string[] };
   readonly executionValues: unknown[] = [];
   readonly finishes = { ids: [] as string[], statuses: [] as string[], finishedAt: [] as number[], attempts: [] as number[] };
-  /** BEGIN was sent: it goes with the first statement that needs the transaction. */
+  /** BEGIN was sent. */
   begun = false;
   constructor(
     readonly client: pg.PoolClient,
@@ -118,6 +136,7 @@ class Batch {
     private readonly alone: boolean,
   ) {}
 
+  /** `s` within the transaction (begun first if need be). */
   async query<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
     if (!this.begun) {
       this.begun = true;
@@ -126,45 +145,76 @@ class Batch {
     return this.client.query<R>({ name: s.name, text: s.text, values });
   }
 
+  /** A read whose answer needs no lock: alone (autocommit) until the transaction has begun. */
+  read<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.begun ? this.query<R>(s, values) : this.client.query<R>({ name: s.name, text: s.text, values });
+  }
+
   /**
    * A statement that is atomic by itself: run alone (autocommit) when it is the first of the
    * batch's only item, so that BEGIN and COMMIT cost no round trips; else within the transaction.
    */
   queryAtomic<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
-    if (!this.alone || this.begun) return this.query<R>(s, values);
-    return this.client.query<R>({ name: s.name, text: s.text, values });
+    return this.alone ? this.read<R>(s, values) : this.query<R>(s, values);
   }
 
+  /** Writes what the items accumulated: alone when that is one statement and nothing has begun. */
   async writeAccumulated(): Promise<void> {
-    await this.writeOutcomes();
-    await this.insertRows(insertJobs, "insert_jobs", "triggers", JOB_ROW_COLUMNS, this.jobValues);
-    await this.insertRows(insertTags, "insert_tags", "trigger_tags", TAG_COLUMNS, this.tagValues);
-    // In one order on every node: two transactions adding to the same counts never wait on each other in a cycle.
-    for (const [, { projectId, month, added }] of [...this.usage].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (added > 0) await this.query(ADD_INSTANCES, [projectId, month, added]);
-    }
+    await this.writeOutcomes(this.jobValues.length === 0);
+    await this.writeNewJobs(true);
   }
 
-  async writeOutcomes(): Promise<void> {
-    await this.insertExecutions(this.executionValues);
+  /** The final outcomes accumulated; `last`: no other statement follows in this transaction. */
+  async writeOutcomes(last = false): Promise<void> {
     const { ids, statuses, finishedAt, attempts } = this.finishes;
     if (ids.length === 0) return;
-    const moved = (await this.query<{ id: string }>(FINISH, [ids, statuses, finishedAt, attempts])).rows.map((r) => r.id);
-    if (moved.length > 0) await this.query(RELEASE_KEYS, [moved]);
-    for (const list of [ids, statuses, finishedAt, attempts]) list.length = 0;
+    const params = await this.insertAllButLast(insertExecutions, EXECUTION_COLUMNS.length, this.executionValues);
+    const rows = params.length / EXECUTION_COLUMNS.length;
+    params.push(ids, statuses, finishedAt, attempts);
+    await this.write(recordOutcomes(rows), params, last);
+    this.executionValues.length = 0;
+    this.finishes.ids = [];
+    this.finishes.statuses = [];
+    this.finishes.finishedAt = [];
+    this.finishes.attempts = [];
   }
 
-  insertExecutions(values: unknown[]): Promise<void> {
-    return this.insertRows(insertExecutions, "insert_executions", "executions", EXECUTION_COLUMNS, values);
+  /** One execution row (an attempt with a retry due), within the transaction. */
+  async insertExecution(values: unknown[]): Promise<void> {
+    await this.query(insertExecutions(1), values);
   }
 
-  private async insertRows(cache: Statement[], name: string, table: string, columns: readonly string[], values: unknown[]): Promise<void> {
-    const chunk = MAX_JOBS_PER_INSERT * columns.length;
-    for (let start = 0; start < values.length; start += chunk) {
-      const part = start === 0 && values.length <= chunk ? values : values.slice(start, start + chunk);
-      await this.query(multiRowInsert(cache, name, table, columns, part.length / columns.length), part);
+  private async writeNewJobs(last: boolean): Promise<void> {
+    if (this.jobValues.length === 0) return;
+    const params = await this.insertAllButLast(insertJobs, JOB_ROW_COLUMNS.length, this.jobValues);
+    const rows = params.length / JOB_ROW_COLUMNS.length;
+    const usage = [...this.usage].filter(([, u]) => u.added > 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, u]) => u);
+    const { projectIds, tags, triggerIds } = this.tags;
+    params.push(projectIds, tags, triggerIds, usage.map((u) => u.projectId), usage.map((u) => u.month), usage.map((u) => u.added));
+    await this.write(recordNewJobs(rows), params, last);
+    this.jobValues.length = 0;
+    this.tags.projectIds = [];
+    this.tags.tags = [];
+    this.tags.triggerIds = [];
+  }
+
+  /**
+   * Inserts all but the last {@link MAX_ROWS_PER_INSERT} rows of `values` (`width` per row), in
+   * chunks of that many; returns the last rows' values, for the statement that writes the rest.
+   */
+  private async insertAllButLast(insert: (rows: number) => Statement, width: number, values: unknown[]): Promise<unknown[]> {
+    const rows = values.length / width;
+    if (rows <= MAX_ROWS_PER_INSERT) return values;
+    const last = (Math.ceil(rows / MAX_ROWS_PER_INSERT) - 1) * MAX_ROWS_PER_INSERT;
+    for (let start = 0; start < last; start += MAX_ROWS_PER_INSERT) {
+      await this.query(insert(MAX_ROWS_PER_INSERT), values.slice(start * width, (start + MAX_ROWS_PER_INSERT) * width));
     }
-    values.length = 0;
+    return values.slice(last * width);
+  }
+
+  /** `s`, alone when `alone` and nothing has begun (it is then the transaction's only statement). */
+  private write(s: Statement, values: unknown[], alone: boolean): Promise<unknown> {
+    return alone ? this.read(s, values) : this.query(s, values);
   }
 }
 
@@ -212,7 +262,7 @@ export class PostgresFastPaths implements FastPaths {
       const key = `${input.projectId}\u0000${month}`;
       let usage = batch.usage.get(key);
       if (usage === undefined) {
-        const state = (await batch.query<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
+        const state = (await batch.read<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
         const quota = state?.month_quota ?? null;
         let stored = Number(state?.created ?? 0);
         if (quota !== null) stored = Number((await batch.query<{ created: number }>(LOCK_USAGE, [input.projectId, month])).rows[0]?.created ?? 0);
@@ -223,7 +273,11 @@ export class PostgresFastPaths implements FastPaths {
       usage.added++;
       const id = this.rows.newId();
       pushJobRowValues(batch.jobValues, id, input);
-      for (const tag of input.tags) batch.tagValues.push(input.projectId, tag, id);
+      for (const tag of input.tags) {
+        batch.tags.projectIds.push(input.projectId);
+        batch.tags.tags.push(tag);
+        batch.tags.triggerIds.push(id);
+      }
       return { operation: "schedule", kind: "job", id, scheduledAt: input.scheduledAt, monthQuotaRemaining } satisfies ScheduleResult;
     }) as Promise<ScheduleResult>;
   }
@@ -283,7 +337,7 @@ export class PostgresFastPaths implements FastPaths {
         attempts.push(result.attempt);
         return;
       }
-      await batch.insertExecutions(values);
+      await batch.insertExecution(values);
       if ((await batch.query(AWAIT_RETRY, [result.retryAt, result.finishedAt, result.triggerId, result.attempt])).rowCount === 1) return;
       // Cancelled now if this attempt still owns the trigger; either way no retry was scheduled.
       await batch.query(DROP_RETRIES, [result.finishedAt, result.finishedAt, RETRIES_DROPPED, result.triggerId, result.attempt]);

@@ -18,6 +18,8 @@ export interface PoolConfig {
   onError?: (error: Error) => void;
   /** This node's id, set on every connection as `hourglass.node_id`: a claim records it on the leases it takes. */
   nodeId?: string;
+  /** Settings of every connection of this pool (`set_config`, for the session). */
+  settings?: Record<string, string>;
 }
 
 /** How long opening a connection may take before the query waiting for it fails (an unreachable server answers nothing). */
@@ -31,7 +33,8 @@ export function createPool(config: PoolConfig): pg.Pool {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     types: { getTypeParser } as pg.CustomTypesConfig,
   });
-  const nodeId = config.nodeId;
+  const settings = Object.entries({ ...(config.nodeId === undefined ? {} : { "hourglass.node_id": config.nodeId }), ...config.settings });
+  const applySettings = `SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, false)`).join(", ")}`;
   pool.on("connect", (client) => {
     // The pool listens for errors of idle connections only: one that breaks while checked out
     // (its server process terminated between two statements of a transaction) would otherwise
@@ -39,7 +42,7 @@ export function createPool(config: PoolConfig): pg.Pool {
     // query, and the pool drops it when it is released.
     client.on("error", () => undefined);
     // Queued on the new connection before anything its first user sends. A failure shows on that query too.
-    if (nodeId !== undefined) void client.query("SELECT set_config('hourglass.node_id', $1, false)", [nodeId]).catch(() => undefined);
+    if (settings.length > 0) void client.query(applySettings, settings.flat()).catch(() => undefined);
   });
   // Without a listener, an idle connection's error would be thrown as an uncaught exception.
   pool.on("error", (error) => config.onError?.(error));
