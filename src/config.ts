@@ -131,7 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       connectionsPerOrigin: int("HOURGLASS_CONNECTIONS_PER_ORIGIN", 64, 1, 10_000),
       maxIdleMs: int("HOURGLASS_MAX_IDLE_MS", 60_000, 10, 3_600_000),
       shutdownGraceMs: int("HOURGLASS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
-      warmUpDeliveries: int("HOURGLASS_WARM_UP_DELIVERIES", 5_000, 0, 100_000),
+      warmUpDeliveries: int("HOURGLASS_WARM_UP_DELIVERIES", 2_000, 0, 100_000),
     },
     historyDays: int("HOURGLASS_HISTORY_DAYS", 30, 1, 36_500),
     runMissedCap: int("HOURGLASS_RUN_MISSED_CAP", 100, 1, 100_000),

@@ -44,11 +44,13 @@ async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<v
     const port = typeof address === "object" && address !== null ? address.port : config.port;
     log.info({ port, host: config.host, database: databaseLabel(config.database) }, "hourglass listening");
   });
-  const warmUpStarted = performance.now();
-  service.warmUpDelivery(config.dispatch.warmUpDeliveries).then(
-    (delivered) => log.info({ delivered, ms: Math.round(performance.now() - warmUpStarted) }, "delivery rehearsal done"),
-    (error: unknown) => log.warn({ err: error }, "delivery warm-up failed (harmless: the first deliveries run slower)"),
-  );
+  if (config.dispatch.warmUpDeliveries > 0) {
+    const warmUpStarted = performance.now();
+    service.warmUpDelivery(config.dispatch.warmUpDeliveries).then(
+      (delivered) => log.info({ delivered, ms: Math.round(performance.now() - warmUpStarted) }, "delivery rehearsal done"),
+      (error: unknown) => log.warn({ err: error }, "delivery rehearsal failed (harmless: the first deliveries run slower)"),
+    );
+  }
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

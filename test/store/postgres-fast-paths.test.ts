@@ -100,4 +100,27 @@ describePostgres("PostgreSQL fast paths", (serverUrl) => {
       expect(executions.rows[0]).toEqual({ n: 3, transactions: 1 });
     });
   });
+
+  describe("a pool with settings of its own (the fast paths' pool)", () => {
+    it("applies them to each connection before its first statement, and keeps idle connections open", async () => {
+      const schema = await createTestSchema(serverUrl);
+      const settings = { plan_cache_mode: "force_generic_plan", jit: "off" };
+      const own = createPool({ url: schema.url, size: 2, nodeId: "node-a", settings, keepIdle: true });
+      try {
+        const clients = await Promise.all([own.connect(), own.connect()]);
+        for (const client of clients) {
+          const { rows } = await client.query("SELECT current_setting('plan_cache_mode') AS plans, current_setting('jit') AS jit, current_setting('hourglass.node_id') AS node");
+          expect(rows[0]).toEqual({ plans: "force_generic_plan", jit: "off", node: "node-a" });
+          client.release();
+        }
+        expect(own.options.idleTimeoutMillis).toBe(0);
+        const plain = createPool({ url: schema.url, size: 2 });
+        expect(plain.options.idleTimeoutMillis).not.toBe(0);
+        await plain.end();
+      } finally {
+        await own.end();
+        await schema.drop();
+      }
+    });
+  });
 });

@@ -20,6 +20,11 @@ export interface PoolConfig {
   nodeId?: string;
   /** Settings of every connection of this pool (`set_config`, for the session). */
   settings?: Record<string, string>;
+  /**
+   * Keep idle connections open (node-postgres closes them after 10 s): each holds its prepared
+   * statements and their plans, which a new connection prepares again on first use.
+   */
+  keepIdle?: boolean;
 }
 
 /** How long opening a connection may take before the query waiting for it fails (an unreachable server answers nothing). */
@@ -31,6 +36,7 @@ export function createPool(config: PoolConfig): pg.Pool {
     connectionString: config.url,
     max: config.size,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...(config.keepIdle ? { idleTimeoutMillis: 0 } : {}),
     types: { getTypeParser } as pg.CustomTypesConfig,
   });
   const settings = Object.entries({ ...(config.nodeId === undefined ? {} : { "hourglass.node_id": config.nodeId }), ...config.settings });

@@ -38,7 +38,14 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Ky
   const fastPool =
     config.fastPaths === false
       ? null
-      : createPool({ url: config.url, size: FAST_PATH_CONNECTIONS, onError: config.onConnectionError, nodeId: config.nodeId, settings: FAST_PATH_SETTINGS });
+      : createPool({
+          url: config.url,
+          size: FAST_PATH_CONNECTIONS,
+          onError: config.onConnectionError,
+          nodeId: config.nodeId,
+          settings: FAST_PATH_SETTINGS,
+          keepIdle: true,
+        });
   const fastPaths = fastPool === null ? undefined : (rows: FastPathRows) => new PostgresFastPaths(fastPool, rows, isDeadlock);
   return new KyselyStore(
     db,
