@@ -83,15 +83,18 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     onBlocked: (details) => log.warn(details, "egress policy refused a delivery"),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
-  const callbackPolicy = { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null };
+  /** How this process claims and sends: the dispatcher's, and its start-up rehearsal's. */
+  const dispatching = {
+    ...config.dispatch,
+    callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null },
+    signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
+  };
   const dispatcher = new Dispatcher(
     store,
     clock,
     (request, opts) => deliverer.deliver(request, opts),
     {
-      ...config.dispatch,
-      callbackPolicy,
-      signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
+      ...dispatching,
       outpacedDelayMs: () => (cluster.liveNodes() > 1 ? OUTPACED_DELAY_MS : 0),
       random: options.random,
       failpoint: options.failpoint,
@@ -189,7 +192,7 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
         rehearseBurst({
           count: requests,
           clock,
-          dispatcher: { ...config.dispatch, callbackPolicy, signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS },
+          dispatcher: dispatching,
           target,
           stop: () => stopped !== null || dispatcher.inFlightCount > 0,
         }),

@@ -111,7 +111,6 @@ const CLIENT_MANAGED_HEADERS: ReadonlySet<string> = new Set([
   "expect",
 ]);
 
-
 /** Response headers recorded with an execution: enough to understand an answer, never cookies or secrets. */
 export const KEPT_RESPONSE_HEADERS: readonly string[] = [
   "content-type",

@@ -49,8 +49,14 @@ export interface RehearsalOptions {
 export async function rehearseBurst(options: RehearsalOptions): Promise<number> {
   const { clock, target } = options;
   const store = openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
-  let dispatcher: Dispatcher | undefined;
+  let dispatcher: Dispatcher | null = null;
   let recorded = 0;
+  let end = (): void => {};
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const bound = setTimeout(end, REHEARSAL_MAX_MS);
+  bound.unref();
   try {
     const now = clock.now();
     const projectId = await store.ensureApiKey(randomBytes(32).toString("hex"), "hg_rehearsal", now);
@@ -63,27 +69,21 @@ export async function rehearseBurst(options: RehearsalOptions): Promise<number> 
       scheduled += chunk;
     }
     if (options.stop()) return 0;
-    await new Promise<void>((resolve) => {
-      const bound = setTimeout(resolve, REHEARSAL_MAX_MS);
-      bound.unref();
-      const end = () => {
-        clearTimeout(bound);
-        resolve();
-      };
-      const deliver: DeliverFn = (req, opts) => {
-        if (!options.stop()) return target.deliver(req, opts);
-        end();
-        const at = clock.now();
-        return Promise.resolve({ ok: false, httpStatus: null, error: "rehearsal stopped", responseExcerpt: null, responseHeaders: [], startedAt: at, finishedAt: at });
-      };
-      dispatcher = new Dispatcher(store, clock, deliver, options.dispatcher, silent);
-      dispatcher.on("attempt", () => {
-        if (++recorded >= scheduled) end();
-      });
-      dispatcher.start();
+    const deliver: DeliverFn = (req, opts) => {
+      if (!options.stop()) return target.deliver(req, opts);
+      end();
+      const at = clock.now();
+      return Promise.resolve({ ok: false, httpStatus: null, error: "rehearsal stopped", responseExcerpt: null, responseHeaders: [], startedAt: at, finishedAt: at });
+    };
+    dispatcher = new Dispatcher(store, clock, deliver, options.dispatcher, silent);
+    dispatcher.on("attempt", () => {
+      if (++recorded >= scheduled) end();
     });
+    dispatcher.start();
+    await ended;
   } finally {
-    await (dispatcher as Dispatcher | undefined)?.stop(0);
+    clearTimeout(bound);
+    await dispatcher?.stop(0);
     await store.close();
   }
   return recorded;

@@ -145,8 +145,11 @@ class Batch {
     return this.client.query<R>({ name: s.name, text: s.text, values });
   }
 
-  /** A read whose answer needs no lock: alone (autocommit) until the transaction has begun. */
-  read<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * `s` alone (autocommit) until the transaction has begun, within it after: a read whose answer
+   * needs no lock, or a statement atomic by itself that is the last the transaction needs.
+   */
+  queryAlone<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
     return this.begun ? this.query<R>(s, values) : this.client.query<R>({ name: s.name, text: s.text, values });
   }
 
@@ -155,13 +158,13 @@ class Batch {
    * batch's only item, so that BEGIN and COMMIT cost no round trips; else within the transaction.
    */
   queryAtomic<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.alone ? this.read<R>(s, values) : this.query<R>(s, values);
+    return this.alone ? this.queryAlone<R>(s, values) : this.query<R>(s, values);
   }
 
   /** Writes what the items accumulated: alone when that is one statement and nothing has begun. */
   async writeAccumulated(): Promise<void> {
     await this.writeOutcomes(this.jobValues.length === 0);
-    await this.writeNewJobs(true);
+    await this.writeNewJobs();
   }
 
   /** The final outcomes accumulated; `last`: no other statement follows in this transaction. */
@@ -171,7 +174,7 @@ class Batch {
     const params = await this.insertAllButLast(insertExecutions, EXECUTION_COLUMNS.length, this.executionValues);
     const rows = params.length / EXECUTION_COLUMNS.length;
     params.push(ids, statuses, finishedAt, attempts);
-    await this.write(recordOutcomes(rows), params, last);
+    await (last ? this.queryAlone(recordOutcomes(rows), params) : this.query(recordOutcomes(rows), params));
     this.executionValues.length = 0;
     this.finishes.ids = [];
     this.finishes.statuses = [];
@@ -184,14 +187,15 @@ class Batch {
     await this.query(insertExecutions(1), values);
   }
 
-  private async writeNewJobs(last: boolean): Promise<void> {
+  /** The new one-shots accumulated: always the transaction's last statement. */
+  private async writeNewJobs(): Promise<void> {
     if (this.jobValues.length === 0) return;
     const params = await this.insertAllButLast(insertJobs, JOB_ROW_COLUMNS.length, this.jobValues);
     const rows = params.length / JOB_ROW_COLUMNS.length;
     const usage = [...this.usage].filter(([, u]) => u.added > 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, u]) => u);
     const { projectIds, tags, triggerIds } = this.tags;
     params.push(projectIds, tags, triggerIds, usage.map((u) => u.projectId), usage.map((u) => u.month), usage.map((u) => u.added));
-    await this.write(recordNewJobs(rows), params, last);
+    await this.queryAlone(recordNewJobs(rows), params);
     this.jobValues.length = 0;
     this.tags.projectIds = [];
     this.tags.tags = [];
@@ -212,10 +216,6 @@ class Batch {
     return values.slice(last * width);
   }
 
-  /** `s`, alone when `alone` and nothing has begun (it is then the transaction's only statement). */
-  private write(s: Statement, values: unknown[], alone: boolean): Promise<unknown> {
-    return alone ? this.read(s, values) : this.query(s, values);
-  }
 }
 
 /**
@@ -262,7 +262,7 @@ export class PostgresFastPaths implements FastPaths {
       const key = `${input.projectId}\u0000${month}`;
       let usage = batch.usage.get(key);
       if (usage === undefined) {
-        const state = (await batch.read<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
+        const state = (await batch.queryAlone<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
         const quota = state?.month_quota ?? null;
         let stored = Number(state?.created ?? 0);
         if (quota !== null) stored = Number((await batch.query<{ created: number }>(LOCK_USAGE, [input.projectId, month])).rows[0]?.created ?? 0);
