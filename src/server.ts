@@ -16,7 +16,7 @@ const NODE_DEAD_AFTER_MS = 3_000;
 async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<void> {
   const config = loadConfig(env);
   const log = pino({ level: config.logLevel });
-  const { store, cluster, clock: storeClock } = await openStore(
+  const { store, cluster, clock: storeClock, openScratch } = await openStore(
     config.database,
     { runMissedCap: config.runMissedCap, missedGraceMs: config.missedGraceMs },
     { warn: (details, message) => log.warn(details, message), info: (details, message) => log.info(details, message) },
@@ -26,7 +26,7 @@ async function serve(env: NodeJS.ProcessEnv, options: ServiceOptions): Promise<v
     log.warn("HOURGLASS_CLOCK=manual: time stands still until POST /admin/clock moves it — for tests only, never in production");
   }
   const clock = config.clock === "manual" ? new ManualClock(Date.now()) : storeClock;
-  const service = createService(config, store, clock, log, { ...options, cluster });
+  const service = createService(config, store, clock, log, { ...options, cluster, scratchStore: openScratch });
 
   const generatedKey = await service.bootstrapKeys();
   if (generatedKey !== null) {

@@ -67,6 +67,8 @@ export interface ServiceOptions {
   random?: () => number;
   /** The other nodes on the store's database (PostgreSQL); none: this process is alone (SQLite). */
   cluster?: Cluster;
+  /** Opens a new store of the start-up rehearsal's own (OpenedStore.openScratch); none: no rehearsal. */
+  scratchStore?: () => Store;
 }
 
 /** Wires a store, the HTTP app, the dispatcher and the pruner together. Opens no socket. */
@@ -186,13 +188,15 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
       pruner.start();
     },
     warmUpDelivery(requests) {
-      if (requests === 0) return Promise.resolve(0);
+      const { scratchStore } = options;
+      if (requests === 0 || scratchStore === undefined) return Promise.resolve(0);
       // Real deliveries warm the same code: the rehearsal gives way to the first of them.
       warming ??= deliverer.withLocalTarget((target) =>
         rehearseBurst({
           count: requests,
           clock,
           dispatcher: dispatching,
+          openStore: scratchStore,
           target,
           stop: () => stopped !== null || dispatcher.inFlightCount > 0,
         }),

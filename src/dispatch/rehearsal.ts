@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
-import { openSqliteStore } from "../store/sqlite/open.js";
+import type { Store } from "../store/store.js";
 import type { DeliveryPolicy } from "../store/types.js";
 import type { LocalTarget } from "./deliver.js";
 import { type DeliverFn, Dispatcher, type DispatcherOptions } from "./dispatcher.js";
@@ -30,6 +30,8 @@ export interface RehearsalOptions {
   clock: Clock;
   /** The real dispatcher's options: the rehearsal claims and sends as it does. */
   dispatcher: DispatcherOptions;
+  /** A new, empty store of the rehearsal's own, closed after each round (OpenedStore.openScratch). */
+  openStore: () => Store;
   /** Where the rehearsal delivers (Deliverer.withLocalTarget). */
   target: LocalTarget;
   /** Asked before each delivery: true ends the rehearsal (real work began, or shutdown). Resolves to the deliveries recorded. */
@@ -37,34 +39,64 @@ export interface RehearsalOptions {
 }
 
 /**
+ * Triggers pending in the rehearsal's store at most, a round at a time on a new store: memory a
+ * closed store freed goes back to the C heap, not to the system, so the process stays as large as
+ * the largest round made it.
+ */
+const ROUND_SIZE = 1_000;
+
+/**
  * A burst of `count` one-shots, delivered right after start-up through the code real ones run —
- * a Dispatcher claiming in batches from a SQLite store (in memory, of its own, dropped after),
- * the deliverer's HTTP client, outcomes recorded — to a server of this process. A process that
- * just started otherwise delivers its first burst in V8's interpreter and baseline code, at
- * about half the rate of the next ones: a burst through the real pipeline is what brings every
- * function of it (claims, row decoding, sending, judging, recording) to optimized code.
- * Delivering only (without the claims and the records) left the first burst at about half.
- * Nothing reaches the real store, the metrics or the history. Ends early once `stop()` says so.
+ * a Dispatcher claiming in batches from a store of its own (a new one each round, dropped after),
+ * the deliverer's HTTP client, outcomes recorded — to a server of this process, in rounds of at
+ * most {@link ROUND_SIZE}. A process that just started otherwise delivers its first burst in V8's
+ * interpreter and baseline code, at about half the rate of the next ones: a burst through the
+ * real pipeline is what brings every function of it (claims, row decoding, sending, judging,
+ * recording) to optimized code. Delivering only (without the claims and the records) left the
+ * first burst at about half. Nothing reaches the real store, the metrics or the history. Ends
+ * early once `stop()` says so, and after {@link REHEARSAL_MAX_MS} at the latest.
  */
 export async function rehearseBurst(options: RehearsalOptions): Promise<number> {
+  let timeUp = (): void => {};
+  const bounded = new Promise<void>((resolve) => {
+    timeUp = resolve;
+  });
+  const bound = setTimeout(timeUp, REHEARSAL_MAX_MS);
+  bound.unref();
+  let recorded = 0;
+  let timedOut = false;
+  void bounded.then(() => {
+    timedOut = true;
+  });
+  try {
+    for (let left = options.count; left > 0 && !timedOut && !options.stop(); left -= ROUND_SIZE) {
+      recorded += await rehearseRound(Math.min(ROUND_SIZE, left), options, bounded);
+    }
+  } finally {
+    clearTimeout(bound);
+  }
+  return recorded;
+}
+
+/** One round of {@link rehearseBurst}: `count` triggers due at once, on a store of its own. */
+async function rehearseRound(count: number, options: RehearsalOptions, bounded: Promise<void>): Promise<number> {
   const { clock, target } = options;
-  const store = openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
+  const store = options.openStore();
   let dispatcher: Dispatcher | null = null;
   let recorded = 0;
   let end = (): void => {};
   const ended = new Promise<void>((resolve) => {
     end = resolve;
   });
-  const bound = setTimeout(end, REHEARSAL_MAX_MS);
-  bound.unref();
+  void bounded.then(end);
   try {
     const now = clock.now();
     const projectId = await store.ensureApiKey(randomBytes(32).toString("hex"), "hg_rehearsal", now);
     const request = { method: "POST", url: target.url, headers: REHEARSAL_HEADERS, body: REHEARSAL_BODY };
     const input = { projectId, customKey: null, triggerId: null, request, delivery: REHEARSAL_POLICY, title: null, tags: [], now, scheduledAt: now };
     let scheduled = 0;
-    while (scheduled < options.count && !options.stop()) {
-      const chunk = Math.min(SCHEDULE_CHUNK, options.count - scheduled);
+    while (scheduled < count && !options.stop()) {
+      const chunk = Math.min(SCHEDULE_CHUNK, count - scheduled);
       await Promise.all(Array.from({ length: chunk }, () => store.scheduleJob(input)));
       scheduled += chunk;
     }
@@ -82,7 +114,6 @@ export async function rehearseBurst(options: RehearsalOptions): Promise<number> 
     dispatcher.start();
     await ended;
   } finally {
-    clearTimeout(bound);
     await dispatcher?.stop(0);
     await store.close();
   }

@@ -27,7 +27,16 @@ export interface OpenedStore {
   store: Store;
   cluster: Cluster;
   clock: Clock;
+  /** A new, empty store that no other process sees, for the start-up rehearsal (dispatch/rehearsal.ts). */
+  openScratch: () => Store;
 }
+
+/**
+ * A scratch store: SQLite in memory, whichever engine holds the real triggers. On PostgreSQL the
+ * rehearsal therefore leaves the driver's code cold; a scratch store there would need tables no
+ * other node can see.
+ */
+const openScratch = (): Store => openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
 
 /**
  * Opens the store the configuration names: the only place that knows which engine it is. An
@@ -56,7 +65,7 @@ export async function openStore(database: DatabaseConfig, options: StoreOptions,
         log: hooks,
       });
       hooks.info({ nodeId, clockOffsetMs: clock.offsetMs, liveNodes: cluster.liveNodes() }, "joined the nodes on this PostgreSQL database");
-      return { store, cluster, clock };
+      return { store, cluster, clock, openScratch };
     } catch (error) {
       await store.close();
       throw error;
@@ -68,7 +77,7 @@ export async function openStore(database: DatabaseConfig, options: StoreOptions,
     synchronous: database.synchronous,
     onCheckpointError: (message) => hooks.warn({ error: message }, "WAL checkpointing is failing; the write-ahead log grows until a checkpoint succeeds"),
   });
-  return { store, cluster: singleNode, clock: systemClock };
+  return { store, cluster: singleNode, clock: systemClock, openScratch };
 }
 
 /** The database as logs may show it: the SQLite path, or the PostgreSQL URL without its password. */

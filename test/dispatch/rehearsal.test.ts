@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { systemClock } from "../../src/clock.js";
 import type { DeliveryOutcome, LocalTarget } from "../../src/dispatch/deliver.js";
 import { rehearseBurst } from "../../src/dispatch/rehearsal.js";
+import type { Store } from "../../src/store/store.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { DELIVERY } from "../store/store-contract.js";
 
 const DISPATCH = { concurrency: 64, batchSize: 64, leaseMarginMs: 30_000, maxIdleMs: 60_000, callbackPolicy: DELIVERY, signingSecretsTtlMs: 1_000 };
@@ -20,18 +22,50 @@ function countingTarget(): LocalTarget & { sent: number } {
   return target;
 }
 
+/** Opens in-memory stores and keeps what the rehearsal did with each. */
+function scratchStores(): { open: () => Store; opened: { scheduled: number }[] } {
+  const opened: { scheduled: number }[] = [];
+  return {
+    opened,
+    open: () => {
+      const store = openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
+      const seen = { scheduled: 0 };
+      opened.push(seen);
+      const scheduleJob = store.scheduleJob.bind(store);
+      store.scheduleJob = (input) => {
+        seen.scheduled++;
+        return scheduleJob(input);
+      };
+      return store;
+    },
+  };
+}
+
 describe("the start-up rehearsal of a burst", () => {
   it("claims, delivers and records each of its triggers once", async () => {
     const target = countingTarget();
-    const recorded = await rehearseBurst({ count: 300, clock: systemClock, dispatcher: DISPATCH, target, stop: () => false });
+    const stores = scratchStores();
+    const recorded = await rehearseBurst({ count: 300, clock: systemClock, dispatcher: DISPATCH, openStore: stores.open, target, stop: () => false });
     expect(recorded).toBe(300);
     expect(target.sent).toBe(300);
+    expect(stores.opened).toEqual([{ scheduled: 300 }]);
+  });
+
+  it("runs a large burst in rounds of at most 1,000, each on a new store (what a closed store freed stays resident)", async () => {
+    const target = countingTarget();
+    const stores = scratchStores();
+    const recorded = await rehearseBurst({ count: 2_500, clock: systemClock, dispatcher: DISPATCH, openStore: stores.open, target, stop: () => false });
+    expect(recorded).toBe(2_500);
+    expect(target.sent).toBe(2_500);
+    expect(stores.opened).toEqual([{ scheduled: 1_000 }, { scheduled: 1_000 }, { scheduled: 500 }]);
   });
 
   it("gives way as soon as it is told to: it sends nothing more", async () => {
     const target = countingTarget();
-    const recorded = await rehearseBurst({ count: 20_000, clock: systemClock, dispatcher: DISPATCH, target, stop: () => target.sent >= 50 });
+    const stores = scratchStores();
+    const recorded = await rehearseBurst({ count: 20_000, clock: systemClock, dispatcher: DISPATCH, openStore: stores.open, target, stop: () => target.sent >= 50 });
     expect(target.sent).toBe(50);
+    expect(stores.opened).toHaveLength(1);
     expect(recorded).toBeLessThanOrEqual(50 + DISPATCH.concurrency);
   });
 });
