@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { QuotaExceededError } from "../../src/errors.js";
-import { monthOf, remainingAfterOne, startOfNextMonth } from "../../src/store/quota.js";
+import { QuotaTally, monthOf, remainingAfterOne, startOfNextMonth } from "../../src/store/quota.js";
 
 describe("monthly quota arithmetic", () => {
   it("names the UTC month, whatever the host zone", () => {
@@ -36,5 +36,30 @@ describe("monthly quota arithmetic", () => {
     expect(() => remainingAfterOne(3, 3, now)).toThrow(QuotaExceededError);
     expect(() => remainingAfterOne(3, 3, now)).toThrow(/resets on 2027-01-01/);
     expect(() => remainingAfterOne(0, 0, now)).toThrow(QuotaExceededError);
+  });
+});
+
+describe("a transaction's quota tally", () => {
+  const now = Date.UTC(2026, 10, 15);
+
+  it("counts from what it read, refuses past the quota, and adds up per project and month", () => {
+    const tally = new QuotaTally();
+    const p2 = tally.read("p2", "2026-11", 3, 1);
+    expect(tally.known("p2", "2026-11")).toBe(p2);
+    expect(tally.known("p2", "2026-12")).toBeUndefined();
+    expect([tally.countOne(p2, now), tally.countOne(p2, now)]).toEqual([1, 0]);
+    expect(() => tally.countOne(p2, now)).toThrow(QuotaExceededError);
+    const p1 = tally.read("p1", "2026-12", null, 40);
+    expect(tally.countOne(p1, now)).toBeNull();
+    tally.countOne(tally.read("p1", "2026-11", null, 0), now);
+    tally.read("p0", "2026-11", 5, 0);
+    // Only what was added, in one order (project, then month) whatever the order counted in.
+    expect(tally.added().map(({ projectId, month, added }) => [projectId, month, added])).toEqual([
+      ["p1", "2026-11", 1],
+      ["p1", "2026-12", 1],
+      ["p2", "2026-11", 2],
+    ]);
+    tally.clear();
+    expect(tally.known("p2", "2026-11")).toBeUndefined();
   });
 });

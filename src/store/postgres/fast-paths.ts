@@ -2,7 +2,7 @@ import type pg from "pg";
 import { HourglassError } from "../../errors.js";
 import { type SlotUsage, fairSelection, selectAsync, soleProjectTakes } from "../fair-claim.js";
 import type { FastPaths, FastPathRows } from "../kysely-store.js";
-import { monthOf, remainingAfterOne } from "../quota.js";
+import { QuotaTally, monthOf } from "../quota.js";
 import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
@@ -123,7 +123,7 @@ interface Item {
  * writes, or a claim alone (see queryAtomic), is that statement alone — no BEGIN, no COMMIT.
  */
 class Batch {
-  readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
+  readonly usage = new QuotaTally();
   readonly jobValues: unknown[] = [];
   readonly tags = { projectIds: [] as string[], tags: [] as string[], triggerIds: [] as string[] };
   readonly executionValues: unknown[] = [];
@@ -192,7 +192,7 @@ class Batch {
     if (this.jobValues.length === 0) return;
     const params = await this.insertAllButLast(insertJobs, JOB_ROW_COLUMNS.length, this.jobValues);
     const rows = params.length / JOB_ROW_COLUMNS.length;
-    const usage = [...this.usage].filter(([, u]) => u.added > 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, u]) => u);
+    const usage = this.usage.added();
     const { projectIds, tags, triggerIds } = this.tags;
     params.push(projectIds, tags, triggerIds, usage.map((u) => u.projectId), usage.map((u) => u.month), usage.map((u) => u.added));
     await this.queryAlone(recordNewJobs(rows), params);
@@ -259,18 +259,15 @@ export class PostgresFastPaths implements FastPaths {
   insertJob(input: ScheduleJobInput): Promise<ScheduleResult> {
     return this.submit("ingest", async (batch) => {
       const month = monthOf(input.now);
-      const key = `${input.projectId}\u0000${month}`;
-      let usage = batch.usage.get(key);
-      if (usage === undefined) {
+      let count = batch.usage.known(input.projectId, month);
+      if (count === undefined) {
         const state = (await batch.queryAlone<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
         const quota = state?.month_quota ?? null;
         let stored = Number(state?.created ?? 0);
         if (quota !== null) stored = Number((await batch.query<{ created: number }>(LOCK_USAGE, [input.projectId, month])).rows[0]?.created ?? 0);
-        usage = { projectId: input.projectId, month, quota, stored, added: 0 };
-        batch.usage.set(key, usage);
+        count = batch.usage.read(input.projectId, month, quota, stored);
       }
-      const monthQuotaRemaining = remainingAfterOne(usage.quota, usage.stored + usage.added, input.now);
-      usage.added++;
+      const monthQuotaRemaining = batch.usage.countOne(count, input.now);
       const id = this.rows.newId();
       pushJobRowValues(batch.jobValues, id, input);
       for (const tag of input.tags) {

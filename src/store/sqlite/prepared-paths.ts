@@ -1,6 +1,6 @@
 import { type SlotUsage, fairSelection, selectSync } from "../fair-claim.js";
 import type { SyncBatchHooks, SyncConnection } from "../group-commit.js";
-import { monthOf, remainingAfterOne } from "../quota.js";
+import { QuotaTally, monthOf } from "../quota.js";
 import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, type newExecutionRow, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
@@ -66,12 +66,8 @@ function sqlInsertJobs(rows: number): string {
  * thrown before the method's first write: keep the reads and checks first.
  */
 export class PreparedPaths implements SyncBatchHooks {
-  /**
-   * Instances counted by this transaction's items, per project and month, written once before
-   * its COMMIT (one upsert per project instead of one per /schedule). The quota check reads the
-   * stored count once per transaction and adds these.
-   */
-  private readonly usage = new Map<string, { projectId: string; month: string; quota: number | null; stored: number; added: number }>();
+  /** Instances counted by this transaction's items, written once before its COMMIT. */
+  private readonly usage = new QuotaTally();
   /**
    * The rows of this transaction's new one-shots, as one flat list of values in column order:
    * written by multi-row INSERTs before anything else reads or writes triggers, and before COMMIT
@@ -88,9 +84,7 @@ export class PreparedPaths implements SyncBatchHooks {
 
   beforeCommit(): void {
     this.writePendingJobs();
-    for (const { projectId, month, added } of this.usage.values()) {
-      if (added > 0) this.sync.run(SQL_ADD_INSTANCES, [projectId, month, added]);
-    }
+    for (const { projectId, month, added } of this.usage.added()) this.sync.run(SQL_ADD_INSTANCES, [projectId, month, added]);
   }
 
   end(): void {
@@ -125,15 +119,12 @@ export class PreparedPaths implements SyncBatchHooks {
    */
   insertJob(input: ScheduleJobInput): ScheduleResult {
     const month = monthOf(input.now);
-    const key = `${input.projectId}\u0000${month}`;
-    let usage = this.usage.get(key);
-    if (usage === undefined) {
+    let count = this.usage.known(input.projectId, month);
+    if (count === undefined) {
       const state = this.sync.get<{ month_quota: number | null; created: number | null }>(SQL_QUOTA_STATE, [month, input.projectId]);
-      usage = { projectId: input.projectId, month, quota: state?.month_quota ?? null, stored: Number(state?.created ?? 0), added: 0 };
-      this.usage.set(key, usage);
+      count = this.usage.read(input.projectId, month, state?.month_quota ?? null, Number(state?.created ?? 0));
     }
-    const monthQuotaRemaining = remainingAfterOne(usage.quota, usage.stored + usage.added, input.now);
-    usage.added++;
+    const monthQuotaRemaining = this.usage.countOne(count, input.now);
     const id = this.rows.newId();
     pushJobRowValues(this.pendingJobValues, id, input);
     for (const tag of input.tags) this.pendingTagValues.push(input.projectId, tag, id);
