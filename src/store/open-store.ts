@@ -33,8 +33,8 @@ export interface OpenedStore {
 
 /**
  * A scratch store: SQLite in memory, whichever engine holds the real triggers. On PostgreSQL the
- * rehearsal therefore leaves the driver's code cold; a scratch store there would need tables no
- * other node can see.
+ * rehearsal therefore leaves the driver's code cold — a scratch store of temporary tables there
+ * was tried, and the first burst was no faster.
  */
 const openScratch = (): Store => openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
 
