@@ -34,7 +34,7 @@ export interface RehearsalOptions {
   openStore: () => Store;
   /** Where the rehearsal delivers (Deliverer.withLocalTarget). */
   target: LocalTarget;
-  /** Asked before each delivery: true ends the rehearsal (real work began, or shutdown). Resolves to the deliveries recorded. */
+  /** Asked before each delivery: true ends the rehearsal (real work began, or shutdown). */
   stop: () => boolean;
 }
 
@@ -57,20 +57,13 @@ const ROUND_SIZE = 1_000;
  * early once `stop()` says so, and after {@link REHEARSAL_MAX_MS} at the latest.
  */
 export async function rehearseBurst(options: RehearsalOptions): Promise<number> {
-  let timeUp = (): void => {};
-  const bounded = new Promise<void>((resolve) => {
-    timeUp = resolve;
-  });
-  const bound = setTimeout(timeUp, REHEARSAL_MAX_MS);
+  const deadline = new AbortController();
+  const bound = setTimeout(() => deadline.abort(), REHEARSAL_MAX_MS);
   bound.unref();
   let recorded = 0;
-  let timedOut = false;
-  void bounded.then(() => {
-    timedOut = true;
-  });
   try {
-    for (let left = options.count; left > 0 && !timedOut && !options.stop(); left -= ROUND_SIZE) {
-      recorded += await rehearseRound(Math.min(ROUND_SIZE, left), options, bounded);
+    for (let left = options.count; left > 0 && !deadline.signal.aborted && !options.stop(); left -= ROUND_SIZE) {
+      recorded += await rehearseRound(Math.min(ROUND_SIZE, left), options, deadline.signal);
     }
   } finally {
     clearTimeout(bound);
@@ -79,7 +72,7 @@ export async function rehearseBurst(options: RehearsalOptions): Promise<number> 
 }
 
 /** One round of {@link rehearseBurst}: `count` triggers due at once, on a store of its own. */
-async function rehearseRound(count: number, options: RehearsalOptions, bounded: Promise<void>): Promise<number> {
+async function rehearseRound(count: number, options: RehearsalOptions, deadline: AbortSignal): Promise<number> {
   const { clock, target } = options;
   const store = options.openStore();
   let dispatcher: Dispatcher | null = null;
@@ -88,7 +81,7 @@ async function rehearseRound(count: number, options: RehearsalOptions, bounded: 
   const ended = new Promise<void>((resolve) => {
     end = resolve;
   });
-  void bounded.then(end);
+  deadline.addEventListener("abort", end);
   try {
     const now = clock.now();
     const projectId = await store.ensureApiKey(randomBytes(32).toString("hex"), "hg_rehearsal", now);
@@ -114,6 +107,7 @@ async function rehearseRound(count: number, options: RehearsalOptions, bounded: 
     dispatcher.start();
     await ended;
   } finally {
+    deadline.removeEventListener("abort", end);
     await dispatcher?.stop(0);
     await store.close();
   }

@@ -36,7 +36,7 @@ export interface OpenedStore {
  * rehearsal therefore leaves the driver's code cold — a scratch store of temporary tables there
  * was tried, and the first burst was no faster.
  */
-const openScratch = (): Store => openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
+export const openScratch = (): Store => openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
 
 /**
  * Opens the store the configuration names: the only place that knows which engine it is. An

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { systemClock } from "../../src/clock.js";
 import type { DeliveryOutcome, LocalTarget } from "../../src/dispatch/deliver.js";
 import { rehearseBurst } from "../../src/dispatch/rehearsal.js";
+import { openScratch } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
-import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { DELIVERY } from "../store/store-contract.js";
 
 const DISPATCH = { concurrency: 64, batchSize: 64, leaseMarginMs: 30_000, maxIdleMs: 60_000, callbackPolicy: DELIVERY, signingSecretsTtlMs: 1_000 };
@@ -22,13 +22,13 @@ function countingTarget(): LocalTarget & { sent: number } {
   return target;
 }
 
-/** Opens in-memory stores and keeps what the rehearsal did with each. */
+/** Opens scratch stores (as the server does) and keeps what the rehearsal scheduled on each. */
 function scratchStores(): { open: () => Store; opened: { scheduled: number }[] } {
   const opened: { scheduled: number }[] = [];
   return {
     opened,
     open: () => {
-      const store = openSqliteStore({ path: ":memory:", synchronous: "NORMAL", runMissedCap: 1, missedGraceMs: 60_000 });
+      const store = openScratch();
       const seen = { scheduled: 0 };
       opened.push(seen);
       const scheduleJob = store.scheduleJob.bind(store);
@@ -42,22 +42,17 @@ function scratchStores(): { open: () => Store; opened: { scheduled: number }[] }
 }
 
 describe("the start-up rehearsal of a burst", () => {
-  it("claims, delivers and records each of its triggers once", async () => {
+  // A large burst runs in rounds of at most 1,000, each on a new store (what a closed store freed stays resident).
+  it.each([
+    { count: 300, rounds: [{ scheduled: 300 }] },
+    { count: 2_500, rounds: [{ scheduled: 1_000 }, { scheduled: 1_000 }, { scheduled: 500 }] },
+  ])("claims, delivers and records each of $count triggers once, in rounds of at most 1,000 on new stores", async ({ count, rounds }) => {
     const target = countingTarget();
     const stores = scratchStores();
-    const recorded = await rehearseBurst({ count: 300, clock: systemClock, dispatcher: DISPATCH, openStore: stores.open, target, stop: () => false });
-    expect(recorded).toBe(300);
-    expect(target.sent).toBe(300);
-    expect(stores.opened).toEqual([{ scheduled: 300 }]);
-  });
-
-  it("runs a large burst in rounds of at most 1,000, each on a new store (what a closed store freed stays resident)", async () => {
-    const target = countingTarget();
-    const stores = scratchStores();
-    const recorded = await rehearseBurst({ count: 2_500, clock: systemClock, dispatcher: DISPATCH, openStore: stores.open, target, stop: () => false });
-    expect(recorded).toBe(2_500);
-    expect(target.sent).toBe(2_500);
-    expect(stores.opened).toEqual([{ scheduled: 1_000 }, { scheduled: 1_000 }, { scheduled: 500 }]);
+    const recorded = await rehearseBurst({ count, clock: systemClock, dispatcher: DISPATCH, openStore: stores.open, target, stop: () => false });
+    expect(recorded).toBe(count);
+    expect(target.sent).toBe(count);
+    expect(stores.opened).toEqual(rounds);
   });
 
   it("gives way as soon as it is told to: it sends nothing more", async () => {

@@ -215,7 +215,6 @@ class Batch {
     }
     return values.slice(last * width);
   }
-
 }
 
 /**
