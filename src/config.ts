@@ -1,5 +1,6 @@
 import { validateAllowedPorts, validateAllowedTargets } from "./egress/address-policy.js";
 import { MAX_RETRIES, MAX_RETRY_DELAY_MS, MAX_TIMEOUT_MS, MIN_DURATION_MS } from "./schedule/ttr-headers.js";
+import { MAX_CLAIM_AHEAD_MS } from "./store/row-builders.js";
 import type { SqliteSynchronous } from "./store/sqlite/open.js";
 
 /** Everything Hourglass reads from its environment, validated. Built once, frozen. */
@@ -48,6 +49,8 @@ export interface Config {
     connectionsPerOrigin: number;
     /** The longest the dispatcher sleeps without looking at the database. */
     maxIdleMs: number;
+    /** How long before their due time plain attempts are claimed (each still starts at its due time). */
+    claimAheadMs: number;
     /** On SIGTERM, how long in-flight deliveries may run before the process exits anyway. */
     shutdownGraceMs: number;
     /** The burst rehearsed after start-up (rehearsal.ts); 0: none. */
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       leaseMarginMs: int("HOURGLASS_LEASE_MARGIN_MS", 30_000, 1_000, 3_600_000),
       connectionsPerOrigin: int("HOURGLASS_CONNECTIONS_PER_ORIGIN", 64, 1, 10_000),
       maxIdleMs: int("HOURGLASS_MAX_IDLE_MS", 60_000, 10, 3_600_000),
+      claimAheadMs: int("HOURGLASS_CLAIM_AHEAD_MS", 20, 0, MAX_CLAIM_AHEAD_MS),
       shutdownGraceMs: int("HOURGLASS_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
       warmUpDeliveries: int("HOURGLASS_WARM_UP_DELIVERIES", 2_000, 0, 100_000),
     },

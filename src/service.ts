@@ -98,6 +98,8 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     {
       ...dispatching,
       outpacedDelayMs: () => (cluster.liveNodes() > 1 ? OUTPACED_DELAY_MS : 0),
+      // A manual clock moves only once the work due so far is done: nothing is due ahead of it.
+      claimAheadMs: clock instanceof ManualClock ? 0 : config.dispatch.claimAheadMs,
       random: options.random,
       failpoint: options.failpoint,
     },

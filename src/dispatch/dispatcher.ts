@@ -21,6 +21,13 @@ export interface DispatcherOptions {
   leaseMarginMs: number;
   /** Longest sleep without looking at the store (a safety net; wake-ups normally come from `notify`). */
   maxIdleMs: number;
+  /**
+   * How long before a due time this dispatcher claims what falls due then (0: at the due time);
+   * each attempt still starts at its due time by this clock. A claim costs a round trip and a
+   * commit, on PostgreSQL in another process that may not get a core at once: made ahead, it
+   * leaves the attempt's lateness. Only plain attempts are claimed ahead (see `Store.claimDue`).
+   */
+  claimAheadMs?: number;
   /** How outcome callbacks are themselves delivered. */
   callbackPolicy: DeliveryPolicy;
   /** How long a project's signing secrets are cached. */
@@ -95,8 +102,10 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** Deliveries in flight per project: claims share the slots fairly between projects (fair-claim.ts). */
   private readonly inFlightByProject = new Map<string, number>();
   private readonly slots: SlotUsage;
-  /** `now` of the last claim that came back with fewer triggers than it asked for. */
-  private lastShortClaimAt: number | null = null;
+  /** The last claim that came back with fewer triggers than it asked for: its `now` and how far ahead it reached. */
+  private lastShortClaim: { now: number; dueBy: number } | null = null;
+  /** Claimed ahead and waiting for their due time, by trigger id: when each may start, and how to give it up. */
+  private readonly waitingToStart = new Map<string, { startAt: number; giveUp: () => void }>();
   /**
    * Each project's signing secrets, as the one look-up every delivery of the project awaits until
    * it expires: a batch of 256 claims starting at once (after a restart, or when the entry expires
@@ -125,7 +134,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** A trigger due at `dueAt` was committed: wake up by then. Cheap; called on every /schedule. */
   notify(notifiedAt: number): void {
     if (!this.started || this.stopping) return;
-    const dueAt = notifiedAt + this.backOff();
+    const dueAt = notifiedAt + this.backOff() - this.claimAhead();
     if (this.ticking) {
       this.notifiedDuringTick = Math.min(this.notifiedDuringTick ?? dueAt, dueAt);
       return;
@@ -191,8 +200,22 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     const unfinished = [...this.inFlight.keys()];
     if (unfinished.length > 0) {
       this.log.error({ triggers: unfinished.length }, "shutdown grace over: releasing leases of unfinished deliveries");
-      await this.store.releaseClaims(unfinished, this.clock.now());
+      const claims = unfinished.map((id) => ({ id, startAt: this.waitingToStart.get(id)?.startAt ?? 0 }));
+      // Those still waiting for their due time are never sent now: given back, they are due then.
+      for (const { id } of claims) this.waitingToStart.get(id)?.giveUp();
+      await this.release(claims);
     }
+  }
+
+  /** Gives claims back, each due again at once or, if it was claimed ahead and is not due yet, at its due time. */
+  private async release(claims: { id: string; startAt: number }[]): Promise<void> {
+    const now = this.clock.now();
+    const byDue = new Map<number, string[]>();
+    for (const { id, startAt } of claims) {
+      const dueAt = Math.max(now, startAt);
+      byDue.set(dueAt, [...(byDue.get(dueAt) ?? []), id]);
+    }
+    for (const [dueAt, group] of byDue) await this.store.releaseClaims(group, now, dueAt);
   }
 
   private arm(at: number, forDue: boolean): void {
@@ -209,6 +232,10 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   /** How much later than due this dispatcher looks for what is due (see {@link outpaced}). */
   private backOff(): number {
     return this.outpaced ? (this.options.outpacedDelayMs?.() ?? 0) : 0;
+  }
+
+  private claimAhead(): number {
+    return this.options.claimAheadMs ?? 0;
   }
 
   /** The claimed request, with Standard Webhooks headers when the project has signing secrets. */
@@ -309,10 +336,11 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
         this.wokeForDue = false;
         const claimed = await this.claimAndSend();
         if (claimed > 0) this.outpaced = false;
-        else if (wokeForDue) this.outpaced = true;
         // Saturated: deliveries finishing tick again (see send); no timer needed meanwhile.
-        if (this.saturated()) this.awaitingSlots = true;
-        else await this.armForNextDue();
+        if (this.saturated()) {
+          if (claimed === 0 && wokeForDue) this.outpaced = true;
+          this.awaitingSlots = true;
+        } else await this.armForNextDue(claimed === 0 && wokeForDue);
       } while (this.rerun && !this.stopping);
     } catch (error) {
       this.log.error({ err: error }, "dispatcher tick failed; retrying shortly");
@@ -322,40 +350,48 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
 
   /** Claims and sends until saturated or nothing more is due; resolves to the number of triggers claimed. */
   private async claimAndSend(): Promise<number> {
-    this.lastShortClaimAt = null;
+    this.lastShortClaim = null;
     let claimedInAll = 0;
     while (!this.stopping && !this.saturated()) {
       const limit = Math.min(this.options.batchSize, this.options.concurrency - this.inFlight.size);
       const now = this.clock.now();
-      const claimed = await this.store.claimDue(now, limit, this.options.leaseMarginMs, this.slots);
+      const dueBy = now + this.claimAhead();
+      const claimed = await this.store.claimDue(now, limit, this.options.leaseMarginMs, this.slots, dueBy);
       if (this.stopping) {
         // Shutdown began while this claim was being committed: nothing may be sent after the
-        // drain, so the claim is given back (due again at once, for the next start).
-        await this.store.releaseClaims(claimed.map((c) => c.id), this.clock.now());
+        // drain, so the claim is given back (due again when it was due, for the next start).
+        await this.release(claimed);
         return claimedInAll;
       }
       claimedInAll += claimed.length;
       if (claimed.length > 0 && this.options.failpoint?.at === "after-claim") this.options.failpoint.crash();
       for (const claim of claimed) this.send(claim);
       if (claimed.length < limit) {
-        this.lastShortClaimAt = now;
+        this.lastShortClaim = { now, dueBy };
         return claimedInAll;
       }
     }
     return claimedInAll;
   }
 
-  private async armForNextDue(): Promise<void> {
+  /** `missed`: this tick woke for a due time and claimed nothing. */
+  private async armForNextDue(missed: boolean): Promise<void> {
     this.notifiedDuringTick = null;
     const nextDue = await this.store.nextDueAt();
     const now = this.clock.now();
+    const short = this.lastShortClaim;
+    // Due within the reach of the last claim, yet not claimed: it waits for its due time (a
+    // generator's first tick or a flow's trigger, never claimed ahead; or held by another node).
+    // Claimed nothing for a due time and nothing waits so: another node claimed it first.
+    const waitsForItsTime = nextDue !== null && short !== null && nextDue > short.now && nextDue <= short.dueBy;
+    if (missed && !waitsForItsTime) this.outpaced = true;
     const ceiling = now + this.options.maxIdleMs;
-    const dueAt = nextDue === null ? null : nextDue + this.backOff();
+    const dueAt = nextDue === null ? null : nextDue + this.backOff() - (waitsForItsTime ? 0 : this.claimAhead());
     let at = dueAt === null ? ceiling : Math.min(dueAt, ceiling);
     // Due when the last claim ran, yet not claimed with slots free: held back because its
     // project has its share of the slots. A delivery that ends ticks again (see send); the
     // timer only re-checks now and then.
-    if (nextDue !== null && this.lastShortClaimAt !== null && nextDue <= this.lastShortClaimAt && this.inFlight.size > 0) {
+    if (nextDue !== null && short !== null && nextDue <= short.now && this.inFlight.size > 0) {
       this.awaitingSlots = true;
       at = Math.min(ceiling, now + HELD_BACK_RECHECK_MS);
     }
@@ -387,6 +423,24 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     this.inFlight.set(claim.id, delivery);
   }
 
+  /** Resolves at the claim's start time (it was claimed ahead of it) to true, or to false if shutdown gave the claim back first. */
+  private startTime(claim: ClaimedTrigger): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const end = (started: boolean) => {
+        this.waitingToStart.delete(claim.id);
+        resolve(started);
+      };
+      const disarm = this.clock.setTimer(claim.startAt, () => end(true));
+      this.waitingToStart.set(claim.id, {
+        startAt: claim.startAt,
+        giveUp: () => {
+          disarm();
+          end(false);
+        },
+      });
+    });
+  }
+
   // MUST settle: every claimed trigger either gets its outcome recorded here, or keeps its lease
   // and is claimed again when the lease expires. Nothing here may throw past the catch.
   private async deliverAndRecord(claim: ClaimedTrigger): Promise<void> {
@@ -395,6 +449,7 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     const abort = claim.generatorId === null ? null : new AbortController();
     if (abort !== null) this.aborts.set(claim.id, abort);
     try {
+      if (claim.startAt > this.clock.now() && !(await this.startTime(claim))) return;
       const request = await this.signed(claim);
       const options = { timeoutMs: claim.delivery.timeoutMs, projectId: claim.projectId };
       const outcome = await this.deliver(request, abort === null ? options : { ...options, signal: abort.signal });

@@ -24,6 +24,7 @@ import {
   RETRIES_DROPPED,
   SUPERSEDED_BY_NEXT_TICK,
   cancelledColumns,
+  dueForClaimSql,
   generatorColumns,
   isFirstTick,
   jobColumns,
@@ -118,7 +119,7 @@ export interface FastPaths {
   /** A new one-shot without a trigger id or custom key. */
   insertJob(input: ScheduleJobInput): Promise<ScheduleResult>;
   /** claimDue; null, having written nothing, when the batch holds a generator's first tick or a trigger its flow must admit. */
-  claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null>;
+  claimDue(now: number, dueBy: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null>;
   /** finishAttempt without callbacks to queue, of a trigger without a flow. */
   finishAttempt(result: AttemptResult): Promise<void>;
   /** Resolves once nothing accepted is left uncommitted. */
@@ -532,22 +533,23 @@ export class KyselyStore implements Store {
     });
   }
 
-  async claimDue(now: number, limit: number, leaseMarginMs: number, slots?: SlotUsage): Promise<ClaimedTrigger[]> {
+  async claimDue(now: number, limit: number, leaseMarginMs: number, slots?: SlotUsage, dueBy = now): Promise<ClaimedTrigger[]> {
+    if (dueBy < now) throw new RangeError("claimDue: dueBy is earlier than now");
     const rotation = this.claims++;
     const prepared = this.prepared;
     if (prepared !== null) {
-      const claimed = await this.committer.runSync(() => prepared.claimDue(now, limit, leaseMarginMs, slots, rotation));
+      const claimed = await this.committer.runSync(() => prepared.claimDue(now, dueBy, limit, leaseMarginMs, slots, rotation));
       if (claimed !== null) return claimed;
     }
     if (this.fast !== null) {
-      const claimed = await this.fast.claimDue(now, limit, leaseMarginMs, slots, rotation);
+      const claimed = await this.fast.claimDue(now, dueBy, limit, leaseMarginMs, slots, rotation);
       if (claimed !== null) return claimed;
     }
     return this.transaction(async (trx) => {
       const rows: TriggerRow[] = [];
       // Triggers their flow holds back leave the due scan: look again for others due, a few times.
       for (let round = 0; round < MAX_FLOW_ROUNDS && rows.length < limit; round++) {
-        const selected = await this.selectDueFairly(trx, now, limit - rows.length, slots && withClaimed(slots, rows), rotation);
+        const selected = await this.selectDueFairly(trx, now, dueBy, limit - rows.length, slots && withClaimed(slots, rows), rotation);
         const admitted = await this.admitByFlows(trx, await this.withoutBusyGenerators(trx, selected, now), now);
         if (admitted.length > 0) {
           // The lease outlives the attempt's own timeout, so a slow target never causes a second claim.
@@ -555,7 +557,7 @@ export class KyselyStore implements Store {
             .updateTable("triggers")
             .set((eb) => ({
               status: "running",
-              due_at: eb("timeout_ms", "+", now + leaseMarginMs),
+              due_at: eb("timeout_ms", "+", dueBy + leaseMarginMs),
               attempts: eb("attempts", "+", 1),
               updated_at: now,
               flow_window: null,
@@ -576,7 +578,7 @@ export class KyselyStore implements Store {
       return rows
         .filter((r) => !skipped.has(r.id))
         .map((r) => {
-          const claim = toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms));
+          const claim = toClaimedTrigger(r, dueBy + leaseMarginMs + Number(r.timeout_ms));
           const ids = superseded.get(r.id);
           return ids === undefined ? claim : { ...claim, supersedes: { ids, reason: SUPERSEDED_BY_NEXT_TICK } };
         });
@@ -740,7 +742,9 @@ export class KyselyStore implements Store {
   }
 
   /** {@link fairSelection} through Kysely (row locks skipped where the engine has them). */
-  private async selectDueFairly(trx: Trx, now: number, limit: number, slots: SlotUsage | undefined, rotation: number): Promise<TriggerRow[]> {
+  private async selectDueFairly(trx: Trx, now: number, dueBy: number, limit: number, slots: SlotUsage | undefined, rotation: number): Promise<TriggerRow[]> {
+    // Two epoch-millisecond numbers, written as literals: this path is not a prepared one.
+    const dueForClaim = (t: "" | "triggers.") => sql<boolean>`${sql.raw(dueForClaimSql(t, String(Number(now)), String(Number(dueBy))))}`;
     return selectAsync(fairSelection<TriggerRow>(limit, slots, rotation), async (query) => {
       if (query.kind === "projects") {
         const rows = await trx
@@ -752,13 +756,13 @@ export class KyselyStore implements Store {
                 .select("triggers.id")
                 .whereRef("triggers.project_id", "=", "projects.id")
                 .where(isLive("triggers.status"))
-                .where("triggers.due_at", "<=", now),
+                .where(dueForClaim("triggers.")),
             ),
           )
           .execute();
         return rows.map((r) => r.id);
       }
-      let due = trx.selectFrom("triggers").selectAll().where(isLive()).where("due_at", "<=", now).orderBy("due_at").limit(query.take);
+      let due = trx.selectFrom("triggers").selectAll().where(isLive()).where(dueForClaim("")).orderBy("due_at").limit(query.take);
       if (query.projectId !== null) due = due.where("project_id", "=", query.projectId);
       if (query.except.length > 0) due = due.where("id", "not in", query.except);
       if (this.capabilities.skipLocked) due = due.forUpdate().skipLocked();
@@ -948,11 +952,11 @@ export class KyselyStore implements Store {
     });
   }
 
-  async releaseClaims(triggerIds: string[], now: number): Promise<void> {
+  async releaseClaims(triggerIds: string[], now: number, dueAt = now): Promise<void> {
     if (triggerIds.length === 0) return;
     await this.db
       .updateTable("triggers")
-      .set((eb) => ({ due_at: now, attempts: eb("attempts", "-", 1), updated_at: now }))
+      .set((eb) => ({ due_at: dueAt, attempts: eb("attempts", "-", 1), updated_at: now }))
       .where("id", "in", triggerIds)
       .where("status", "=", "running")
       .execute();

@@ -16,6 +16,24 @@ export function needsFlowAdmission(row: TriggerRow): boolean {
   return row.flow_key !== null && row.status === "registered";
 }
 
+/**
+ * The furthest ahead of a due time a dispatcher may claim (`HOURGLASS_CLAIM_AHEAD_MS` at most). A
+ * lease given back for a claimer that is gone (a dead node, a crashed process) is due again this
+ * long after: the claimer may have claimed it ahead, for an instant up to this much later.
+ */
+export const MAX_CLAIM_AHEAD_MS = 100;
+
+/**
+ * SQL (shared by both engines): the row, of table alias `t` (with its dot, or ""), is due for a
+ * claim made at `now` that reaches ahead to `dueBy` (SQL parameters or expressions): due by
+ * `now`, or due by `dueBy` and waiting for a plain attempt. A generator's first tick and a
+ * flow's trigger are claimed at their due time, not ahead: what their claim decides (missed
+ * runs, overlap, the flow's windows) is decided at that time. So is an expired lease.
+ */
+export function dueForClaimSql(t: string, now: string, dueBy: string): string {
+  return `${t}due_at <= ${dueBy} AND (${t}due_at <= ${now} OR (${t}status = 'registered' AND ${t}flow_key IS NULL AND (${t}origin <> 'tick' OR ${t}attempts > 0)))`;
+}
+
 /** A row the engines' prepared claims leave to the store's one Kysely path: a generator's first tick, or a trigger its flow must admit. */
 export function needsKyselyClaim(row: TriggerRow): boolean {
   return isFirstTick(row) || needsFlowAdmission(row);
@@ -106,6 +124,7 @@ export function toClaimedTrigger(row: TriggerRow, leaseUntil: number): ClaimedTr
     retriesLeft: Number(row.retries_left),
     delivery: toDeliveryPolicy(row),
     leaseUntil,
+    startAt: Number(row.due_at),
   };
 }
 

@@ -102,12 +102,16 @@ export interface Store {
 
   /**
    * Claims up to `limit` triggers whose due time is ≤ `now` — registered ones, and running ones
-   * whose lease expired — under a lease until `now + timeout + leaseMarginMs` (per trigger). For each generator instance
+   * whose lease expired — under a lease until `dueBy + timeout + leaseMarginMs` (per trigger). For each generator instance
    * claimed from `registered`, the generator's next instance is materialized in the same
    * transaction. With `slots`, what the claiming dispatcher's delivery slots hold, the batch
    * shares them fairly between projects (see fair-claim.ts).
+   *
+   * With `dueBy` later than `now`, it also claims ahead: plain attempts (not a generator's first
+   * tick, not a flow's trigger; see dueForClaimSql) due by `dueBy`. Each claim's `startAt` says
+   * when its attempt may start; `now` stays the present for everything else the claim decides.
    */
-  claimDue(now: number, limit: number, leaseMarginMs: number, slots?: SlotUsage): Promise<ClaimedTrigger[]>;
+  claimDue(now: number, limit: number, leaseMarginMs: number, slots?: SlotUsage, dueBy?: number): Promise<ClaimedTrigger[]>;
   /**
    * Records an attempt: inserts the execution and, when the trigger is still running under this
    * attempt (its lease was not taken over), moves it on: back to registered at `retryAt` for a
@@ -137,8 +141,8 @@ export interface Store {
    * `before`. Returns how many rows went; call again while it returns `limit`.
    */
   pruneHistory(before: number, limit: number): Promise<number>;
-  /** Gives back the lease of claimed-but-unsent triggers so they are due again at `now`. */
-  releaseClaims(triggerIds: string[], now: number): Promise<void>;
+  /** Gives back the lease of claimed-but-unsent triggers so they are due again at `dueAt` (by default `now`). */
+  releaseClaims(triggerIds: string[], now: number, dueAt?: number): Promise<void>;
   /** Earliest due time among registered triggers and running leases, or null when none. */
   nextDueAt(): Promise<number | null>;
 

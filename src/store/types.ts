@@ -166,6 +166,11 @@ export interface ClaimedTrigger extends RequestTemplate {
   /** The claim is owned until then: always later than the attempt's timeout. */
   leaseUntil: number;
   /**
+   * The attempt starts no earlier than this: the time the trigger was due when it was claimed,
+   * which is later than the claim's `now` when it was claimed ahead (see `Store.claimDue`).
+   */
+  startAt: number;
+  /**
    * Earlier instances of the generator this claim cancelled (`ttr-overlap: cancel-previous`),
    * with why: the dispatcher aborts those of them it is delivering.
    */

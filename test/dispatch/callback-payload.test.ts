@@ -20,6 +20,7 @@ const claim = (over: Partial<ClaimedTrigger> = {}): ClaimedTrigger => ({
   retriesLeft: 0,
   delivery: { ...POLICY, callbackUrl: "https://cb.example/all", failureUrl: "https://cb.example/failed" },
   leaseUntil: 0,
+  startAt: Date.UTC(2026, 0, 1),
   ...over,
 });
 const attempt = (outcome: "succeeded" | "failed") => ({

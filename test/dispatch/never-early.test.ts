@@ -21,9 +21,10 @@ const PACER_LEAD_MS = 30;
 const silent = pino({ level: "silent" });
 const log = { error: silent.error.bind(silent), debug: silent.debug.bind(silent) };
 
-/** One call of the store's claimDue: the `now` it was given and the dispatcher's clock at the call. */
+/** One call of the store's claimDue: the `now` and `dueBy` it was given and the dispatcher's clock at the call. */
 interface ClaimCall {
   now: number;
+  dueBy: number | undefined;
   clockAt: number;
 }
 
@@ -38,8 +39,10 @@ interface Send {
  * (wrapped to record each claimDue call) and a recording deliver function, no attempt of any
  * kind — a one-shot's first attempt, a retry, a generator tick, an extra run, a replay, an
  * outcome callback — is claimed with a `now` ahead of the clock, or sent before its due instant.
+ * Also when the dispatcher claims ahead: by more than the pacer's lead, the trigger under test is
+ * claimed with the pacer and must wait for its due instant.
  */
-describe("dispatcher: never early", () => {
+describe.each([0, PACER_LEAD_MS + 20])("dispatcher: never early, claiming %i ms ahead", (claimAheadMs) => {
   let temp: ReturnType<typeof makeTempDir>;
   let store: KyselyStore;
   let clock: ManualClock;
@@ -62,9 +65,9 @@ describe("dispatcher: never early", () => {
     const recordingStore = new Proxy(store, {
       get(target, property, receiver) {
         if (property === "claimDue") {
-          return (now: number, limit: number, leaseMarginMs: number) => {
-            claims.push({ now, clockAt: clock.now() });
-            return target.claimDue(now, limit, leaseMarginMs);
+          return (...args: Parameters<Store["claimDue"]>) => {
+            claims.push({ now: args[0], dueBy: args[4], clockAt: clock.now() });
+            return target.claimDue(...args);
           };
         }
         const value: unknown = Reflect.get(target, property, receiver);
@@ -83,6 +86,7 @@ describe("dispatcher: never early", () => {
       batchSize: 16,
       leaseMarginMs: 30_000,
       maxIdleMs: 60_000,
+      claimAheadMs,
       callbackPolicy: DELIVERY,
       signingSecretsTtlMs: 1_000,
       random: () => 0,
@@ -112,10 +116,11 @@ describe("dispatcher: never early", () => {
     await attemptOf(pacer, 1);
   };
   const sendsTo = (url: string): number[] => sends.filter((s) => s.url === url).map((s) => s.at);
-  /** No claimDue call was given a `now` ahead of the dispatcher's clock at that moment. */
+  /** No claimDue call was given a `now` ahead of the dispatcher's clock at that moment, nor reached further ahead than it may. */
   const expectNoClaimAheadOfTheClock = () => {
     expect(claims.length).toBeGreaterThan(0);
     expect(claims.filter((c) => c.now > c.clockAt), "claimDue called with now ahead of the clock").toEqual([]);
+    expect(claims.filter((c) => (c.dueBy ?? c.now) > c.clockAt + claimAheadMs), "claimDue reached too far ahead").toEqual([]);
   };
   const expectNotBefore = (sentAt: number | undefined, due: number, what: string) => {
     expect(sentAt, `${what}: not sent`).toBeDefined();

@@ -76,7 +76,7 @@ describePostgres("PostgreSQL fast paths", (serverUrl) => {
     it("writes the outcomes that arrive together in one transaction, fenced each by its attempt, before a claim reads", async () => {
       const jobs = await Promise.all(Array.from({ length: 3 }, () => fast.insertJob(jobInput(projectId, { scheduledAt: T0 }))));
       await pool.query("INSERT INTO custom_keys (project_id, custom_key, owner_kind, owner_id) VALUES ($1, 'k', 'job', $2)", [projectId, jobs[0]?.id]);
-      const claims = (await fast.claimDue(T0, 10, 30_000, undefined, 0)) ?? [];
+      const claims = (await fast.claimDue(T0, T0, 10, 30_000, undefined, 0)) ?? [];
       expect(claims.map((c) => c.id).sort()).toEqual(jobs.map((j) => j.id).sort());
       const [a, b, c] = claims.sort((x, y) => (x.id === jobs[0]?.id ? -1 : y.id === jobs[0]?.id ? 1 : 0)) as [typeof claims[0], typeof claims[0], typeof claims[0]];
       // The three outcomes and a claim arrive in one turn: one transaction. The third comes from a stale attempt.
@@ -84,7 +84,7 @@ describePostgres("PostgreSQL fast paths", (serverUrl) => {
         fast.finishAttempt(finished(a, projectId, "succeeded", { finishedAt: T0 + 5 })),
         fast.finishAttempt(finished(b, projectId, "failed", { finishedAt: T0 + 6 })),
         fast.finishAttempt(finished({ id: c.id, attempt: c.attempt + 1 }, projectId, "succeeded", { finishedAt: T0 + 7 })),
-        fast.claimDue(T0 + 3_600_000, 10, 30_000, undefined, 1),
+        fast.claimDue(T0 + 3_600_000, T0 + 3_600_000, 10, 30_000, undefined, 1),
       ]);
       const states = await pool.query<{ id: string; status: string; finished_at: number | null; attempts: number }>(
         "SELECT id, status, finished_at, attempts FROM triggers ORDER BY id",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { loadMigrations } from "../../src/store/migrations.js";
+import { MAX_CLAIM_AHEAD_MS } from "../../src/store/row-builders.js";
 import { DatabaseLockedError, migrate, openSqliteStore } from "../../src/store/sqlite/open.js";
 import { startWalCheckpointer } from "../../src/store/sqlite/wal-checkpointer.js";
 import { makeTempDir } from "../support/temp-dir.js";
@@ -236,6 +237,28 @@ module.exports = class { pragma() { return [{ log: 0, checkpointed: 0 }]; } prep
       expect(raw.prepare("SELECT id FROM triggers ORDER BY id").all().map((r) => (r as { id: string }).id)).toEqual(ids);
     } finally {
       raw.close();
+      temp.remove();
+    }
+  });
+
+  it("gives back the leases of the process before it, due once what that one may have claimed ahead is due", async () => {
+    const temp = makeTempDir();
+    const path = join(temp.dir, "hourglass.db");
+    const first = openSqliteStore({ ...options, path });
+    const projectId = await first.ensureApiKey("a".repeat(64), "hg_a", 0);
+    const claimedAt = Date.now();
+    const due = claimedAt + MAX_CLAIM_AHEAD_MS;
+    const { id } = await first.scheduleJob(jobInput(projectId, { now: claimedAt, scheduledAt: due }));
+    expect(await first.claimDue(claimedAt, 10, 30_000, undefined, due)).toEqual([expect.objectContaining({ id, startAt: due })]);
+    await first.close();
+    const next = openSqliteStore({ ...options, path });
+    try {
+      const givenBack = await next.nextDueAt();
+      // Not the lease's end (30 s away), and not before the instant the claim was made for.
+      expect(givenBack).toBeGreaterThanOrEqual(due);
+      expect(givenBack).toBeLessThanOrEqual(Date.now() + MAX_CLAIM_AHEAD_MS);
+    } finally {
+      await next.close();
       temp.remove();
     }
   });

@@ -346,6 +346,65 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     });
 
     /*
+     * Claiming ahead: claimDue(now, …, dueBy) also takes plain attempts due by `dueBy`, each with
+     * the time it may start; what a claim decides about generators, flows and leases stays at `now`.
+     */
+    describe("claiming ahead of the due time", () => {
+      it("takes one-shots, retries and callbacks due by dueBy, each with its start time, leased from dueBy", async () => {
+        const oneShot = await store.scheduleJob(job({ scheduledAt: T0 + 10_000 }));
+        const retried = await store.scheduleJob(job({ scheduledAt: T0 }));
+        const [first] = await store.claimDue(T0, 10, LEASE);
+        await store.finishAttempt(finished(first!, projectA, "failed", { finishedAt: T0 + 5, retryAt: T0 + 10_005 }));
+        const beyond = await store.scheduleJob(job({ scheduledAt: T0 + 10_021 }));
+        const claimed = await store.claimDue(T0 + 10_000 - 20, 10, LEASE, undefined, T0 + 10_020);
+        expect(claimed.map((c) => [c.id, c.attempt, c.startAt, c.leaseUntil])).toEqual([
+          [oneShot.id, 1, T0 + 10_000, T0 + 10_020 + LEASE + TIMEOUT],
+          [retried.id, 2, T0 + 10_005, T0 + 10_020 + LEASE + TIMEOUT],
+        ]);
+        expect((await store.getTrigger(projectA, oneShot.id))?.status).toBe("running");
+        expect(await store.nextDueAt()).toBe(T0 + 10_021);
+        expect((await store.claimDue(T0 + 10_021, 10, LEASE)).map((c) => c.id)).toEqual([beyond.id]);
+      });
+
+      it("takes them ahead for several projects at once, fairly", async () => {
+        const a = await store.scheduleJob(job({ scheduledAt: T0 + 10_000 }));
+        const b = await store.scheduleJob(job({ projectId: projectB, scheduledAt: T0 + 10_010 }));
+        const claimed = await store.claimDue(T0 + 9_990, 10, LEASE, { capacity: 10, inFlight: new Map() }, T0 + 10_010);
+        expect(claimed.map((c) => [c.id, c.startAt]).sort()).toEqual([[a.id, T0 + 10_000], [b.id, T0 + 10_010]].sort());
+      });
+
+      it("takes a generator's first tick, a flow's trigger and an expired lease only once due by now", async () => {
+        const { id: generatorId } = await store.scheduleGenerator(generator());
+        const [tick] = await pendingOf(generatorId);
+        const flowed = await store.scheduleJob(job({ scheduledAt: T0 + 10_000, delivery: { ...DELIVERY, flowKey: "f" } }));
+        const leased = await store.scheduleJob(job({ scheduledAt: T0 - LEASE - TIMEOUT + 10_000 }));
+        await store.claimDue(T0 - LEASE - TIMEOUT + 10_000, 10, LEASE);
+        expect(await store.claimDue(T0 + 9_999, 10, LEASE, undefined, T0 + 10_050)).toEqual([]);
+        // Due by now, with a plain one-shot due ahead: all of them in one claim.
+        const plain = await store.scheduleJob(job({ scheduledAt: T0 + 10_030 }));
+        const claimed = await store.claimDue(T0 + 10_000, 10, LEASE, undefined, T0 + 10_050);
+        expect(claimed.map((c) => [c.id, c.attempt, c.startAt]).sort()).toEqual(
+          [
+            [tick!.id, 1, T0 + 10_000],
+            [flowed.id, 1, T0 + 10_000],
+            [leased.id, 2, T0 + 10_000],
+            [plain.id, 1, T0 + 10_030],
+          ].sort(),
+        );
+        // The tick's claim materialized the next one, from the tick's own time.
+        expect((await pendingOf(generatorId)).map((t) => t.scheduledAt)).toEqual([T0 + 20_000]);
+      });
+
+      it("gives a claim made ahead back due at its own due time", async () => {
+        const { id } = await store.scheduleJob(job({ scheduledAt: T0 + 10_000 }));
+        await store.claimDue(T0 + 9_990, 10, LEASE, undefined, T0 + 10_010);
+        await store.releaseClaims([id], T0 + 9_995, T0 + 10_000);
+        expect(await store.claimDue(T0 + 9_999, 10, LEASE)).toEqual([]);
+        expect(await store.claimDue(T0 + 10_000, 10, LEASE)).toEqual([expect.objectContaining({ id, attempt: 1, startAt: T0 + 10_000 })]);
+      });
+    });
+
+    /*
      * Never early (issue 15 item 8): claimDue(now) must not return a trigger whose due instant is
      * after `now`, whatever made it due. Each case claims one millisecond before the due instant
      * (nothing of it may come back) and then at it (it must). A store that compares

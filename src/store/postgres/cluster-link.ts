@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import pg from "pg";
 import type { Cluster, ClusterMessage, NodeStatus } from "../cluster.js";
 import type { DatabaseClock } from "./database-clock.js";
+import { MAX_CLAIM_AHEAD_MS } from "../row-builders.js";
 
 export interface ClusterLinkOptions {
   url: string;
@@ -266,19 +267,20 @@ export class PostgresClusterLink implements Cluster {
   }
 
   /**
-   * Removes the nodes whose heartbeat is older than `staleMs` and makes their leases due again
-   * (at their last heartbeat: overdue, first in line). The attempt number stays, so an outcome
-   * the dead node might still record is fenced off once another node has claimed the trigger.
+   * Removes the nodes whose heartbeat is older than `staleMs` and makes their leases due again,
+   * {@link MAX_CLAIM_AHEAD_MS} from now: a node taken for dead may still be claiming, ahead of due
+   * times up to that much later. The attempt number stays, so an outcome the dead node might still
+   * record is fenced off once another node has claimed the trigger.
    */
   private async releaseDeadNodes(client: pg.Client, dbNow: number): Promise<void> {
     const { rows } = await client.query<{ dead: string[] | null; released: number; due: number | null }>(
       `WITH dead AS (DELETE FROM nodes WHERE heartbeat_at < $1 AND id <> $2 RETURNING id, heartbeat_at),
-            released AS (UPDATE triggers t SET due_at = dead.heartbeat_at, updated_at = $3
+            released AS (UPDATE triggers t SET due_at = $3::bigint + $4::bigint, updated_at = $3
                          FROM dead WHERE t.claimed_by = dead.id AND t.status = 'running'
                          RETURNING t.due_at)
        SELECT (SELECT array_agg(id) FROM dead) AS dead, (SELECT count(*)::int FROM released) AS released,
               (SELECT min(due_at)::float8 FROM released) AS due`,
-      [dbNow - this.options.staleMs, this.options.nodeId, dbNow],
+      [dbNow - this.options.staleMs, this.options.nodeId, dbNow, MAX_CLAIM_AHEAD_MS],
     );
     const row = rows[0];
     if (row?.dead == null) return;

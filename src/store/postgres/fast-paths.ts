@@ -3,7 +3,15 @@ import { HourglassError } from "../../errors.js";
 import { type SlotUsage, fairSelection, selectAsync, soleProjectTakes } from "../fair-claim.js";
 import type { FastPaths, FastPathRows } from "../kysely-store.js";
 import { QuotaTally, monthOf } from "../quota.js";
-import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import {
+  EXECUTION_COLUMNS,
+  JOB_ROW_COLUMNS,
+  RETRIES_DROPPED,
+  dueForClaimSql,
+  needsKyselyClaim,
+  pushJobRowValues,
+  toClaimedTrigger,
+} from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
 
@@ -32,11 +40,11 @@ const DROP_RETRIES = statement("drop_retries", `UPDATE triggers SET status = 'ca
 const FORGET_RETRY = statement("forget_retry", `UPDATE executions SET retry_at = NULL WHERE id = $1`);
 // claimDue's selection (see fair-claim.ts), skipping rows another node is claiming, and lease.
 const PROJECTS_WITH_DUE = statement("projects_with_due", `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
-  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= $1)`);
-const DUE_OF_PROJECT = statement("due_of_project", `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= $1
-  AND project_id = $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED`);
-const DUE = statement("due", `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= $1
-  AND id <> ALL($2::text[]) ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED`);
+  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND ${dueForClaimSql("t.", "$1", "$2")})`);
+const DUE_OF_PROJECT = statement("due_of_project", `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND ${dueForClaimSql("", "$1", "$2")}
+  AND project_id = $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED`);
+const DUE = statement("due", `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND ${dueForClaimSql("", "$1", "$2")}
+  AND id <> ALL($3::text[]) ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED`);
 const LEASE = statement("lease", `UPDATE triggers SET status = 'running', due_at = timeout_ms + $1, attempts = attempts + 1, updated_at = $2
   WHERE id = ANY($3::text[])`);
 
@@ -47,9 +55,9 @@ const LEASE = statement("lease", `UPDATE triggers SET status = 'running', due_at
 // `d` is needsKyselyClaim's (row-builders.ts). The take depends on the project (soleProjectTakes).
 const CLAIM_SOLE_PROJECT = statement("claim_sole_project", `WITH due_projects AS (
     SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
-      WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= $1) LIMIT 2),
+      WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND ${dueForClaimSql("t.", "$1", "$6")}) LIMIT 2),
   sole AS (SELECT id FROM due_projects WHERE (SELECT count(*) FROM due_projects) = 1),
-  due AS (SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= $1 AND EXISTS (SELECT 1 FROM sole)
+  due AS (SELECT * FROM triggers WHERE status IN ('registered', 'running') AND ${dueForClaimSql("", "$1", "$6")} AND EXISTS (SELECT 1 FROM sole)
     ORDER BY due_at
     LIMIT COALESCE((SELECT f.take FROM unnest($3::text[], $4::int[]) AS f (project_id, take) JOIN sole ON sole.id = f.project_id), $5)
     FOR UPDATE SKIP LOCKED),
@@ -278,10 +286,10 @@ export class PostgresFastPaths implements FastPaths {
     }) as Promise<ScheduleResult>;
   }
 
-  claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null> {
+  claimDue(now: number, dueBy: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): Promise<ClaimedTrigger[] | null> {
     return this.submit("dispatch", async (batch) => {
       await batch.writeOutcomes();
-      const leaseFrom = now + leaseMarginMs;
+      const leaseFrom = dueBy + leaseMarginMs;
       if (!this.severalProjectsDue) {
         const takes = soleProjectTakes(limit, slots);
         const { rows: found } = await batch.queryAtomic<TriggerRow & { due_projects: number; leased: number }>(CLAIM_SOLE_PROJECT, [
@@ -290,6 +298,7 @@ export class PostgresFastPaths implements FastPaths {
           takes.projects,
           takes.takes,
           takes.otherwise,
+          dueBy,
         ]);
         const dueProjects = found[0]?.due_projects ?? 0;
         this.severalProjectsDue = dueProjects > 1;
@@ -303,12 +312,12 @@ export class PostgresFastPaths implements FastPaths {
       }
       const rows = await selectAsync(fairSelection<TriggerRow>(limit, slots, rotation), async (query) => {
         if (query.kind === "projects") {
-          const due = (await batch.query<{ id: string }>(PROJECTS_WITH_DUE, [now])).rows.map((r) => r.id);
+          const due = (await batch.query<{ id: string }>(PROJECTS_WITH_DUE, [now, dueBy])).rows.map((r) => r.id);
           this.severalProjectsDue = due.length > 1;
           return due;
         }
-        if (query.projectId !== null) return (await batch.query<TriggerRow>(DUE_OF_PROJECT, [now, query.projectId, query.take])).rows;
-        return (await batch.query<TriggerRow>(DUE, [now, query.except, query.take])).rows;
+        if (query.projectId !== null) return (await batch.query<TriggerRow>(DUE_OF_PROJECT, [now, dueBy, query.projectId, query.take])).rows;
+        return (await batch.query<TriggerRow>(DUE, [now, dueBy, query.except, query.take])).rows;
       });
       // Advancing a generator (next tick, missed runs, overlap) and flow control stay on the one Kysely path; the
       // rows locked here are released with this transaction.

@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore, type StoreOptions } from "../kysely-store.js";
 import { type Migration, loadMigrations, migrationsFolder, pendingMigrations } from "../migrations.js";
+import { MAX_CLAIM_AHEAD_MS } from "../row-builders.js";
 import type { SyncSql } from "./prepared-paths.js";
 import type { Database } from "../rows.js";
 import { DEFAULT_RESTART_PAGES, type WalCheckpointer, startWalCheckpointer } from "./wal-checkpointer.js";
@@ -176,11 +177,13 @@ export function migrate(sqlite: BetterSqlite3.Database, migrations: Migration[])
 }
 
 /**
- * Gives back, at once, the leases a previous process held on this file: holding the file lock
- * proves that process is gone (killed, or crashed), so its claimed-but-unfinished triggers are due
- * again now instead of when their leases (timeout + margin) would have run out. Claimed again,
- * each is a new attempt, as after a lease expiry.
+ * Gives back the leases a previous process held on this file: holding the file lock proves that
+ * process is gone (killed, or crashed), so its claimed-but-unfinished triggers are due again
+ * almost at once (after {@link MAX_CLAIM_AHEAD_MS}: it may have claimed some ahead of their due
+ * time) instead of when their leases (timeout + margin) would have run out. Claimed again, each
+ * is a new attempt, as after a lease expiry.
  */
 export function expirePredecessorLeases(sqlite: BetterSqlite3.Database, now: number): number {
-  return sqlite.prepare("UPDATE triggers SET due_at = ? WHERE status = 'running' AND due_at > ?").run(now, now).changes;
+  const dueAt = now + MAX_CLAIM_AHEAD_MS;
+  return sqlite.prepare("UPDATE triggers SET due_at = ? WHERE status = 'running' AND due_at > ?").run(dueAt, dueAt).changes;
 }

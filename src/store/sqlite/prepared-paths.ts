@@ -1,7 +1,16 @@
 import { type SlotUsage, fairSelection, selectSync } from "../fair-claim.js";
 import type { SyncBatchHooks, SyncConnection } from "../group-commit.js";
 import { QuotaTally, monthOf } from "../quota.js";
-import { EXECUTION_COLUMNS, JOB_ROW_COLUMNS, RETRIES_DROPPED, needsKyselyClaim, type newExecutionRow, pushJobRowValues, toClaimedTrigger } from "../row-builders.js";
+import {
+  EXECUTION_COLUMNS,
+  JOB_ROW_COLUMNS,
+  RETRIES_DROPPED,
+  dueForClaimSql,
+  needsKyselyClaim,
+  type newExecutionRow,
+  pushJobRowValues,
+  toClaimedTrigger,
+} from "../row-builders.js";
 import type { TriggerRow } from "../rows.js";
 import type { AttemptResult, ClaimedTrigger, ScheduleJobInput, ScheduleResult } from "../types.js";
 
@@ -30,12 +39,13 @@ const SQL_FORGET_RETRY = `UPDATE executions SET retry_at = NULL WHERE id = ?`;
 // No RETURNING: it builds a temporary table per execution. Releasing a key the trigger never had
 // deletes nothing, through custom_keys_by_owner, for less.
 const SQL_FINISH = `UPDATE triggers SET status = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`;
-// claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter.
+// claimDue's selection (see fair-claim.ts) and lease; id lists travel as one JSON parameter. The
+// selection's first two parameters are `dueBy` and `now`, in that order (dueForClaimSql's).
 const SQL_PROJECTS_WITH_DUE = `SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM triggers t
-  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND t.due_at <= ?)`;
-const SQL_DUE_OF_PROJECT = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ? AND project_id = ?
-  ORDER BY due_at LIMIT ?`;
-const SQL_DUE = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND due_at <= ?
+  WHERE t.project_id = p.id AND t.status IN ('registered', 'running') AND ${dueForClaimSql("t.", "?", "?")})`;
+const SQL_DUE_OF_PROJECT = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND ${dueForClaimSql("", "?", "?")}
+  AND project_id = ? ORDER BY due_at LIMIT ?`;
+const SQL_DUE = `SELECT * FROM triggers WHERE status IN ('registered', 'running') AND ${dueForClaimSql("", "?", "?")}
   AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT ?`;
 const SQL_LEASE = `UPDATE triggers SET status = 'running', due_at = timeout_ms + ?, attempts = attempts + 1, updated_at = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
@@ -137,17 +147,18 @@ export class PreparedPaths implements SyncBatchHooks {
    * flow must admit: advancing a generator (next tick, missed runs, overlap) and flow control stay
    * on the one Kysely path.
    */
-  claimDue(now: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): ClaimedTrigger[] | null {
+  claimDue(now: number, dueBy: number, limit: number, leaseMarginMs: number, slots: SlotUsage | undefined, rotation: number): ClaimedTrigger[] | null {
     this.writePendingJobs();
     const rows = selectSync(fairSelection<TriggerRow>(limit, slots, rotation), (query) => {
-      if (query.kind === "projects") return this.sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [now]).map((r) => r.id);
-      if (query.projectId !== null) return this.sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [now, query.projectId, query.take]);
-      return this.sync.all<TriggerRow>(SQL_DUE, [now, JSON.stringify(query.except), query.take]);
+      if (query.kind === "projects") return this.sync.all<{ id: string }>(SQL_PROJECTS_WITH_DUE, [dueBy, now]).map((r) => r.id);
+      if (query.projectId !== null) return this.sync.all<TriggerRow>(SQL_DUE_OF_PROJECT, [dueBy, now, query.projectId, query.take]);
+      return this.sync.all<TriggerRow>(SQL_DUE, [dueBy, now, JSON.stringify(query.except), query.take]);
     });
     if (rows.some(needsKyselyClaim)) return null;
     if (rows.length === 0) return [];
-    this.sync.run(SQL_LEASE, [now + leaseMarginMs, now, JSON.stringify(rows.map((r) => r.id))]);
-    return rows.map((r) => toClaimedTrigger(r, now + leaseMarginMs + Number(r.timeout_ms)));
+    const leaseFrom = dueBy + leaseMarginMs;
+    this.sync.run(SQL_LEASE, [leaseFrom, now, JSON.stringify(rows.map((r) => r.id))]);
+    return rows.map((r) => toClaimedTrigger(r, leaseFrom + Number(r.timeout_ms)));
   }
 
   /** The store's finishAttempt without callbacks to queue: the same writes, prepared. */
