@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import type { Store } from "../store/store.js";
 import type { DeliveryPolicy } from "../store/types.js";
 import type { LocalTarget } from "./deliver.js";
@@ -19,7 +19,7 @@ const REHEARSAL_POLICY: DeliveryPolicy = {
   flowKey: null,
 };
 /** The longest a rehearsal runs (it normally takes well under a second): shutdown waits for it. */
-const REHEARSAL_MAX_MS = 10_000;
+export const REHEARSAL_MAX_MS = 10_000;
 /** Triggers scheduled per group commit while the rehearsal's store is filled. */
 const SCHEDULE_CHUNK = 256;
 const silent = { error: () => {}, debug: () => {} };
@@ -28,6 +28,8 @@ export interface RehearsalOptions {
   /** Triggers delivered, all due at once: a burst. */
   count: number;
   clock: Clock;
+  /** What {@link REHEARSAL_MAX_MS} is measured on: real time (a test may give its own clock), even where `clock` is manual. */
+  boundClock?: Clock;
   /** The real dispatcher's options: the rehearsal claims and sends as it does. */
   dispatcher: DispatcherOptions;
   /** A new, empty store of the rehearsal's own, closed after each round (OpenedStore.openScratch). */
@@ -58,15 +60,15 @@ const ROUND_SIZE = 1_000;
  */
 export async function rehearseBurst(options: RehearsalOptions): Promise<number> {
   const deadline = new AbortController();
-  const bound = setTimeout(() => deadline.abort(), REHEARSAL_MAX_MS);
-  bound.unref();
+  const boundClock = options.boundClock ?? systemClock;
+  const disarm = boundClock.setTimer(boundClock.now() + REHEARSAL_MAX_MS, () => deadline.abort());
   let recorded = 0;
   try {
     for (let left = options.count; left > 0 && !deadline.signal.aborted && !options.stop(); left -= ROUND_SIZE) {
       recorded += await rehearseRound(Math.min(ROUND_SIZE, left), options, deadline.signal);
     }
   } finally {
-    clearTimeout(bound);
+    disarm();
   }
   return recorded;
 }

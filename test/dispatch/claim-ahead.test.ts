@@ -1,15 +1,13 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import type { ManualClock } from "../../src/clock.js";
 import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { Dispatcher } from "../../src/dispatch/dispatcher.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
-import { openSqliteStore } from "../../src/store/sqlite/open.js";
-import type { Store } from "../../src/store/store.js";
 import type { ClaimedTrigger, RequestTemplate } from "../../src/store/types.js";
 import { DELIVERY, generatorInput, jobInput, request } from "../store/store-contract.js";
 import { AttemptLog } from "../support/attempts.js";
-import { makeTempDir } from "../support/temp-dir.js";
+import { type DispatchFixture, interceptClaims, openDispatchFixture } from "../support/dispatch-fixture.js";
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 const AHEAD_MS = 20;
@@ -24,7 +22,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
  * due instant by its clock (a manual one here, over a real SQLite store).
  */
 describe("dispatcher: claiming ahead of the due time", () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let fixture: DispatchFixture;
   let store: KyselyStore;
   let clock: ManualClock;
   let projectId: string;
@@ -36,28 +34,18 @@ describe("dispatcher: claiming ahead of the due time", () => {
   let attempts: AttemptLog;
 
   beforeEach(async () => {
-    temp = makeTempDir();
-    store = openSqliteStore({ path: `${temp.dir}/h.db`, synchronous: "NORMAL", runMissedCap: 100, missedGraceMs: 60_000 });
-    clock = new ManualClock(T0);
-    projectId = await store.ensureApiKey("a".repeat(64), "hg_a", T0);
+    fixture = await openDispatchFixture(T0);
+    ({ store, clock, projectId } = fixture);
     sends = [];
     claims = [];
     claimed = null;
-    const recordingStore = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === "claimDue") {
-          return async (...args: Parameters<Store["claimDue"]>) => {
-            const at = clock.now();
-            const result = await target.claimDue(...args);
-            claims.push({ at, claimed: result });
-            claimed?.();
-            return result;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    }) as Store;
+    const recordingStore = interceptClaims(store, async (_args, claim) => {
+      const at = clock.now();
+      const result = await claim();
+      claims.push({ at, claimed: result });
+      claimed?.();
+      return result;
+    });
     const deliver = async (req: RequestTemplate): Promise<DeliveryOutcome> => {
       const at = clock.now();
       sends.push({ url: req.url, at });
@@ -76,8 +64,7 @@ describe("dispatcher: claiming ahead of the due time", () => {
   });
   afterEach(async () => {
     await dispatcher.stop(0);
-    await store.close();
-    temp.remove();
+    await fixture.dispose();
   });
 
   /** Resolves once the dispatcher's next claim has come back. */

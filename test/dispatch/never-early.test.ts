@@ -1,15 +1,13 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import type { ManualClock } from "../../src/clock.js";
 import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { type AttemptEvent, Dispatcher } from "../../src/dispatch/dispatcher.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
-import { openSqliteStore } from "../../src/store/sqlite/open.js";
-import type { Store } from "../../src/store/store.js";
 import type { RequestTemplate } from "../../src/store/types.js";
 import { DELIVERY, generatorInput, jobInput, request } from "../store/store-contract.js";
 import { AttemptLog } from "../support/attempts.js";
-import { makeTempDir } from "../support/temp-dir.js";
+import { type DispatchFixture, interceptClaims, openDispatchFixture } from "../support/dispatch-fixture.js";
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 /**
@@ -43,7 +41,7 @@ interface Send {
  * claimed with the pacer and must wait for its due instant.
  */
 describe.each([0, PACER_LEAD_MS + 20])("dispatcher: never early, claiming %i ms ahead", (claimAheadMs) => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let fixture: DispatchFixture;
   let store: KyselyStore;
   let clock: ManualClock;
   let projectId: string;
@@ -55,25 +53,15 @@ describe.each([0, PACER_LEAD_MS + 20])("dispatcher: never early, claiming %i ms 
   let attempts: AttemptLog;
 
   beforeEach(async () => {
-    temp = makeTempDir();
-    store = openSqliteStore({ path: `${temp.dir}/h.db`, synchronous: "NORMAL", runMissedCap: 100, missedGraceMs: 60_000 });
-    clock = new ManualClock(T0);
-    projectId = await store.ensureApiKey("a".repeat(64), "hg_a", T0);
+    fixture = await openDispatchFixture(T0);
+    ({ store, clock, projectId } = fixture);
     claims = [];
     sends = [];
     respond = () => ({ status: 200 });
-    const recordingStore = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === "claimDue") {
-          return (...args: Parameters<Store["claimDue"]>) => {
-            claims.push({ now: args[0], dueBy: args[4], clockAt: clock.now() });
-            return target.claimDue(...args);
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    }) as Store;
+    const recordingStore = interceptClaims(store, (args, claim) => {
+      claims.push({ now: args[0], dueBy: args[4], clockAt: clock.now() });
+      return claim();
+    });
     const deliver = async (req: RequestTemplate): Promise<DeliveryOutcome> => {
       const startedAt = clock.now();
       sends.push({ url: req.url, at: startedAt });
@@ -96,8 +84,7 @@ describe.each([0, PACER_LEAD_MS + 20])("dispatcher: never early, claiming %i ms 
   });
   afterEach(async () => {
     await dispatcher.stop(0);
-    await store.close();
-    temp.remove();
+    await fixture.dispose();
   });
 
   /** Schedules a one-shot to `url` due at `at`, announcing it as /schedule does. */

@@ -1,15 +1,13 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import type { ManualClock } from "../../src/clock.js";
 import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { Dispatcher } from "../../src/dispatch/dispatcher.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
-import { openSqliteStore } from "../../src/store/sqlite/open.js";
-import type { Store } from "../../src/store/store.js";
 import type { RequestTemplate } from "../../src/store/types.js";
 import { DELIVERY, jobInput, request } from "../store/store-contract.js";
 import { AttemptLog } from "../support/attempts.js";
-import { makeTempDir } from "../support/temp-dir.js";
+import { type DispatchFixture, interceptClaims, openDispatchFixture } from "../support/dispatch-fixture.js";
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 const OUTPACED_DELAY_MS = 10;
@@ -30,7 +28,7 @@ interface Node {
  * after their due time — one claim per trigger instead of one per node — until it claims one.
  */
 describe("dispatcher: a node outpaced by another backs off", () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let fixture: DispatchFixture;
   let store: KyselyStore;
   let clock: ManualClock;
   let projectId: string;
@@ -38,21 +36,13 @@ describe("dispatcher: a node outpaced by another backs off", () => {
 
   const node = (name: string): Node => {
     const claims: Node["claims"] = [];
-    const recording = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === "claimDue") {
-          return async (now: number, limit: number, leaseMarginMs: number) => {
-            const entry = { now, claimed: 0 };
-            claims.push(entry);
-            const claimed = await target.claimDue(now, limit, leaseMarginMs);
-            entry.claimed = claimed.length;
-            return claimed;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    }) as Store;
+    const recording = interceptClaims(store, async ([now], claim) => {
+      const entry = { now, claimed: 0 };
+      claims.push(entry);
+      const claimed = await claim();
+      entry.claimed = claimed.length;
+      return claimed;
+    });
     const deliver = async (req: RequestTemplate): Promise<DeliveryOutcome> => {
       void req;
       const at = clock.now();
@@ -66,17 +56,14 @@ describe("dispatcher: a node outpaced by another backs off", () => {
   };
 
   beforeEach(async () => {
-    temp = makeTempDir();
-    store = openSqliteStore({ path: `${temp.dir}/h.db`, synchronous: "NORMAL", runMissedCap: 100, missedGraceMs: 60_000 });
-    clock = new ManualClock(T0);
-    projectId = await store.ensureApiKey("a".repeat(64), "hg_a", T0);
+    fixture = await openDispatchFixture(T0);
+    ({ store, clock, projectId } = fixture);
     nodes = [node("A"), node("B")];
     await Promise.all(nodes.map((n) => n.dispatcher.whenIdle()));
   });
   afterEach(async () => {
     for (const n of nodes) await n.dispatcher.stop(0);
-    await store.close();
-    temp.remove();
+    await fixture.dispose();
   });
 
   /** A one-shot due at `at`, announced to `to` as /schedule and the cluster's messages do. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { systemClock } from "../../src/clock.js";
+import { ManualClock, systemClock } from "../../src/clock.js";
 import type { DeliveryOutcome, LocalTarget } from "../../src/dispatch/deliver.js";
-import { rehearseBurst } from "../../src/dispatch/rehearsal.js";
+import { REHEARSAL_MAX_MS, rehearseBurst } from "../../src/dispatch/rehearsal.js";
 import { openScratch } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { DELIVERY } from "../store/store-contract.js";
@@ -53,6 +53,32 @@ describe("the start-up rehearsal of a burst", () => {
     expect(recorded).toBe(count);
     expect(target.sent).toBe(count);
     expect(stores.opened).toEqual(rounds);
+  });
+
+  it("ends once its time is up, even though its target never answers", async () => {
+    const boundClock = new ManualClock(Date.UTC(2026, 11, 5));
+    let firstSend!: () => void;
+    const sending = new Promise<void>((resolve) => {
+      firstSend = resolve;
+    });
+    const target: LocalTarget = {
+      url: "http://127.0.0.1:1/rehearsal",
+      deliver: () => {
+        firstSend();
+        return new Promise<DeliveryOutcome>(() => {});
+      },
+    };
+    let ended = false;
+    const options = { count: 100, clock: systemClock, boundClock, dispatcher: DISPATCH, openStore: scratchStores().open, target, stop: () => false };
+    const rehearsal = rehearseBurst(options).finally(() => {
+      ended = true;
+    });
+    await sending;
+    boundClock.advance(REHEARSAL_MAX_MS - 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ended).toBe(false);
+    boundClock.advance(1);
+    expect(await rehearsal).toBe(0);
   });
 
   it("gives way as soon as it is told to: it sends nothing more", async () => {

@@ -1,14 +1,13 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import type { ManualClock } from "../../src/clock.js";
 import { type DeliverFn, Dispatcher } from "../../src/dispatch/dispatcher.js";
 import type { DeliveryOutcome } from "../../src/dispatch/deliver.js";
 import { HistoryPruner } from "../../src/dispatch/history-pruner.js";
 import type { KyselyStore } from "../../src/store/kysely-store.js";
 import type { Store } from "../../src/store/store.js";
-import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { DELIVERY, finished, jobInput } from "../store/store-contract.js";
-import { makeTempDir } from "../support/temp-dir.js";
+import { type DispatchFixture, interceptClaims, openDispatchFixture } from "../support/dispatch-fixture.js";
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const DAY = 86_400_000;
@@ -16,20 +15,17 @@ const silent = pino({ level: "silent" });
 const log = { error: silent.error.bind(silent), debug: silent.debug.bind(silent) };
 
 describe("dispatcher shutdown and history pruning", () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let fixture: DispatchFixture;
   let store: KyselyStore;
   let clock: ManualClock;
   let projectId: string;
 
   beforeEach(async () => {
-    temp = makeTempDir();
-    store = openSqliteStore({ path: `${temp.dir}/h.db`, synchronous: "NORMAL", runMissedCap: 100, missedGraceMs: 60_000 });
-    clock = new ManualClock(T0);
-    projectId = await store.ensureApiKey("a".repeat(64), "hg_a", T0);
+    fixture = await openDispatchFixture(T0);
+    ({ store, clock, projectId } = fixture);
   });
   afterEach(async () => {
-    await store.close();
-    temp.remove();
+    await fixture.dispose();
   });
 
   const schedule = (scheduledAt: number) => store.scheduleJob(jobInput(projectId, { now: T0, scheduledAt }));
@@ -85,18 +81,10 @@ describe("dispatcher shutdown and history pruning", () => {
       openGate = resolve;
     });
     // The store as the dispatcher sees it, with the claim's commit held until the test opens the gate.
-    const gated = new Proxy(store, {
-      get(target, property) {
-        if (property === "claimDue") {
-          return async (...args: Parameters<KyselyStore["claimDue"]>) => {
-            claimStarted();
-            await gate;
-            return target.claimDue(...args);
-          };
-        }
-        const value = Reflect.get(target, property) as unknown;
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+    const gated = interceptClaims(store, async (_args, claim) => {
+      claimStarted();
+      await gate;
+      return claim();
     });
     const sent: string[] = [];
     const deliver = (req: { url: string }) => {
