@@ -24,11 +24,11 @@ export interface BurstResult {
 }
 
 /**
- * How long before the shared due instant the triggers are posted: a third of the warm ingest
- * rate measured by workload 1 (a freshly started process is slower), plus 2 s.
+ * How long before the shared due instant the triggers are posted: at `share` of the warm ingest
+ * rate measured by workload 1 (a third by default: a freshly started process is slower), plus 2 s.
  */
-export function leadTimeMs(count: number, ingestPerSec: number | undefined): number {
-  const rate = Math.max(100, (ingestPerSec ?? 500) / 3);
+export function leadTimeMs(count: number, ingestPerSec: number | undefined, share = 1 / 3): number {
+  const rate = Math.max(100, (ingestPerSec ?? 500) * share);
   return Math.min(60_000, Math.ceil((count / rate) * 1000) + 2_000);
 }
 
