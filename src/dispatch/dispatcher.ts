@@ -87,10 +87,11 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
   private wokeForDue = false;
   /**
    * The last time this dispatcher woke for a due trigger, another node had claimed it already.
-   * Until it claims something again it wakes `outpacedDelayMs` after each due time: of several
-   * idle nodes, the one that claimed last claims the next trigger alone, instead of every node
-   * running a claim at the same instant for one trigger (they share the database, and often a
-   * machine). Should that node be gone or busy, the others take the trigger that much later.
+   * Until it claims something again it wakes `outpacedDelayMs` later for each due time: of
+   * several idle nodes, the one that claimed last claims the next trigger alone, instead of every
+   * node running a claim at the same instant for one trigger (they share the database, and often a
+   * machine). Should that node be gone or busy, the others take the trigger that much later (still
+   * ahead of its due time when the delay is shorter than `claimAheadMs`).
    */
   private outpaced = false;
   private disarm: (() => void) | null = null;
