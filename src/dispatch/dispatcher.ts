@@ -337,11 +337,12 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
         this.wokeForDue = false;
         const claimed = await this.claimAndSend();
         if (claimed > 0) this.outpaced = false;
+        const missed = claimed === 0 && wokeForDue;
         // Saturated: deliveries finishing tick again (see send); no timer needed meanwhile.
         if (this.saturated()) {
-          if (claimed === 0 && wokeForDue) this.outpaced = true;
+          if (missed) this.outpaced = true;
           this.awaitingSlots = true;
-        } else await this.armForNextDue(claimed === 0 && wokeForDue);
+        } else await this.armForNextDue(missed);
       } while (this.rerun && !this.stopping);
     } catch (error) {
       this.log.error({ err: error }, "dispatcher tick failed; retrying shortly");
