@@ -19,7 +19,7 @@ import type { AppDeps, AppEnv } from "./http/context.js";
 import { type RequestListener, createRequestListener } from "./http/node-listener.js";
 import { createNodeServer } from "./http/node-server.js";
 import { createRateLimiter } from "./http/rate-limiter.js";
-import { type Metrics, createMetrics } from "./metrics.js";
+import { type Metrics, createMetrics, observeRehearsal } from "./metrics.js";
 import { type Cluster, type ClusterMessage, singleNode } from "./store/cluster.js";
 import type { Store } from "./store/store.js";
 
@@ -85,24 +85,22 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
     onBlocked: (details) => log.warn(details, "egress policy refused a delivery"),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
-  /** How this process claims and sends: the dispatcher's, and its start-up rehearsal's. */
-  const dispatching = {
+  /** How this process claims and sends: the dispatcher's, and (without its failpoint) its start-up rehearsal's. */
+  const dispatching: DispatcherOptions = {
     ...config.dispatch,
     callbackPolicy: { ...config.delivery, callbackUrl: null, failureUrl: null, successStatus: null, retryOn: null, flowKey: null },
     signingSecretsTtlMs: SIGNING_SECRETS_TTL_MS,
+    outpacedDelayMs: () => (cluster.liveNodes() > 1 ? OUTPACED_DELAY_MS : 0),
+    // A manual clock moves only once the work due so far is done: nothing is due ahead of it.
+    claimAheadMs: clock instanceof ManualClock ? 0 : config.dispatch.claimAheadMs,
+    random: options.random,
+    failpoint: options.failpoint,
   };
   const dispatcher = new Dispatcher(
     store,
     clock,
     (request, opts) => deliverer.deliver(request, opts),
-    {
-      ...dispatching,
-      outpacedDelayMs: () => (cluster.liveNodes() > 1 ? OUTPACED_DELAY_MS : 0),
-      // A manual clock moves only once the work due so far is done: nothing is due ahead of it.
-      claimAheadMs: clock instanceof ManualClock ? 0 : config.dispatch.claimAheadMs,
-      random: options.random,
-      failpoint: options.failpoint,
-    },
+    dispatching,
     {
       error: (details, message) => log.error(details, message),
       debug: (details, message) => log.debug(details, message),
@@ -197,9 +195,11 @@ export function createService(config: Config, store: Store, clock: Clock, log: L
         rehearseBurst({
           count: requests,
           clock,
-          dispatcher: dispatching,
+          // The real dispatcher's options, so that its code meets one shape of them.
+          dispatcher: { ...dispatching, failpoint: undefined },
           openStore: scratchStore,
           target,
+          observe: observeRehearsal,
           stop: () => stopped !== null || dispatcher.inFlightCount > 0,
         }),
       );

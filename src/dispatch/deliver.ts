@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import type { Dispatcher } from "undici";
-import { type EgressPolicy, PORT_RULE } from "../egress/address-policy.js";
+import { createEgressPolicy, type EgressPolicy, PORT_RULE } from "../egress/address-policy.js";
 import { EgressBlockedError, createGuardedConnector, findEgressBlocked, type HostResolver } from "../egress/guarded-lookup.js";
 import type { HeaderPair, RequestTemplate } from "../store/types.js";
 import { httpStatusError } from "./outcome-rules.js";
@@ -89,6 +89,8 @@ export interface Deliverer {
 export interface LocalTarget {
   url: string;
   deliver(request: RequestTemplate, opts: DeliverOptions): Promise<DeliveryOutcome>;
+  /** Closes the connections to it; the next deliveries open new ones. */
+  reconnect(): Promise<void>;
 }
 
 const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
@@ -289,10 +291,20 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", resolve);
     });
-    const local = newAgent(undefined);
+    const { port } = server.address() as AddressInfo;
+    // Connected as real deliveries are (through the guarded connector when a policy applies), so
+    // that the code optimized here meets the same objects later; this policy reaches this server only.
+    const localPolicy = options.egress === undefined ? undefined : createEgressPolicy(["127.0.0.1"], [String(port)]);
+    let local = newAgent(localPolicy);
     try {
-      const { port } = server.address() as AddressInfo;
-      return await use({ url: `http://127.0.0.1:${port}/rehearsal`, deliver: (request, opts) => send(local, request, opts) });
+      return await use({
+        url: `http://127.0.0.1:${port}/rehearsal`,
+        deliver: (request, opts) => send(local, request, opts),
+        reconnect: async () => {
+          await local.destroy();
+          local = newAgent(localPolicy);
+        },
+      });
     } finally {
       await local.destroy();
       server.closeAllConnections();

@@ -23,6 +23,8 @@ export const REHEARSAL_MAX_MS = 10_000;
 /** Triggers scheduled per group commit while the rehearsal's store is filled. */
 const SCHEDULE_CHUNK = 256;
 const silent = { error: () => {}, debug: () => {} };
+/** How long after the claiming-ahead reach a round's burst is due (see rehearseRound). */
+const START_WAIT_MS = 5;
 
 export interface RehearsalOptions {
   /** Triggers delivered, all due at once: a burst. */
@@ -36,6 +38,8 @@ export interface RehearsalOptions {
   openStore: () => Store;
   /** Where the rehearsal delivers (Deliverer.withLocalTarget). */
   target: LocalTarget;
+  /** Attaches to each round's dispatcher what observes the real one (its metrics). */
+  observe?: (dispatcher: Dispatcher) => void;
   /** Asked before each delivery: true ends the rehearsal (real work began, or shutdown). */
   stop: () => boolean;
 }
@@ -46,12 +50,21 @@ export interface RehearsalOptions {
  * the largest round made it.
  */
 const ROUND_SIZE = 1_000;
+/**
+ * The first round is this short and ends by closing its connections. A connection's end changes
+ * the shapes of the HTTP client's and server's objects (fields that held a socket or a parser
+ * become empty), and V8 then discards every function optimized for the old shapes. Closed once
+ * before the rounds that optimize them, those functions are optimized for the shapes they keep,
+ * and the code stays valid when the rehearsal's connections close and real ones open.
+ */
+const FIRST_ROUND_SIZE = 64;
 
 /**
  * A burst of `count` one-shots, delivered right after start-up through the code real ones run —
  * a Dispatcher claiming in batches from a store of its own (a new one each round, dropped after),
- * the deliverer's HTTP client, outcomes recorded — to a server of this process, in rounds of at
- * most {@link ROUND_SIZE}. A process that just started otherwise delivers its first burst in V8's
+ * the deliverer's HTTP client, outcomes recorded, metrics observed (on a registry of its own) — to
+ * a server of this process, in a first round of {@link FIRST_ROUND_SIZE} and then rounds of at most
+ * {@link ROUND_SIZE}. A process that just started otherwise delivers its first burst in V8's
  * interpreter and baseline code, at about half the rate of the next ones: a burst through the
  * real pipeline is what brings every function of it (claims, row decoding, sending, judging,
  * recording) to optimized code. Delivering only (without the claims and the records) left the
@@ -64,8 +77,11 @@ export async function rehearseBurst(options: RehearsalOptions): Promise<number> 
   const disarm = boundClock.setTimer(boundClock.now() + REHEARSAL_MAX_MS, () => deadline.abort());
   let recorded = 0;
   try {
-    for (let left = options.count; left > 0 && !deadline.signal.aborted && !options.stop(); left -= ROUND_SIZE) {
-      recorded += await rehearseRound(Math.min(ROUND_SIZE, left), options, deadline.signal);
+    for (let left = options.count, round = 0; left > 0 && !deadline.signal.aborted && !options.stop(); round++) {
+      const count = Math.min(round === 0 ? FIRST_ROUND_SIZE : ROUND_SIZE, left);
+      left -= count;
+      recorded += await rehearseRound(count, options, deadline.signal);
+      if (round === 0) await options.target.reconnect();
     }
   } finally {
     disarm();
@@ -88,7 +104,10 @@ async function rehearseRound(count: number, options: RehearsalOptions, deadline:
     const now = clock.now();
     const projectId = await store.ensureApiKey(randomBytes(32).toString("hex"), "hg_rehearsal", now);
     const request = { method: "POST", url: target.url, headers: REHEARSAL_HEADERS, body: REHEARSAL_BODY };
-    const input = { projectId, customKey: null, triggerId: null, request, delivery: REHEARSAL_POLICY, title: null, tags: [], now, scheduledAt: now };
+    // Due just beyond the claiming-ahead reach, as a real burst is: claims made ahead wait for the
+    // due time (those of a round scheduled quickly enough, the first one's at least).
+    const scheduledAt = now + (options.dispatcher.claimAheadMs ?? 0) + START_WAIT_MS;
+    const input = { projectId, customKey: null, triggerId: null, request, delivery: REHEARSAL_POLICY, title: null, tags: [], now, scheduledAt };
     let scheduled = 0;
     while (scheduled < count && !options.stop()) {
       const chunk = Math.min(SCHEDULE_CHUNK, count - scheduled);
@@ -103,6 +122,7 @@ async function rehearseRound(count: number, options: RehearsalOptions, deadline:
       return Promise.resolve({ ok: false, httpStatus: null, error: "rehearsal stopped", responseExcerpt: null, responseHeaders: [], startedAt: at, finishedAt: at });
     };
     dispatcher = new Dispatcher(store, clock, deliver, options.dispatcher, silent);
+    options.observe?.(dispatcher);
     dispatcher.on("attempt", () => {
       if (++recorded >= scheduled) end();
     });

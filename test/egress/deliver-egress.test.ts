@@ -350,4 +350,20 @@ describe("the local target (the start-up rehearsal's)", () => {
     expectBlocked(await d.deliver(post(expand("http://127.0.0.1:{v4}/hook")), { timeoutMs: 5_000 }));
     await expectNoConnection();
   });
+
+  it("reaches its own server only, and keeps answering once told to reconnect", async () => {
+    const d = deliverer(["127.0.0.1"]);
+    await d.withLocalTarget(async (target) => {
+      const send = () => target.deliver(post(target.url), { timeoutMs: 5_000 });
+      // Another port of the same address, allowed to real deliveries here: not to the local target's connections.
+      const sendElsewhere = () => target.deliver(post(expand("http://127.0.0.1:{v4}/hook")), { timeoutMs: 5_000 });
+      expect((await send()).httpStatus).toBe(200);
+      expect((await sendElsewhere()).error).toMatch(/^blocked: .*egress rule "port"/);
+      await target.reconnect();
+      expect((await Promise.all([send(), send()])).map((o) => o.httpStatus)).toEqual([200, 200]);
+      expect((await sendElsewhere()).error).toMatch(/^blocked: .*egress rule "port"/);
+      await expectNoConnection();
+    });
+    expect(await d.deliver(post(expand("http://127.0.0.1:{v4}/hook")), { timeoutMs: 5_000 })).toMatchObject({ ok: true });
+  });
 });
