@@ -214,7 +214,9 @@ export class Dispatcher extends EventEmitter<{ attempt: [AttemptEvent] }> {
     const byDue = new Map<number, string[]>();
     for (const { id, startAt } of claims) {
       const dueAt = Math.max(now, startAt);
-      byDue.set(dueAt, [...(byDue.get(dueAt) ?? []), id]);
+      const group = byDue.get(dueAt);
+      if (group === undefined) byDue.set(dueAt, [id]);
+      else group.push(id);
     }
     for (const [dueAt, group] of byDue) await this.store.releaseClaims(group, now, dueAt);
   }
