@@ -9,12 +9,14 @@
 //   npm run build
 //   node bench/pg-ingest.mjs [--workload=ingest|burst] [--builds=before=/tmp/before/dist/bundle/main.js,after=dist/bundle/main.js]
 //     [--rounds=3] [--requests=20000] [--warmup=2000] [--concurrency=32] [--burst=5000]
-//     [--url=postgres://postgres@127.0.0.1:5432/test]
+//     [--url=postgres://postgres@127.0.0.1:5432/test] [--pin]
 //
 // Both report, per build and engine, the median over rounds of the rate, the Hourglass process's
 // CPU per request or delivery (user + system, from /proc/<pid>/stat) over the measured part, and
 // on PostgreSQL the CPU of the server backends serving that process (found by application_name
-// in pg_stat_activity). Unpinned: on a shared 2-core machine compare figures of one run only.
+// in pg_stat_activity). On a shared 2-core machine compare figures of one run only. --pin (needs
+// `npx tsc -p bench/tsconfig.json`) pins as the suite does: Hourglass and every PostgreSQL process
+// on core 0, this script (load and sink) on core 1; PostgreSQL's affinity is given back at the end.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -39,6 +41,7 @@ const BUILDS = (args.builds ?? "this=dist/bundle/main.js").split(",").map((entry
   return { name, main: resolve(path) };
 });
 const ENGINES = ["sqlite", "postgres"];
+const PIN = args.pin !== undefined;
 const TICKS = 100; // USER_HZ on Linux
 
 const body = Buffer.from(`{"event":"bench","padding":"${"x".repeat(1024 - 30)}"}`);
@@ -71,7 +74,8 @@ async function backendCpu(app) {
 
 function startServer(main, databaseUrl) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, HOURGLASS_API_KEYS: API_KEY, HOURGLASS_ALLOWED_TARGETS: "127.0.0.1", LOG_LEVEL: "info" };
-  const proc = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const [command, ...argv] = PIN ? ["taskset", "-c", "0", process.execPath, main] : [process.execPath, main];
+  const proc = spawn(command, argv, { env, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolvePort, reject) => {
     let buffered = "";
     proc.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
@@ -183,6 +187,14 @@ async function measureBurst(proc, port, engine, app) {
   } finally {
     await sink.close();
   }
+}
+
+if (PIN) {
+  const { pinSelf } = await import("./dist/lib/processes.js");
+  const { pinStoreServers } = await import("./dist/lib/store-pinning.js");
+  pinSelf(1);
+  const pinning = pinStoreServers(0);
+  process.on("exit", () => pinning.restore());
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

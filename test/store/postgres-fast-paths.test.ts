@@ -59,6 +59,30 @@ describePostgres("PostgreSQL fast paths", (serverUrl) => {
       expect((await pool.query("SELECT count(*) AS n FROM triggers")).rows[0]).toEqual({ n: 3 });
     });
 
+    it("reads a project's quota once while it has none, and never overshoots one set meanwhile", async () => {
+      const quotaReads = async () =>
+        Number((await pool.query("SELECT generic_plans + custom_plans AS n FROM pg_prepared_statements WHERE name = 'hg_fast_quota_state'")).rows[0]?.n ?? 0);
+      await Promise.all([fast.insertJob(jobInput(projectId)), fast.insertJob(jobInput(projectId))]);
+      await Promise.all([fast.insertJob(jobInput(projectId)), fast.insertJob(jobInput(projectId))]);
+      expect(await quotaReads()).toBe(1);
+      // Set by another node: this one still remembers the project without a quota.
+      const other = createPool({ url: schema.url, size: 1 });
+      try {
+        await other.query("UPDATE projects SET month_quota = 5 WHERE id = $1", [projectId]);
+      } finally {
+        await other.end();
+      }
+      const results = await Promise.allSettled(Array.from({ length: 3 }, () => fast.insertJob(jobInput(projectId))));
+      expect(results.map((r) => (r.status === "fulfilled" ? r.value.monthQuotaRemaining : (r.reason as Error).constructor.name))).toEqual([
+        0,
+        "QuotaExceededError",
+        "QuotaExceededError",
+      ]);
+      expect(await usage()).toBe(5);
+      expect((await pool.query("SELECT count(*) AS n FROM triggers")).rows[0]).toEqual({ n: 5 });
+      expect(await quotaReads()).toBe(2);
+    });
+
     it("fails every item of a transaction that fails, and commits none of them", async () => {
       const results = await Promise.allSettled([
         fast.insertJob(jobInput(projectId)),

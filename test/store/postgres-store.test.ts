@@ -69,6 +69,7 @@ describePostgres("PostgreSQL migrations", (serverUrl) => {
         expect(rows).toEqual([
           { version: 1, name: "initial" },
           { version: 2, name: "flow_control" },
+          { version: 3, name: "quota_guard" },
         ]);
         // Every node works on the one schema.
         const projectId = await stores[0]!.ensureApiKey("a".repeat(64), "hg_aaaa", 0);

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { BoundedCache } from "../../bounded-cache.js";
 import { HourglassError } from "../../errors.js";
 import { type SlotUsage, fairSelection, selectAsync, soleProjectTakes } from "../fair-claim.js";
 import type { FastPaths, FastPathRows } from "../kysely-store.js";
@@ -99,15 +100,22 @@ const recordOutcomes = perRowCount("record_outcomes", (rows) => {
 /**
  * New one-shots in one statement: their rows (the last of them, when there are more than one
  * INSERT carries), their tags, and the quota counts they add, in one order on every node (two
- * transactions adding to the same counts never wait on each other in a cycle).
+ * transactions adding to the same counts never wait on each other in a cycle). The projects whose
+ * quota was not read, remembered without one, must still have none: else the statement fails
+ * with {@link QUOTA_APPEARED} (migrations/postgres/0003_quota_guard.sql).
  */
 const recordNewJobs = perRowCount("record_new_jobs", (rows) => {
   const p = rows * JOB_ROW_COLUMNS.length;
   return `WITH jobs AS (${insertValues("triggers", JOB_ROW_COLUMNS, rows)}),
   tags AS (INSERT INTO trigger_tags (project_id, tag, trigger_id) SELECT * FROM unnest($${p + 1}::text[], $${p + 2}::text[], $${p + 3}::text[]))
   INSERT INTO project_usage (project_id, month, created) SELECT * FROM unnest($${p + 4}::text[], $${p + 5}::text[], $${p + 6}::int[])
+  WHERE hourglass_still_without_quota($${p + 7}::text[])
   ON CONFLICT (project_id, month) DO UPDATE SET created = project_usage.created + excluded.created`;
 });
+/** SQLSTATE of hourglass_still_without_quota's refusal. */
+const QUOTA_APPEARED = "HG001";
+/** Projects remembered without a quota, at most (a project forgotten has its quota read again). */
+const MAX_PROJECTS_WITHOUT_QUOTA = 10_000;
 
 /** Most items one transaction carries, bounding how long others wait for it. */
 const MAX_BATCH = 256;
@@ -134,6 +142,8 @@ class Batch {
   readonly usage = new QuotaTally();
   readonly jobValues: unknown[] = [];
   readonly tags = { projectIds: [] as string[], tags: [] as string[], triggerIds: [] as string[] };
+  /** Projects counted without reading their quota (remembered without one). */
+  readonly assumedWithoutQuota: string[] = [];
   readonly executionValues: unknown[] = [];
   readonly finishes = { ids: [] as string[], statuses: [] as string[], finishedAt: [] as number[], attempts: [] as number[] };
   /** BEGIN was sent. */
@@ -202,12 +212,13 @@ class Batch {
     const rows = params.length / JOB_ROW_COLUMNS.length;
     const usage = this.usage.added();
     const { projectIds, tags, triggerIds } = this.tags;
-    params.push(projectIds, tags, triggerIds, usage.map((u) => u.projectId), usage.map((u) => u.month), usage.map((u) => u.added));
+    params.push(projectIds, tags, triggerIds, usage.map((u) => u.projectId), usage.map((u) => u.month), usage.map((u) => u.added), this.assumedWithoutQuota);
     await this.queryAlone(recordNewJobs(rows), params);
     this.jobValues.length = 0;
     this.tags.projectIds = [];
     this.tags.tags = [];
     this.tags.triggerIds = [];
+    this.assumedWithoutQuota.length = 0;
   }
 
   /**
@@ -253,6 +264,13 @@ export class PostgresFastPaths implements FastPaths {
    * fair selection, rather than first trying {@link CLAIM_SOLE_PROJECT} in vain.
    */
   private severalProjectsDue = false;
+  /**
+   * Projects whose quota this node read as none. Their new one-shots are counted without reading
+   * it again — one round trip less per transaction — and the statement that writes them checks
+   * that none has a quota now (recordNewJobs): the check is in the write's own snapshot, as the
+   * read was, so a quota set meanwhile on any node is never overshot.
+   */
+  private readonly withoutQuota = new BoundedCache<string, true>(MAX_PROJECTS_WITHOUT_QUOTA);
   private scheduled = false;
   private readonly idle: (() => void)[] = [];
 
@@ -267,8 +285,13 @@ export class PostgresFastPaths implements FastPaths {
     return this.submit("ingest", async (batch) => {
       const month = monthOf(input.now);
       let count = batch.usage.known(input.projectId, month);
+      if (count === undefined && this.withoutQuota.get(input.projectId)) {
+        batch.assumedWithoutQuota.push(input.projectId);
+        count = batch.usage.read(input.projectId, month, null, 0);
+      }
       if (count === undefined) {
         const state = (await batch.queryAlone<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
+        if (state !== undefined && state.month_quota === null) this.withoutQuota.set(input.projectId, true);
         const quota = state?.month_quota ?? null;
         let stored = Number(state?.created ?? 0);
         if (quota !== null) stored = Number((await batch.query<{ created: number }>(LOCK_USAGE, [input.projectId, month])).rows[0]?.created ?? 0);
@@ -405,7 +428,9 @@ export class PostgresFastPaths implements FastPaths {
           });
           return;
         } catch (error) {
-          if (this.isDeadlock(error) && attempt < MAX_RERUNS) continue;
+          // A project remembered without a quota has one now: every project's quota is read again.
+          if (isQuotaAppeared(error)) this.withoutQuota.clear();
+          if ((this.isDeadlock(error) || isQuotaAppeared(error)) && attempt < MAX_RERUNS) continue;
           for (const item of items) item.reject(error);
           // A connection whose ROLLBACK failed too is not given back to the pool.
           if (!(await client.query("SELECT 1").then(() => true, () => false))) broken = error as Error;
@@ -436,4 +461,9 @@ export class PostgresFastPaths implements FastPaths {
     }
     return outcomes;
   }
+}
+
+/** The statement writing new one-shots found a quota on a project remembered without one. */
+function isQuotaAppeared(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === QUOTA_APPEARED;
 }
