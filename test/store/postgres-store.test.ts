@@ -184,6 +184,18 @@ describePostgres("PostgreSQL with several nodes", (serverUrl) => {
       expect((await on(nodes, 2).listTriggers(projectId, {}, { limit: 100 })).items).toHaveLength(7);
     });
 
+    it("never overshoots a monthly quota set while every node remembers the project without one", async () => {
+      // Each node reads the project without a quota once, and then writes its one-shots without reading it.
+      for (let round = 0; round < 2; round++) await Promise.all(nodes.map((node) => node.scheduleJob(jobInput(projectId))));
+      await on(nodes, 0).updateProject(projectId, { monthQuota: 10 }, T0);
+      const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => on(nodes, i).scheduleJob(jobInput(projectId))));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
+      for (const refused of results.filter((r) => r.status === "rejected")) {
+        expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(QuotaExceededError);
+      }
+      expect((await on(nodes, 2).listProjects(T0)).find((p) => p.id === projectId)?.usedThisMonth).toBe(10);
+    });
+
     it("claims each of 3,000 due triggers exactly once with 3 nodes claiming at once", async () => {
       const ids = new Set<string>();
       for (let start = 0; start < 3_000; start += 500) {
