@@ -81,7 +81,8 @@ export async function rehearseBurst(options: RehearsalOptions): Promise<number> 
       const count = Math.min(round === 0 ? FIRST_ROUND_SIZE : ROUND_SIZE, left);
       left -= count;
       recorded += await rehearseRound(count, options, deadline.signal);
-      if (round === 0) await options.target.reconnect();
+      // Only when another round follows: the target's connections close at the end anyway.
+      if (round === 0 && left > 0 && !deadline.signal.aborted && !options.stop()) await options.target.reconnect();
     }
   } finally {
     disarm();

@@ -68,7 +68,8 @@ describe("the start-up rehearsal of a burst", () => {
     expect(target.sent).toBe(count);
     expect(observed).toBe(count);
     expect(stores.opened).toEqual(rounds);
-    expect(target.reconnectedAfter).toEqual([Math.min(count, 64)]);
+    // Reconnected after the first round when another round follows (the target closes at the end anyway).
+    expect(target.reconnectedAfter).toEqual(count > 64 ? [64] : []);
     // Due beyond the claiming-ahead reach, as a real burst is: claims made ahead wait for the due time.
     expect([...stores.leadsMs].every((lead) => lead > DISPATCH.claimAheadMs)).toBe(true);
   });
