@@ -42,6 +42,9 @@ const BUILDS = (args.builds ?? "this=dist/bundle/main.js").split(",").map((entry
 });
 const ENGINES = ["sqlite", "postgres"];
 const PIN = args.pin !== undefined;
+/** The taskset binary when pinning (bench/lib/processes.ts finds it). */
+const TASKSET = PIN ? (await import("./dist/lib/processes.js")).taskset() : null;
+if (PIN && TASKSET === null) throw new Error("--pin needs taskset");
 const TICKS = 100; // USER_HZ on Linux
 
 const body = Buffer.from(`{"event":"bench","padding":"${"x".repeat(1024 - 30)}"}`);
@@ -74,7 +77,7 @@ async function backendCpu(app) {
 
 function startServer(main, databaseUrl) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, HOURGLASS_API_KEYS: API_KEY, HOURGLASS_ALLOWED_TARGETS: "127.0.0.1", LOG_LEVEL: "info" };
-  const [command, ...argv] = PIN ? ["taskset", "-c", "0", process.execPath, main] : [process.execPath, main];
+  const [command, ...argv] = TASKSET !== null ? [TASKSET, "-c", "0", process.execPath, main] : [process.execPath, main];
   const proc = spawn(command, argv, { env, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolvePort, reject) => {
     let buffered = "";

@@ -78,11 +78,12 @@ export async function rehearseBurst(options: RehearsalOptions): Promise<number> 
   let recorded = 0;
   try {
     for (let left = options.count, round = 0; left > 0 && !deadline.signal.aborted && !options.stop(); round++) {
+      // The first round's connections close before the next round (see FIRST_ROUND_SIZE); after
+      // the last, they close with the target anyway.
+      if (round === 1) await options.target.reconnect();
       const count = Math.min(round === 0 ? FIRST_ROUND_SIZE : ROUND_SIZE, left);
       left -= count;
       recorded += await rehearseRound(count, options, deadline.signal);
-      // Only when another round follows: the target's connections close at the end anyway.
-      if (round === 0 && left > 0 && !deadline.signal.aborted && !options.stop()) await options.target.reconnect();
     }
   } finally {
     disarm();

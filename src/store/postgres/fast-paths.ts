@@ -288,8 +288,7 @@ export class PostgresFastPaths implements FastPaths {
       if (count === undefined && this.withoutQuota.get(input.projectId)) {
         batch.assumedWithoutQuota.push(input.projectId);
         count = batch.usage.read(input.projectId, month, null, 0);
-      }
-      if (count === undefined) {
+      } else if (count === undefined) {
         const state = (await batch.queryAlone<{ month_quota: number | null; created: number | null }>(QUOTA_STATE, [month, input.projectId])).rows[0];
         if (state !== undefined && state.month_quota === null) this.withoutQuota.set(input.projectId, true);
         const quota = state?.month_quota ?? null;
@@ -429,8 +428,9 @@ export class PostgresFastPaths implements FastPaths {
           return;
         } catch (error) {
           // A project remembered without a quota has one now: every project's quota is read again.
-          if (isQuotaAppeared(error)) this.withoutQuota.clear();
-          if ((this.isDeadlock(error) || isQuotaAppeared(error)) && attempt < MAX_RERUNS) continue;
+          const quotaAppeared = isQuotaAppeared(error);
+          if (quotaAppeared) this.withoutQuota.clear();
+          if ((quotaAppeared || this.isDeadlock(error)) && attempt < MAX_RERUNS) continue;
           for (const item of items) item.reject(error);
           // A connection whose ROLLBACK failed too is not given back to the pool.
           if (!(await client.query("SELECT 1").then(() => true, () => false))) broken = error as Error;
